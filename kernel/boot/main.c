@@ -1,0 +1,84 @@
+// Boot: the first hart to arrive sets up the machine, starts the others
+// with SBI HSM, and every hart ends in its scheduler.
+#include "kernel/types.h"
+#include "kernel/param.h"
+#include "kernel/memlayout.h"
+#include "kernel/riscv.h"
+#include "kernel/boot/sbi.h"
+#include "kernel/boot/dtb.h"
+#include "kernel/lib/klib.h"
+#include "kernel/mm/mm.h"
+#include "kernel/trap/trap.h"
+#include "kernel/proc/proc.h"
+#include "kernel/dev/dev.h"
+#include "kernel/fs/buf.h"
+#include "kernel/fs/file.h"
+
+extern char end[];              // first address after the kernel image (linker.ld)
+extern char secondary_entry[];  // boot/entry.S
+
+static void cpu_enter(uint64 hartid)
+{
+  if (hartid >= NCPU)
+    panic("hart id %d >= NCPU", (int)hartid);
+  struct cpu *c = &cpus[hartid];
+  c->hartid = hartid;
+  w_tp((uint64)c);
+  // OpenSBI leaves the FPU on (Dirty). Turn it off so an accidental
+  // floating-point instruction in the kernel traps; see proc/fp.c.
+  csr_clear(sstatus, SSTATUS_FS);
+}
+
+void main(uint64 hartid, uint64 dtb_pa)
+{
+  cpu_enter(hartid);
+  dtb_parse(dtb_pa);
+  printfinit();
+  consoleinit();
+  printf("\nPagoda: hart %d booting, %d harts, %d MiB RAM at %p\n", (int)hartid,
+         bootinfo.nharts, (int)(bootinfo.ram_size >> 20), (void *)bootinfo.ram_base);
+
+  frameinit(V2P(end), bootinfo.dtb_pa, bootinfo.dtb_size);
+  kvminit(bootinfo.ram_base + bootinfo.ram_size);
+  const char *asids = bootarg("asids");
+  int pool = 0;
+  for (; asids && *asids >= '0' && *asids <= '9'; asids++)
+    pool = pool * 10 + (*asids - '0');
+  tlbinit(pool);
+  aspaceinit();
+  trapinit();
+  trapinithart();
+  plicinit();
+  plicinithart();
+  binit();
+  iinit();
+  fileinit();
+  virtio_disk_init();
+  procinit();
+  userinit(bootcmd());
+
+  __sync_synchronize();
+  cpus[hartid].started = 1;
+  ncpu = 1;
+  for (int id = 0; id < NCPU; id++) {
+    if (id == (int)hartid || !(bootinfo.hartids & (1UL << id)))
+      continue;
+    if (sbi_hart_start(id, V2P(secondary_entry), MAKE_SATP(V2P(kernel_root), 0)) == 0)
+      ncpu++;
+    else
+      printf("hart %d: did not start\n", id);
+  }
+  scheduler();
+}
+
+// Other harts arrive here on the kernel page table (boot/entry.S).
+void mainhart(uint64 hartid)
+{
+  cpu_enter(hartid);
+  tlb_boot_flush();
+  trapinithart();
+  plicinithart();
+  __sync_synchronize();
+  cpus[hartid].started = 1;
+  scheduler();
+}

@@ -1,0 +1,179 @@
+// The console: a line discipline on top of the UART.
+//
+// Input typed at the terminal collects in a ring buffer and is echoed; it
+// becomes readable a whole line at a time (or on ^D, or when the buffer is
+// full). Editing keys work on the line not yet readable:
+//   Backspace (^H) or Delete (DEL)  erase one character
+//   ^U                              erase the whole line
+//   ^D                              end of file: a read returns what it has,
+//                                   and 0 if the line was empty
+//   ^P                              print the process list (procdump)
+// Output goes to the UART: processes through its buffered path, the kernel's
+// printf through consputc().
+#include "kernel/types.h"
+#include "kernel/errno.h"
+#include "kernel/lib/spinlock.h"
+#include "kernel/lib/klib.h"
+#include "kernel/proc/proc.h"
+#include "kernel/dev/dev.h"     // before file.h: declares struct buf, which file.h uses
+#include "kernel/fs/file.h"
+
+#define CTRL(x) ((x) - '@')   // Control-x
+#define DEL 0x7f
+#define BACKSPACE 0x100        // consputc(): erase the last character on screen
+
+#define INPUT_BUF 128
+#define CHUNK 64               // bytes moved per copyin/copyout
+
+// Input ring. The indices only grow; positions are taken modulo INPUT_BUF.
+//   [r, w)  complete lines, ready for consoleread()
+//   [w, e)  the line being typed, still editable
+static struct {
+  struct spinlock lock;
+  char buf[INPUT_BUF];
+  uint64 r;   // next byte to read
+  uint64 w;   // end of the readable part
+  uint64 e;   // end of the line being edited
+} cons;
+
+// Print one character on the terminal, by polling. Used by printf and echo.
+void consputc(int c) {
+  if (c == BACKSPACE) {
+    // Step back, overwrite with a space, step back again.
+    uartputc_sync('\b');
+    uartputc_sync(' ');
+    uartputc_sync('\b');
+  } else {
+    uartputc_sync(c);
+  }
+}
+
+// devsw write: copy n bytes from src (a user address if user_src) to the UART.
+// Returns the number written, or -EFAULT if none could be read.
+static int consolewrite(int user_src, uint64 src, int n) {
+  char chunk[CHUNK];
+  int done = 0;
+
+  while (done < n) {
+    int k = MIN(n - done, CHUNK);
+    // No lock is held here: copyin may fault and sleep.
+    if (either_copyin(chunk, user_src, src + done, k) < 0) {
+      // Part of the chunk may be readable: find out byte by byte.
+      for (k = 0; k < MIN(n - done, CHUNK); k++)
+        if (either_copyin(&chunk[k], user_src, src + done + k, 1) < 0)
+          break;
+      for (int i = 0; i < k; i++)
+        uartputc(chunk[i]);
+      done += k;
+      return done > 0 ? done : -EFAULT;
+    }
+    for (int i = 0; i < k; i++)
+      uartputc(chunk[i]);
+    done += k;
+  }
+  return done;
+}
+
+// devsw read: copy at most n bytes of input to dst (a user address if
+// user_dst). Waits until a line (or ^D) is available; returns at the end of
+// a line. Returns the number of bytes copied (0 at end of file), -EINTR if the
+// process was killed while waiting, -EFAULT if dst is bad.
+static int consoleread(int user_dst, uint64 dst, int n) {
+  char chunk[CHUNK];
+  int got = 0;
+
+  acquire(&cons.lock);
+  while (got < n) {
+    while (cons.r == cons.w) {
+      struct proc *p = myproc();
+      if (p != 0 && killed(p)) {
+        release(&cons.lock);
+        return got > 0 ? got : -EINTR;
+      }
+      sleep(&cons.r, &cons.lock);
+    }
+
+    // Take what we can under the lock, up to the end of a line.
+    int k = 0;
+    int eol = 0;
+    while (k < CHUNK && got + k < n && cons.r != cons.w) {
+      char c = cons.buf[cons.r % INPUT_BUF];
+      if (c == CTRL('D')) {
+        // End of file. If we already have bytes, leave the ^D for the next
+        // read, so that it returns 0.
+        if (got + k == 0)
+          cons.r++;
+        eol = 1;
+        break;
+      }
+      cons.r++;
+      chunk[k++] = c;
+      if (c == '\n') {
+        eol = 1;
+        break;
+      }
+    }
+
+    // Copy out with the lock released: the copy may fault and sleep.
+    release(&cons.lock);
+    if (k > 0 && either_copyout(user_dst, dst + got, chunk, k) < 0)
+      return got > 0 ? got : -EFAULT;
+    got += k;
+    if (eol)
+      return got;
+    acquire(&cons.lock);
+  }
+  release(&cons.lock);
+  return got;
+}
+
+// A byte arrived from the terminal (called by uartintr, in interrupt context).
+void consoleintr(int c) {
+  int dump = 0;
+
+  acquire(&cons.lock);
+  switch (c) {
+  case CTRL('P'):
+    dump = 1;   // after the lock is released
+    break;
+  case CTRL('U'):
+    while (cons.e != cons.w && cons.buf[(cons.e - 1) % INPUT_BUF] != '\n') {
+      cons.e--;
+      consputc(BACKSPACE);
+    }
+    break;
+  case CTRL('H'):
+  case DEL:
+    if (cons.e != cons.w) {
+      cons.e--;
+      consputc(BACKSPACE);
+    }
+    break;
+  default:
+    if (c != 0 && cons.e - cons.r < INPUT_BUF) {
+      if (c == '\r')
+        c = '\n';
+      if (c != CTRL('D'))   // ^D is not echoed
+        consputc(c);
+      cons.buf[cons.e % INPUT_BUF] = (char)c;
+      cons.e++;
+      if (c == '\n' || c == CTRL('D') || cons.e - cons.r == INPUT_BUF) {
+        // The line is complete (or the buffer is full): make it readable.
+        cons.w = cons.e;
+        wakeup(&cons.r);
+      }
+    }
+    break;
+  }
+  release(&cons.lock);
+
+  if (dump)
+    procdump();
+}
+
+void consoleinit(void) {
+  initlock(&cons.lock, "cons");
+  uartinit();
+  devsw[CONSOLE].read = consoleread;
+  devsw[CONSOLE].write = consolewrite;
+}

@@ -1,0 +1,25 @@
+#ifndef PAGODA_DEV_H
+#define PAGODA_DEV_H
+// Devices: UART console, PLIC, virtio block disk, power.
+#include "kernel/types.h"
+struct buf;
+
+// uart.c
+void uartinit(void);
+void uartintr(void);
+void uartputc(int c);        // buffered, may sleep
+void uartputc_sync(int c);   // spins; for printf and echo
+// console.c
+void consoleinit(void);
+void consoleintr(int c);
+void consputc(int c);
+// plic.c
+void plicinit(void);
+void plicinithart(void);
+int  plic_claim(void);
+void plic_complete(int irq);
+// virtio_disk.c
+void virtio_disk_init(void);
+void virtio_disk_rw(struct buf *b, int write);
+void virtio_disk_intr(void);
+#endif

@@ -1,0 +1,310 @@
+// Driver for the virtio block device (the disk) of QEMU virt, through the
+// modern virtio-mmio interface. QEMU must run with
+//   -global virtio-mmio.force-legacy=false
+//   -drive file=fs.img,if=none,format=raw,id=x0
+//   -device virtio-blk-device,drive=x0,bus=virtio-mmio-bus.0
+//
+// How a request travels: virtio_disk_rw() builds a chain of three descriptors
+// (request header, the buffer's data, a status byte), puts the chain's head in
+// the available ring, notifies the device, and sleeps on the buf. The device
+// does the transfer by DMA, writes the status byte, puts the head in the used
+// ring, and interrupts; virtio_disk_intr() marks the buf done and wakes its
+// owner, which checks the status and frees the descriptors. Several requests
+// from several harts may be in flight at once (VIRTQ_NUM / 3 of them).
+//
+// The device reads and writes our memory by physical address. Everything it
+// touches (the rings, request headers, status bytes, and struct buf data)
+// lives in the kernel's direct map, where physical = V2P(virtual).
+#include "kernel/types.h"
+#include "kernel/param.h"
+#include "kernel/riscv.h"
+#include "kernel/memlayout.h"
+#include "kernel/fs.h"
+#include "kernel/lib/spinlock.h"
+#include "kernel/lib/klib.h"
+#include "kernel/proc/proc.h"
+#include "kernel/fs/buf.h"
+#include "kernel/dev/dev.h"
+#include "kernel/dev/virtio.h"
+
+#define NUM VIRTQ_NUM
+#define SECTORS_PER_BLOCK (BSIZE / VIRTIO_BLK_SECTOR_SIZE)
+
+// The 32-bit virtio-mmio register at offset off, through the direct map.
+static inline volatile uint32 *vreg(int off) {
+  return (volatile uint32 *)P2V(VIRTIO0 + off);
+}
+#define R(off) (*vreg(off))
+
+// Order memory and device accesses: everything before the fence is seen by
+// the device before anything after it.
+static inline void fence(void) {
+  asm volatile("fence iorw, iorw" ::: "memory");
+}
+
+// Read x (which the device may change behind our back) from memory.
+#define READ_ONCE(x) (*(volatile __typeof__(x) *)&(x))
+#define WRITE_ONCE(x, v) (*(volatile __typeof__(x) *)&(x) = (v))
+
+// Memory shared with the device. One page-aligned block of kernel .bss;
+// each part is aligned as the spec requires (descriptors 16 bytes, available
+// ring 2, used ring 4). The request header and status byte of a request are
+// indexed by the request's head descriptor.
+static struct {
+  struct virtq_desc desc[NUM];
+  struct virtq_avail avail;
+  struct virtq_used used __attribute__((aligned(16)));
+  struct virtio_blk_req req[NUM];
+  uchar status[NUM];
+} ring __attribute__((aligned(PGSIZE)));
+
+// Driver state; lock protects it and ring.
+static struct {
+  struct spinlock lock;
+  char free[NUM];             // is descriptor i free?
+  struct buf *inflight[NUM];  // the buf of the request whose head is i
+  uint16 used_idx;            // next used-ring entry to look at
+  uint64 capacity;            // disk size in 512-byte sectors
+} disk;
+
+// Read the 64-bit configuration field at off consistently: the device may
+// change it between our two 32-bit reads (spec 4.2.3.3: config generation).
+static uint64 read_config64(int off) {
+  uint32 gen, lo, hi;
+  do {
+    gen = R(VIRTIO_MMIO_CONFIG_GENERATION);
+    lo = R(VIRTIO_MMIO_CONFIG + off);
+    hi = R(VIRTIO_MMIO_CONFIG + off + 4);
+  } while (gen != R(VIRTIO_MMIO_CONFIG_GENERATION));
+  return ((uint64)hi << 32) | lo;
+}
+
+static void fail(const char *why) {
+  R(VIRTIO_MMIO_STATUS) = R(VIRTIO_MMIO_STATUS) | VIRTIO_STATUS_FAILED;
+  panic("virtio_disk: %s", why);
+}
+
+// Find and initialise the disk, following spec 3.1.1. Once, on the boot hart.
+void virtio_disk_init(void) {
+  initlock(&disk.lock, "virtio_disk");
+
+  if (R(VIRTIO_MMIO_MAGIC_VALUE) != VIRTIO_MAGIC)
+    panic("virtio_disk: no virtio-mmio device at %p", (void *)VIRTIO0);
+  if (R(VIRTIO_MMIO_DEVICE_ID) != VIRTIO_ID_BLOCK)
+    panic("virtio_disk: no disk at %p (device id %d); run QEMU with "
+          "-drive file=fs.img,if=none,format=raw,id=x0 "
+          "-device virtio-blk-device,drive=x0,bus=virtio-mmio-bus.0",
+          (void *)VIRTIO0, (int)R(VIRTIO_MMIO_DEVICE_ID));
+  if (R(VIRTIO_MMIO_VERSION) != 2)
+    panic("virtio_disk: virtio-mmio version %d, need 2 (modern); "
+          "run QEMU with -global virtio-mmio.force-legacy=false",
+          (int)R(VIRTIO_MMIO_VERSION));
+
+  // Reset, then say hello.
+  R(VIRTIO_MMIO_STATUS) = 0;
+  while (R(VIRTIO_MMIO_STATUS) != 0)
+    ;
+  uint32 status = VIRTIO_STATUS_ACKNOWLEDGE;
+  R(VIRTIO_MMIO_STATUS) = status;
+  status |= VIRTIO_STATUS_DRIVER;
+  R(VIRTIO_MMIO_STATUS) = status;
+
+  // Feature negotiation. We accept only VIRTIO_F_VERSION_1, which a modern
+  // device offers and requires. In particular we decline VIRTIO_BLK_F_FLUSH:
+  // the device then has no write-back cache (QEMU writes through), so a
+  // completed write is on the image file, as the log's crash safety assumes.
+  // We also decline INDIRECT_DESC and EVENT_IDX, which we don't implement.
+  R(VIRTIO_MMIO_DEVICE_FEATURES_SEL) = 0;
+  uint64 offered = R(VIRTIO_MMIO_DEVICE_FEATURES);
+  R(VIRTIO_MMIO_DEVICE_FEATURES_SEL) = 1;
+  offered |= (uint64)R(VIRTIO_MMIO_DEVICE_FEATURES) << 32;
+  if (!(offered & (1UL << VIRTIO_F_VERSION_1)))
+    fail("device does not offer VIRTIO_F_VERSION_1");
+  uint64 accepted = 1UL << VIRTIO_F_VERSION_1;
+  R(VIRTIO_MMIO_DRIVER_FEATURES_SEL) = 0;
+  R(VIRTIO_MMIO_DRIVER_FEATURES) = (uint32)accepted;
+  R(VIRTIO_MMIO_DRIVER_FEATURES_SEL) = 1;
+  R(VIRTIO_MMIO_DRIVER_FEATURES) = (uint32)(accepted >> 32);
+  status |= VIRTIO_STATUS_FEATURES_OK;
+  R(VIRTIO_MMIO_STATUS) = status;
+  if (!(R(VIRTIO_MMIO_STATUS) & VIRTIO_STATUS_FEATURES_OK))
+    fail("device rejected our features");
+
+  // Set up queue 0, the only one a block device has by default.
+  R(VIRTIO_MMIO_QUEUE_SEL) = 0;
+  if (R(VIRTIO_MMIO_QUEUE_READY))
+    fail("queue 0 already in use after reset");
+  uint32 max = R(VIRTIO_MMIO_QUEUE_NUM_MAX);
+  if (max == 0)
+    fail("device has no queue 0");
+  if (max < NUM)
+    panic("virtio_disk: queue 0 holds %d descriptors, we need %d", (int)max, NUM);
+  R(VIRTIO_MMIO_QUEUE_NUM) = NUM;
+
+  memset(&ring, 0, sizeof ring);
+  uint64 pa;
+  pa = V2P(ring.desc);
+  R(VIRTIO_MMIO_QUEUE_DESC_LOW) = (uint32)pa;
+  R(VIRTIO_MMIO_QUEUE_DESC_HIGH) = (uint32)(pa >> 32);
+  pa = V2P(&ring.avail);
+  R(VIRTIO_MMIO_QUEUE_DRIVER_LOW) = (uint32)pa;
+  R(VIRTIO_MMIO_QUEUE_DRIVER_HIGH) = (uint32)(pa >> 32);
+  pa = V2P(&ring.used);
+  R(VIRTIO_MMIO_QUEUE_DEVICE_LOW) = (uint32)pa;
+  R(VIRTIO_MMIO_QUEUE_DEVICE_HIGH) = (uint32)(pa >> 32);
+  fence();
+  R(VIRTIO_MMIO_QUEUE_READY) = 1;
+
+  for (int i = 0; i < NUM; i++)
+    disk.free[i] = 1;
+  disk.used_idx = 0;
+  disk.capacity = read_config64(VIRTIO_BLK_CONFIG_CAPACITY);
+
+  // Ready to go.
+  status |= VIRTIO_STATUS_DRIVER_OK;
+  R(VIRTIO_MMIO_STATUS) = status;
+}
+
+// Take a free descriptor; -1 if there is none. Caller holds disk.lock.
+static int alloc_desc(void) {
+  for (int i = 0; i < NUM; i++) {
+    if (disk.free[i]) {
+      disk.free[i] = 0;
+      return i;
+    }
+  }
+  return -1;
+}
+
+// Give descriptor i back. Caller holds disk.lock.
+static void free_desc(int i) {
+  if (i < 0 || i >= NUM)
+    panic("virtio_disk: free_desc %d out of range", i);
+  if (disk.free[i])
+    panic("virtio_disk: descriptor %d freed twice", i);
+  ring.desc[i].addr = 0;
+  ring.desc[i].len = 0;
+  ring.desc[i].flags = 0;
+  ring.desc[i].next = 0;
+  disk.free[i] = 1;
+}
+
+// Give back the whole chain that starts at descriptor i.
+static void free_chain(int i) {
+  for (;;) {
+    int more = ring.desc[i].flags & VIRTQ_DESC_F_NEXT;
+    int next = ring.desc[i].next;
+    free_desc(i);
+    if (!more)
+      break;
+    i = next;
+  }
+  wakeup(&disk.free[0]);   // a request may be waiting for descriptors
+}
+
+// Take three descriptors into idx[0..2]: all three, or none (returns -1).
+static int alloc3_desc(int idx[3]) {
+  for (int i = 0; i < 3; i++) {
+    idx[i] = alloc_desc();
+    if (idx[i] < 0) {
+      for (int j = 0; j < i; j++)
+        free_desc(idx[j]);
+      return -1;
+    }
+  }
+  return 0;
+}
+
+// Read (write = 0) or write (write = 1) block b->blockno from/to b->data.
+// Sleeps until the transfer is done; the caller holds b's sleeplock.
+void virtio_disk_rw(struct buf *b, int write) {
+  uint64 sector = (uint64)b->blockno * SECTORS_PER_BLOCK;
+  uint64 data = (uint64)b->data;
+
+  if (sector + SECTORS_PER_BLOCK > disk.capacity)
+    panic("virtio_disk: block %d is past the end of the disk (%d blocks)",
+          (int)b->blockno, (int)(disk.capacity / SECTORS_PER_BLOCK));
+  // The device needs a physical address: only the direct map has one by V2P
+  // (not, for example, a kernel stack).
+  if (data < KVA_OFFSET || data + BSIZE > KSTACKBASE)
+    panic("virtio_disk: buffer %p is not in the kernel's direct map", (void *)b->data);
+
+  acquire(&disk.lock);
+
+  int idx[3];
+  while (alloc3_desc(idx) < 0)
+    sleep(&disk.free[0], &disk.lock);
+  int head = idx[0];
+
+  struct virtio_blk_req *req = &ring.req[head];
+  req->type = write ? VIRTIO_BLK_T_OUT : VIRTIO_BLK_T_IN;
+  req->reserved = 0;
+  req->sector = sector;
+
+  // 1: the request header, which the device reads.
+  ring.desc[idx[0]].addr = V2P(req);
+  ring.desc[idx[0]].len = sizeof(*req);
+  ring.desc[idx[0]].flags = VIRTQ_DESC_F_NEXT;
+  ring.desc[idx[0]].next = idx[1];
+  // 2: the data, which the device reads (write) or writes (read).
+  ring.desc[idx[1]].addr = V2P(data);
+  ring.desc[idx[1]].len = BSIZE;
+  ring.desc[idx[1]].flags = (write ? 0 : VIRTQ_DESC_F_WRITE) | VIRTQ_DESC_F_NEXT;
+  ring.desc[idx[1]].next = idx[2];
+  // 3: one status byte, which the device writes at the end.
+  ring.status[head] = 0xff;   // anything but VIRTIO_BLK_S_OK
+  ring.desc[idx[2]].addr = V2P(&ring.status[head]);
+  ring.desc[idx[2]].len = 1;
+  ring.desc[idx[2]].flags = VIRTQ_DESC_F_WRITE;
+  ring.desc[idx[2]].next = 0;
+
+  b->disk = 1;
+  disk.inflight[head] = b;
+
+  // Offer the chain: fill the ring slot first, then publish it by advancing
+  // idx, then tell the device. The fences keep the device from seeing these
+  // steps out of order.
+  ring.avail.ring[ring.avail.idx % NUM] = head;
+  fence();
+  WRITE_ONCE(ring.avail.idx, (uint16)(ring.avail.idx + 1));
+  fence();
+  R(VIRTIO_MMIO_QUEUE_NOTIFY) = 0;   // queue 0
+
+  // virtio_disk_intr() clears b->disk and wakes us.
+  while (b->disk == 1)
+    sleep(b, &disk.lock);
+
+  int st = READ_ONCE(ring.status[head]);
+  disk.inflight[head] = 0;
+  free_chain(head);
+  release(&disk.lock);
+
+  if (st != VIRTIO_BLK_S_OK)
+    panic("virtio_disk: %s of block %d failed (status %d)",
+          write ? "write" : "read", (int)b->blockno, st);
+}
+
+// The disk interrupted: requests have finished. Called from the trap code
+// for VIRTIO0_IRQ.
+void virtio_disk_intr(void) {
+  acquire(&disk.lock);
+
+  // Acknowledge before looking at the used ring: a request that finishes
+  // after this raises a new interrupt, so none is missed.
+  R(VIRTIO_MMIO_INTERRUPT_ACK) = R(VIRTIO_MMIO_INTERRUPT_STATUS) &
+                                 (VIRTIO_INT_USED_BUFFER | VIRTIO_INT_CONFIG_CHANGE);
+  fence();
+
+  while (disk.used_idx != READ_ONCE(ring.used.idx)) {
+    fence();   // read the entry only after seeing the index that covers it
+    uint32 id = READ_ONCE(ring.used.ring[disk.used_idx % NUM].id);
+    if (id >= NUM || disk.inflight[id] == 0)
+      panic("virtio_disk: device finished unknown request %d", (int)id);
+    struct buf *b = disk.inflight[id];
+    b->disk = 0;   // the request is done
+    wakeup(b);
+    disk.used_idx++;
+  }
+
+  release(&disk.lock);
+}

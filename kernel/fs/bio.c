@@ -1,0 +1,175 @@
+// Buffer cache: NBUF in-memory copies of disk blocks.
+//
+// The cache does two jobs. It keeps recently used blocks in memory so that
+// reading them again costs no disk access, and it is the one place that
+// makes sure at most one copy of a block exists in memory, so that every
+// kernel thread looking at a block sees the same bytes. Each buf has a
+// sleeplock: a thread that got a buf from bread() owns it until brelse().
+//
+// The bufs form a doubly-linked list ordered by last use (most recent
+// first, after the list head). A buf whose refcnt is 0 is free to be
+// recycled for another block; we recycle the least recently used one.
+// The log pins the blocks of a running transaction (bpin) so they are not
+// recycled before they are committed.
+
+#include "kernel/types.h"
+#include "kernel/param.h"
+#include "kernel/fs.h"
+#include "kernel/fs/buf.h"
+#include "kernel/lib/spinlock.h"
+#include "kernel/lib/klib.h"
+#include "kernel/proc/sleeplock.h"
+#include "kernel/proc/proc.h"
+#include "kernel/dev/dev.h"
+
+static struct {
+  struct spinlock lock;   // protects the list, refcnt, dev and blockno
+  struct buf buf[NBUF];
+  struct buf head;        // head.next is the most recently used buf
+  int waiters;            // threads sleeping in bget for a free buf
+} bcache;
+
+// Unlink b from the LRU list.
+static void
+list_remove(struct buf *b)
+{
+  b->next->prev = b->prev;
+  b->prev->next = b->next;
+}
+
+// Put b at the front (most recently used end) of the LRU list.
+static void
+list_push_front(struct buf *b)
+{
+  b->next = bcache.head.next;
+  b->prev = &bcache.head;
+  bcache.head.next->prev = b;
+  bcache.head.next = b;
+}
+
+void
+binit(void)
+{
+  initlock(&bcache.lock, "bcache");
+  bcache.head.prev = &bcache.head;
+  bcache.head.next = &bcache.head;
+  for (struct buf *b = bcache.buf; b < bcache.buf + NBUF; b++) {
+    initsleeplock(&b->lock, "buffer");
+    list_push_front(b);
+  }
+}
+
+// Find the buf caching block (dev, blockno), or recycle an unused buf for
+// it. Returns the buf locked; b->valid says whether its data is the block's.
+// If every buf is in use, wait for a brelse (xv6 panics here instead).
+static struct buf *
+bget(uint dev, uint blockno)
+{
+  struct buf *b;
+
+  acquire(&bcache.lock);
+  for (;;) {
+    // Cached already?
+    for (b = bcache.head.next; b != &bcache.head; b = b->next) {
+      if (b->dev == dev && b->blockno == blockno) {
+        b->refcnt++;
+        release(&bcache.lock);
+        acquiresleep(&b->lock);
+        return b;
+      }
+    }
+    // Not cached: recycle the least recently used free buf.
+    for (b = bcache.head.prev; b != &bcache.head; b = b->prev) {
+      if (b->refcnt == 0) {
+        b->dev = dev;
+        b->blockno = blockno;
+        b->valid = 0;
+        b->refcnt = 1;
+        release(&bcache.lock);
+        acquiresleep(&b->lock);
+        return b;
+      }
+    }
+    // All busy. Another thread may cache our block while we sleep, so
+    // search again from the start when woken.
+    bcache.waiters++;
+    sleep(&bcache, &bcache.lock);
+    bcache.waiters--;
+  }
+}
+
+// Return a locked buf with the contents of the block.
+struct buf *
+bread(uint dev, uint blockno)
+{
+  struct buf *b = bget(dev, blockno);
+  if (!b->valid) {
+    virtio_disk_rw(b, 0);
+    b->valid = 1;
+  }
+  return b;
+}
+
+// Return a locked buf for a block the caller is about to overwrite
+// completely: no disk read, the data are zero.
+struct buf *
+bgetblank(uint dev, uint blockno)
+{
+  struct buf *b = bget(dev, blockno);
+  memset(b->data, 0, BSIZE);
+  b->valid = 1;
+  return b;
+}
+
+// Write b's contents to disk. The caller must hold b's lock.
+void
+bwrite(struct buf *b)
+{
+  if (!holdingsleep(&b->lock))
+    panic("bwrite: buf not locked");
+  virtio_disk_rw(b, 1);
+}
+
+// Drop one reference; called when the caller is done with b.
+// Must be called with b locked; unlocks it.
+void
+brelse(struct buf *b)
+{
+  if (!holdingsleep(&b->lock))
+    panic("brelse: buf not locked");
+  releasesleep(&b->lock);
+
+  acquire(&bcache.lock);
+  if (b->refcnt == 0)
+    panic("brelse: refcnt 0");
+  b->refcnt--;
+  if (b->refcnt == 0) {
+    // Nobody uses it now: make it the most recently used.
+    list_remove(b);
+    list_push_front(b);
+    if (bcache.waiters)
+      wakeup(&bcache);
+  }
+  release(&bcache.lock);
+}
+
+// Keep b in the cache (the log holds it until committed).
+void
+bpin(struct buf *b)
+{
+  acquire(&bcache.lock);
+  b->refcnt++;
+  release(&bcache.lock);
+}
+
+void
+bunpin(struct buf *b)
+{
+  acquire(&bcache.lock);
+  if (b->refcnt == 0)
+    panic("bunpin: refcnt 0");
+  b->refcnt--;
+  if (b->refcnt == 0 && bcache.waiters)
+    wakeup(&bcache);
+  release(&bcache.lock);
+}

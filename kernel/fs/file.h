@@ -1,0 +1,133 @@
+#ifndef PAGODA_FILE_H
+#define PAGODA_FILE_H
+// Open files, in-memory inodes, pipes, devices, and the log: what fs/ offers.
+#include "kernel/types.h"
+#include "kernel/param.h"
+#include "kernel/fs.h"
+#include "kernel/proc/sleeplock.h"
+
+struct stat;
+struct pipe;
+struct superblock;
+struct buf;
+struct file;
+
+// Operations of a file whose object lives outside fs/ (type FD_OBJ), for
+// example a POSIX shared-memory object from mm/. Whoever creates such a file
+// sets f->type = FD_OBJ, f->ops and f->obj. A null operation makes the
+// corresponding call fail with -EINVAL; close may be null.
+struct fileops {
+  int  (*read)(struct file *f, uint64 addr, int n);    // user address
+  int  (*write)(struct file *f, uint64 addr, int n);   // user address
+  int  (*stat)(struct file *f, struct stat *st);       // kernel struct
+  int  (*truncate)(struct file *f, uint64 len);        // ftruncate(2)
+  void (*close)(struct file *f);                       // last reference gone
+};
+
+struct file {
+  enum { FD_NONE, FD_PIPE, FD_INODE, FD_DEVICE, FD_OBJ } type;
+  int ref;           // reference count
+  char readable;
+  char writable;
+  struct pipe *pipe; // FD_PIPE
+  struct inode *ip;  // FD_INODE and FD_DEVICE
+  uint64 off;        // FD_INODE (protected by ip->lock)
+  short major;       // FD_DEVICE
+  const struct fileops *ops;  // FD_OBJ
+  void *obj;                  // FD_OBJ
+};
+
+#define major(dev)  ((dev) >> 16 & 0xFFFF)
+#define minor(dev)  ((dev) & 0xFFFF)
+#define mkdev(m,n)  ((uint)((m)<<16| (n)))
+
+// in-memory copy of an inode
+struct inode {
+  uint dev;           // Device number
+  uint inum;          // Inode number
+  int ref;            // Reference count
+  struct sleeplock lock; // protects everything below here
+  int valid;          // inode has been read from disk?
+
+  short type;         // copy of disk inode
+  short major;
+  short minor;
+  short nlink;
+  uint size;
+  uint addrs[NDIRECT+2];
+};
+
+// Largest file size in bytes.
+#define MAXFILEBYTES ((uint64)MAXFILE * BSIZE)
+
+// map major device number to device functions.
+// user_dst/user_src: 1 if addr is a user virtual address, 0 if kernel.
+// devsw[] is defined in fs/file.c; drivers fill their entry at init.
+struct devsw {
+  int (*read)(int user_dst, uint64 addr, int n);
+  int (*write)(int user_src, uint64 addr, int n);
+};
+extern struct devsw devsw[];
+#define CONSOLE 1
+
+// fs.c  (all errors are -errno)
+//
+// Rules: every function that may write the disk (writei, itrunc_to, iput,
+// iupdate, dirlink, ialloc, namei/nameiparent since they iput) must be
+// called inside a transaction (begin_op ... end_op). ilock before reading or
+// changing an inode's fields; readi/writei/itrunc_to/stati/dirlookup/dirlink
+// want the inode locked. fsinit sleeps: call it from a process.
+//
+// iput and itrunc_to may commit the current transaction and open a new one
+// (end_op + begin_op) when freeing a file too big for one transaction; call
+// them only where the file system is consistent (as every caller does).
+void          fsinit(int dev);
+int           dirlink(struct inode *dp, char *name, uint inum);   // 0, -EEXIST, -ENOSPC
+struct inode *dirlookup(struct inode *dp, char *name, uint *poff); // null if absent
+struct inode *ialloc(uint dev, short type);         // null if none free
+struct inode *ialloc_err(uint dev, short type, int *err); // -ENOSPC, -ENFILE
+struct inode *idup(struct inode *ip);
+void          iinit(void);
+void          ilock(struct inode *ip);
+void          iput(struct inode *ip);
+void          iunlock(struct inode *ip);
+void          iunlockput(struct inode *ip);
+void          iupdate(struct inode *ip);
+int           namecmp(const char *s, const char *t);
+struct inode *namei(char *path);                    // null on any error
+struct inode *nameiparent(char *path, char *name);  // name: DIRSIZ bytes
+// Same, with the reason in *err: -ENOENT, -ENOTDIR, -ENFILE (inode table
+// full); nameiparent_err gives -EEXIST for a path with no last element ("/").
+struct inode *namei_err(char *path, int *err);
+struct inode *nameiparent_err(char *path, char *name, int *err);
+// Bytes read (0 at or past EOF; holes read as zeros), or -EFAULT.
+int           readi(struct inode *ip, int user_dst, uint64 dst, uint off, uint n);
+// Bytes written, or -ENOSPC / -EFAULT / -EFBIG if none. May write past EOF
+// (the gap reads as zeros). One call must fit in one transaction: write at
+// most writei_chunk(ip, off, n) bytes per transaction.
+int           writei(struct inode *ip, int user_src, uint64 src, uint off, uint n);
+uint          writei_chunk(struct inode *ip, uint off, uint n);
+int           itrunc_to(struct inode *ip, uint64 len);   // grow with zeros or shrink; 0 or -EFBIG
+void          stati(struct inode *ip, struct stat *st);
+
+// log.c
+void initlog(int dev, struct superblock *sb);
+void log_write(struct buf *b);
+void begin_op(void);
+void end_op(void);
+
+// file.c
+struct file *filealloc(void);               // null if the table is full
+void         fileclose(struct file *f);
+struct file *filedup(struct file *f);
+void         fileinit(void);
+int          fileread(struct file *f, uint64 addr, int n);   // user addr
+int          filestat(struct file *f, uint64 addr);          // user addr
+int          filewrite(struct file *f, uint64 addr, int n);  // user addr
+
+// pipe.c
+int  pipealloc(struct file **f0, struct file **f1);          // 0, -ENFILE
+void pipeclose(struct pipe *pi, int writable);
+int  piperead(struct pipe *pi, uint64 addr, int n);          // user addr
+int  pipewrite(struct pipe *pi, uint64 addr, int n);         // user addr
+#endif

@@ -1,0 +1,958 @@
+// File system: blocks, inodes, directories, path names.
+//
+// Disk layout (see kernel/fs.h; mkfs/mkfs.c builds it):
+//   [ boot | super | log header + log | inode blocks | free bitmap | data ]
+//
+// Layers, bottom up:
+//   blocks       balloc/bfree: the free bitmap
+//   inodes       the in-memory inode table; ilock reads a dinode from disk,
+//                iupdate writes it back; bmap maps a file block to a disk block
+//                (11 direct, 1 single-indirect, 1 double-indirect);
+//                readi/writei move bytes; itrunc_to grows or shrinks a file
+//   directories  a directory is a file of struct dirent; dirlookup, dirlink
+//   path names   namei/nameiparent walk "/a/b/c" one element at a time
+//
+// Inode life cycle (as in xv6):
+//   ref    number of in-memory pointers (open files, cwd, lookups in progress);
+//          iget/idup raise it, iput lowers it. The table slot is reused
+//          when ref reaches 0.
+//   valid  the dinode has been read (ilock does it on first use).
+//   nlink  number of directory entries naming the inode; when the last
+//          ref goes and nlink is 0, iput frees the inode and its blocks.
+//
+// Invariant kept by writei and itrunc_to: in every allocated data block the
+// bytes past the end of the file are zero, and no data block exists at or
+// past block ceil(size / BSIZE). So growing a file just raises size, and a
+// block never written reads as zeros (a hole: address 0).
+
+#include "kernel/types.h"
+#include "kernel/param.h"
+#include "kernel/stat.h"
+#include "kernel/fs.h"
+#include "kernel/errno.h"
+#include "kernel/fs/buf.h"
+#include "kernel/fs/file.h"
+#include "kernel/lib/spinlock.h"
+#include "kernel/lib/klib.h"
+#include "kernel/proc/sleeplock.h"
+#include "kernel/proc/proc.h"
+
+// There is one file system per machine; its super block.
+static struct superblock sb;
+
+static void
+readsb(int dev, struct superblock *s)
+{
+  struct buf *bp = bread(dev, 1);
+  memmove(s, bp->data, sizeof(*s));
+  brelse(bp);
+}
+
+// Read the super block and replay the log. Sleeps: call from a process.
+void
+fsinit(int dev)
+{
+  readsb(dev, &sb);
+  if (sb.magic != FSMAGIC)
+    panic("fsinit: bad file system magic %x", sb.magic);
+  initlog(dev, &sb);
+}
+
+// ---------------------------------------------------------------------------
+// Blocks
+
+// Search hint for balloc: no block below it is known to be free. Only a
+// hint (the bitmap, read under its buf lock, is the truth).
+static struct spinlock hintlock;
+static uint alloc_hint;
+
+// Allocate a zeroed disk block. Returns its number, or 0 if the disk is full.
+static uint
+balloc(uint dev)
+{
+  acquire(&hintlock);
+  uint start = alloc_hint;
+  release(&hintlock);
+
+  // Scan the bitmap from the hint's bitmap block, wrapping around once.
+  uint nbmap = (sb.size + BPB - 1) / BPB;
+  uint first = start / BPB;
+  for (uint k = 0; k < nbmap; k++) {
+    uint base = ((first + k) % nbmap) * BPB;   // first block this bitmap block covers
+    struct buf *bp = bread(dev, BBLOCK(base, sb));
+    for (uint byte = 0; byte < BSIZE && base + byte * 8 < sb.size; byte++) {
+      if (bp->data[byte] == 0xff)
+        continue;                 // eight blocks in use
+      for (uint bit = 0; bit < 8; bit++) {
+        uint b = base + byte * 8 + bit;
+        if (b >= sb.size)
+          break;
+        if ((bp->data[byte] & (1 << bit)) == 0) {
+          bp->data[byte] |= (1 << bit);
+          log_write(bp);
+          brelse(bp);
+
+          acquire(&hintlock);
+          if (alloc_hint <= b)
+            alloc_hint = b + 1;
+          release(&hintlock);
+
+          // Zero the new block through the log (no need to read it).
+          struct buf *zb = bgetblank(dev, b);
+          log_write(zb);
+          brelse(zb);
+          return b;
+        }
+      }
+    }
+    brelse(bp);
+  }
+  return 0;
+}
+
+// Free a disk block.
+static void
+bfree(uint dev, uint b)
+{
+  if (b < sb.bmapstart || b >= sb.size)
+    panic("bfree: bad block %u", b);
+  struct buf *bp = bread(dev, BBLOCK(b, sb));
+  uint bi = b % BPB;
+  uchar m = 1 << (bi % 8);
+  if ((bp->data[bi / 8] & m) == 0)
+    panic("bfree: block %u is free already", b);
+  bp->data[bi / 8] &= ~m;
+  log_write(bp);
+  brelse(bp);
+
+  acquire(&hintlock);
+  if (b < alloc_hint)
+    alloc_hint = b;
+  release(&hintlock);
+}
+
+// ---------------------------------------------------------------------------
+// Inodes
+
+static struct {
+  struct spinlock lock;   // protects ref, dev, inum of every slot
+  struct inode inode[NINODE];
+} itable;
+
+void
+iinit(void)
+{
+  initlock(&itable.lock, "itable");
+  initlock(&hintlock, "balloc");
+  for (int i = 0; i < NINODE; i++)
+    initsleeplock(&itable.inode[i].lock, "inode");
+}
+
+// Find the in-memory inode (dev, inum), or take a free slot for it.
+// Does not lock it or read it from disk. Returns 0 if the table is full.
+static struct inode *
+iget(uint dev, uint inum)
+{
+  struct inode *ip, *empty = 0;
+
+  acquire(&itable.lock);
+  for (ip = itable.inode; ip < itable.inode + NINODE; ip++) {
+    if (ip->ref > 0 && ip->dev == dev && ip->inum == inum) {
+      ip->ref++;
+      release(&itable.lock);
+      return ip;
+    }
+    if (empty == 0 && ip->ref == 0)
+      empty = ip;
+  }
+  if (empty) {
+    empty->dev = dev;
+    empty->inum = inum;
+    empty->ref = 1;
+    empty->valid = 0;
+  }
+  release(&itable.lock);
+  return empty;
+}
+
+// Allocate an inode of the given type on disk. Returns it referenced but
+// not locked, or 0 with *err = -ENOSPC (no free dinode) or -ENFILE (the
+// in-memory table is full).
+struct inode *
+ialloc_err(uint dev, short type, int *err)
+{
+  for (uint inum = 1; inum < sb.ninodes; inum++) {
+    struct buf *bp = bread(dev, IBLOCK(inum, sb));
+    struct dinode *dip = (struct dinode *)bp->data + inum % IPB;
+    if (dip->type == 0) {
+      // Get the table slot first, so that failing leaves the disk alone.
+      // The buf lock keeps other allocators off this dinode meanwhile.
+      struct inode *ip = iget(dev, inum);
+      if (ip == 0) {
+        brelse(bp);
+        *err = -ENFILE;
+        return 0;
+      }
+      memset(dip, 0, sizeof(*dip));
+      dip->type = type;
+      log_write(bp);
+      brelse(bp);
+      return ip;
+    }
+    brelse(bp);
+  }
+  *err = -ENOSPC;
+  return 0;
+}
+
+struct inode *
+ialloc(uint dev, short type)
+{
+  int err;
+  return ialloc_err(dev, type, &err);
+}
+
+// Copy a changed in-memory inode to disk (through the log).
+// Caller holds ip->lock and is in a transaction.
+void
+iupdate(struct inode *ip)
+{
+  struct buf *bp = bread(ip->dev, IBLOCK(ip->inum, sb));
+  struct dinode *dip = (struct dinode *)bp->data + ip->inum % IPB;
+  dip->type = ip->type;
+  dip->major = ip->major;
+  dip->minor = ip->minor;
+  dip->nlink = ip->nlink;
+  dip->size = ip->size;
+  memmove(dip->addrs, ip->addrs, sizeof(ip->addrs));
+  log_write(bp);
+  brelse(bp);
+}
+
+// One more reference to ip.
+struct inode *
+idup(struct inode *ip)
+{
+  acquire(&itable.lock);
+  ip->ref++;
+  release(&itable.lock);
+  return ip;
+}
+
+// Lock ip, reading it from disk if needed.
+void
+ilock(struct inode *ip)
+{
+  if (ip == 0 || ip->ref < 1)
+    panic("ilock");
+  acquiresleep(&ip->lock);
+  if (!ip->valid) {
+    struct buf *bp = bread(ip->dev, IBLOCK(ip->inum, sb));
+    struct dinode *dip = (struct dinode *)bp->data + ip->inum % IPB;
+    ip->type = dip->type;
+    ip->major = dip->major;
+    ip->minor = dip->minor;
+    ip->nlink = dip->nlink;
+    ip->size = dip->size;
+    memmove(ip->addrs, dip->addrs, sizeof(ip->addrs));
+    brelse(bp);
+    ip->valid = 1;
+    if (ip->type == 0)
+      panic("ilock: inode %u has no type", ip->inum);
+  }
+}
+
+void
+iunlock(struct inode *ip)
+{
+  if (ip == 0 || !holdingsleep(&ip->lock) || ip->ref < 1)
+    panic("iunlock");
+  releasesleep(&ip->lock);
+}
+
+static int trunc_step(struct inode *ip, uint keep, int reserved);
+
+// Drop a reference. If it was the last one and no directory names the
+// inode any more, free the inode and its blocks. Call inside a transaction.
+void
+iput(struct inode *ip)
+{
+  acquire(&itable.lock);
+  if (ip->ref == 1 && ip->valid && ip->nlink == 0) {
+    // Ours is the only reference, so nobody else holds the lock or can
+    // find the inode (no directory entry names it): this cannot block.
+    acquiresleep(&ip->lock);
+    release(&itable.lock);
+
+    // Free the blocks, committing in between if the file is big.
+    while (!trunc_step(ip, 0, 0)) {
+      end_op();
+      begin_op();
+    }
+    ip->size = 0;
+    ip->type = 0;
+    iupdate(ip);
+    ip->valid = 0;
+
+    releasesleep(&ip->lock);
+    acquire(&itable.lock);
+  }
+  ip->ref--;
+  release(&itable.lock);
+}
+
+void
+iunlockput(struct inode *ip)
+{
+  iunlock(ip);
+  iput(ip);
+}
+
+void
+stati(struct inode *ip, struct stat *st)
+{
+  st->dev = ip->dev;
+  st->ino = ip->inum;
+  st->type = ip->type;
+  st->nlink = ip->nlink;
+  st->size = ip->size;
+}
+
+// ---------------------------------------------------------------------------
+// Block map
+//
+// File block bn lives in:
+//   bn < NDIRECT                    addrs[bn]
+//   bn < NDIRECT + NINDIRECT        entry bn - NDIRECT of block addrs[NDIRECT]
+//   otherwise, with d = bn - NDIRECT - NINDIRECT:
+//                                   entry d % NINDIRECT of the block found at
+//                                   entry d / NINDIRECT of block addrs[NDIRECT+1]
+// An address 0 means "not allocated".
+
+#define DBASE (NDIRECT + NINDIRECT)   // first file block of the double-indirect tree
+
+// Entry i of indirect block blk, allocating it if missing and alloc is set.
+// Returns 0 if missing (or if the disk is full).
+static uint
+ind_entry(uint dev, uint blk, uint i, int alloc)
+{
+  struct buf *bp = bread(dev, blk);
+  uint *a = (uint *)bp->data;
+  uint b = a[i];
+  if (b == 0 && alloc) {
+    b = balloc(dev);
+    if (b) {
+      a[i] = b;
+      log_write(bp);
+    }
+  }
+  brelse(bp);
+  return b;
+}
+
+// Address slot i of the inode itself, allocating it if asked.
+static uint
+inode_entry(struct inode *ip, uint i, int alloc)
+{
+  if (ip->addrs[i] == 0 && alloc)
+    ip->addrs[i] = balloc(ip->dev);   // stays 0 if the disk is full
+  return ip->addrs[i];
+}
+
+// Disk block of file block bn; with alloc, allocate what is missing
+// (the caller then iupdates ip). Returns 0 for a hole or a full disk.
+static uint
+bmap(struct inode *ip, uint bn, int alloc)
+{
+  if (bn < NDIRECT)
+    return inode_entry(ip, bn, alloc);
+  bn -= NDIRECT;
+
+  if (bn < NINDIRECT) {
+    uint ind = inode_entry(ip, NDIRECT, alloc);
+    return ind ? ind_entry(ip->dev, ind, bn, alloc) : 0;
+  }
+  bn -= NINDIRECT;
+
+  if (bn < NDINDIRECT) {
+    uint root = inode_entry(ip, NDIRECT + 1, alloc);
+    if (root == 0)
+      return 0;
+    uint l2 = ind_entry(ip->dev, root, bn / NINDIRECT, alloc);
+    return l2 ? ind_entry(ip->dev, l2, bn % NINDIRECT, alloc) : 0;
+  }
+  panic("bmap: block %u out of range", bn + NDIRECT + NINDIRECT);
+}
+
+// How many bytes of a write of n bytes at off fit in one transaction
+// (at most MAXOPBLOCKS distinct blocks logged). Counts, block by block,
+// what writei will log: the data block, the bitmap block of each block it
+// allocates, and the indirect blocks it allocates or changes, plus the
+// inode block. Caller holds ip->lock (so the block map cannot change
+// before the writei) and should call it inside the transaction.
+// Always allows at least the first block (worst case 7 log blocks).
+uint
+writei_chunk(struct inode *ip, uint off, uint n)
+{
+  int used = 1;                 // the inode block
+  int ind_counted = 0, root_counted = 0;
+  int last_l2 = -1;             // last second-level block counted
+  uint done = 0;                // bytes accepted so far
+
+  while (done < n) {
+    uint bn = (off + done) / BSIZE;
+    uint m = MIN(n - done, BSIZE - (off + done) % BSIZE);
+    if (bn >= MAXFILE)
+      return done ? done : n;   // let writei report -EFBIG
+
+    int cost = 1;               // the data block itself
+    if (bmap(ip, bn, 0) == 0) {
+      cost++;                   // its bitmap block
+      if (bn >= NDIRECT && bn < DBASE) {
+        if (!ind_counted) {
+          ind_counted = 1;
+          cost += ip->addrs[NDIRECT] ? 1 : 2;   // changed, or allocated
+        }
+      } else if (bn >= DBASE) {
+        uint d = bn - DBASE;
+        if ((int)(d / NINDIRECT) != last_l2) {
+          last_l2 = d / NINDIRECT;
+          uint root = ip->addrs[NDIRECT + 1];
+          uint l2 = root ? ind_entry(ip->dev, root, d / NINDIRECT, 0) : 0;
+          cost += l2 ? 1 : 2;
+          if (l2 == 0 && !root_counted) {
+            root_counted = 1;
+            cost += root ? 1 : 2;
+          }
+        }
+      }
+    }
+    if (used + cost > MAXOPBLOCKS && done > 0)
+      break;
+    used += cost;
+    done += m;
+  }
+  return done;
+}
+
+// ---------------------------------------------------------------------------
+// Truncation
+//
+// Freeing a big file touches many bitmap blocks, too many for one
+// transaction. So blocks are freed from the end in steps, each within a
+// budget of distinct blocks logged; after each step the file is consistent
+// (it just looks truncated at a block boundary), and the caller commits
+// before the next step.
+
+// Blocks one truncation step may log. iput runs inside its caller's
+// transaction, which may already hold 3 blocks (unlink: the directory
+// block and two inode blocks).
+#define TRUNC_BUDGET (MAXOPBLOCKS - 3)
+
+struct budget {
+  uint blk[TRUNC_BUDGET];
+  int n;
+};
+
+// Account for logging block b; 0 if that would exceed the budget.
+static int
+budget_add(struct budget *t, uint b)
+{
+  for (int i = 0; i < t->n; i++)
+    if (t->blk[i] == b)
+      return 1;
+  if (t->n >= TRUNC_BUDGET)
+    return 0;
+  t->blk[t->n++] = b;
+  return 1;
+}
+
+// Free the data blocks at file index >= keep held by the indirect block
+// in *slot, which covers file blocks [base, base + NINDIRECT), and the
+// indirect block itself if nothing in it is kept. *slot is in the inode or
+// in the locked buf of a double-indirect block (the caller logs that).
+// Returns 1 when finished; 0 when the budget ran out, with *low lowered to
+// the lowest index such that everything at or above it (and >= keep) is free.
+static int
+trunc_ind(struct inode *ip, uint *slot, uint base, uint keep,
+          struct budget *t, uint *low)
+{
+  uint ib = *slot;
+  if (ib == 0 || keep >= base + NINDIRECT) {
+    *low = MIN(*low, MAX(keep, base));
+    return 1;
+  }
+  uint first = keep > base ? keep - base : 0;   // first entry to free
+  struct buf *bp = bread(ip->dev, ib);
+  uint *a = (uint *)bp->data;
+
+  if (first == 0) {
+    // The whole block goes. If all its bitmap blocks fit, free the lot
+    // without rewriting the indirect block.
+    struct budget t2 = *t;
+    int ok = budget_add(&t2, BBLOCK(ib, sb));
+    for (uint i = 0; ok && i < NINDIRECT; i++)
+      if (a[i])
+        ok = budget_add(&t2, BBLOCK(a[i], sb));
+    if (ok) {
+      for (uint i = 0; i < NINDIRECT; i++)
+        if (a[i])
+          bfree(ip->dev, a[i]);
+      brelse(bp);
+      bfree(ip->dev, ib);
+      *slot = 0;
+      *t = t2;
+      *low = MIN(*low, base);
+      return 1;
+    }
+  }
+
+  // Entry by entry from the end, clearing them in the indirect block.
+  if (!budget_add(t, ib)) {
+    brelse(bp);
+    return 0;
+  }
+  int done = 1, changed = 0;
+  for (int i = NINDIRECT - 1; i >= (int)first; i--) {
+    if (a[i]) {
+      if (!budget_add(t, BBLOCK(a[i], sb))) {
+        done = 0;
+        break;
+      }
+      bfree(ip->dev, a[i]);
+      a[i] = 0;
+      changed = 1;
+    }
+    *low = MIN(*low, base + i);
+  }
+  if (changed)
+    log_write(bp);
+  brelse(bp);
+
+  if (done && first == 0) {
+    if (budget_add(t, BBLOCK(ib, sb))) {
+      bfree(ip->dev, ib);
+      *slot = 0;
+    } else {
+      done = 0;   // empty now; the next step frees it
+    }
+  }
+  return done;
+}
+
+// Same for the double-indirect tree in addrs[NDIRECT+1], covering
+// file blocks [DBASE, MAXFILE).
+static int
+trunc_dind(struct inode *ip, uint keep, struct budget *t, uint *low)
+{
+  uint root = ip->addrs[NDIRECT + 1];
+  if (root == 0 || keep >= MAXFILE) {
+    *low = MIN(*low, MAX(keep, DBASE));
+    return 1;
+  }
+  if (!budget_add(t, root))
+    return 0;
+  struct buf *bp = bread(ip->dev, root);
+  uint *a = (uint *)bp->data;
+  uint jfirst = keep > DBASE ? (keep - DBASE) / NINDIRECT : 0;
+  int done = 1, changed = 0;
+  for (int j = NINDIRECT - 1; j >= (int)jfirst; j--) {
+    uint old = a[j];
+    int r = trunc_ind(ip, &a[j], DBASE + j * NINDIRECT, keep, t, low);
+    if (a[j] != old)
+      changed = 1;
+    if (!r) {
+      done = 0;
+      break;
+    }
+  }
+  if (changed)
+    log_write(bp);
+  brelse(bp);
+
+  if (done && keep <= DBASE) {
+    if (budget_add(t, BBLOCK(root, sb))) {
+      bfree(ip->dev, root);
+      ip->addrs[NDIRECT + 1] = 0;
+    } else {
+      done = 0;
+    }
+  }
+  if (done)
+    *low = MIN(*low, MAX(keep, DBASE));
+  return done;
+}
+
+// One step of freeing every block at file index >= keep. reserved blocks of
+// the budget are already used by the caller. Lowers ip->size to what is
+// left and writes the inode. Returns 1 when finished.
+// Caller holds ip->lock and is in a transaction.
+static int
+trunc_step(struct inode *ip, uint keep, int reserved)
+{
+  struct budget t;
+  t.n = 0;
+  for (int i = 0; i < reserved; i++)
+    t.blk[t.n++] = 0;   // placeholders, never a real block number here
+  budget_add(&t, IBLOCK(ip->inum, sb));
+
+  uint low = MAXFILE;
+  int done = trunc_dind(ip, keep, &t, &low) &&
+             trunc_ind(ip, &ip->addrs[NDIRECT], NDIRECT, keep, &t, &low);
+  if (done) {
+    for (int i = NDIRECT - 1; i >= (int)keep; i--) {
+      if (ip->addrs[i]) {
+        if (!budget_add(&t, BBLOCK(ip->addrs[i], sb))) {
+          done = 0;
+          break;
+        }
+        bfree(ip->dev, ip->addrs[i]);
+        ip->addrs[i] = 0;
+      }
+      low = i;
+    }
+    if (done)
+      low = MIN(low, keep);
+  }
+  if ((uint64)low * BSIZE < ip->size)
+    ip->size = low * BSIZE;
+  iupdate(ip);
+  return done;
+}
+
+// Set the size of file ip to len. Growing just raises the size (the new
+// bytes read as zeros; blocks come when written). Shrinking zeroes the
+// tail of the new last block and frees the blocks past it; a big shrink
+// may commit the transaction in between (see trunc_step).
+// Caller holds ip->lock and is in a transaction. Returns 0 or -EFBIG.
+int
+itrunc_to(struct inode *ip, uint64 len)
+{
+  if (len > MAXFILEBYTES)
+    return -EFBIG;
+  if (len >= ip->size) {
+    if (len > ip->size) {
+      ip->size = len;
+      iupdate(ip);
+    }
+    return 0;
+  }
+
+  int reserved = 0;
+  if (len % BSIZE) {
+    uint b = bmap(ip, len / BSIZE, 0);
+    if (b) {
+      struct buf *bp = bread(ip->dev, b);
+      memset(bp->data + len % BSIZE, 0, BSIZE - len % BSIZE);
+      log_write(bp);
+      brelse(bp);
+      reserved = 1;
+    }
+  }
+  uint keep = (len + BSIZE - 1) / BSIZE;
+  while (!trunc_step(ip, keep, reserved)) {
+    end_op();
+    begin_op();
+    reserved = 0;
+  }
+  ip->size = len;
+  iupdate(ip);
+  return 0;
+}
+
+// ---------------------------------------------------------------------------
+// Reading and writing file contents
+
+static char zeros[BSIZE];   // source for holes (never written)
+
+// Copy n bytes at offset boff of disk block b (0: a hole) to dst.
+// For user destinations, go through a kernel bounce buffer, so that the
+// buf lock is not held while touching user memory (which may fault).
+static int
+copy_block_out(struct inode *ip, uint b, uint boff, int user_dst, uint64 dst, uint n)
+{
+  if (b == 0)
+    return either_copyout(user_dst, dst, zeros, n);
+  struct buf *bp = bread(ip->dev, b);
+  if (!user_dst) {
+    memmove((void *)dst, bp->data + boff, n);
+    brelse(bp);
+    return 0;
+  }
+  char bounce[BSIZE];
+  memmove(bounce, bp->data + boff, n);
+  brelse(bp);
+  return either_copyout(1, dst, bounce, n);
+}
+
+// Read n bytes at off from ip into dst (user or kernel address).
+// Returns bytes read: 0 at or past EOF; -EFAULT if the first copy failed.
+// Caller holds ip->lock.
+int
+readi(struct inode *ip, int user_dst, uint64 dst, uint off, uint n)
+{
+  if (off >= ip->size)
+    return 0;
+  if (n > ip->size - off)
+    n = ip->size - off;
+
+  uint tot = 0;
+  while (tot < n) {
+    uint m = MIN(n - tot, BSIZE - off % BSIZE);
+    uint b = bmap(ip, off / BSIZE, 0);
+    if (copy_block_out(ip, b, off % BSIZE, user_dst, dst, m) < 0)
+      return tot > 0 ? (int)tot : -EFAULT;
+    tot += m;
+    off += m;
+    dst += m;
+  }
+  return tot;
+}
+
+// Write n bytes from src (user or kernel address) at off, allocating blocks
+// as needed; writing past EOF leaves a hole that reads as zeros. Returns
+// bytes written, or if none: -EFBIG at/after the size limit, -ENOSPC,
+// -EFAULT. Caller holds ip->lock and is in a transaction, and must keep
+// one call within writei_chunk(ip, off, n) bytes.
+int
+writei(struct inode *ip, int user_src, uint64 src, uint off, uint n)
+{
+  if (n == 0)
+    return 0;
+  if (off >= MAXFILEBYTES)
+    return -EFBIG;
+  if (n > MAXFILEBYTES - off)
+    n = MAXFILEBYTES - off;
+
+  char bounce[BSIZE];
+  uint tot = 0;
+  int err = 0;
+  while (tot < n) {
+    uint boff = off % BSIZE;
+    uint m = MIN(n - tot, BSIZE - boff);
+    // Fetch the bytes first: a bad address then changes nothing, and no
+    // buf lock is held while touching user memory.
+    if (either_copyin(bounce, user_src, src, m) < 0) {
+      err = -EFAULT;
+      break;
+    }
+    uint b = bmap(ip, off / BSIZE, 1);
+    if (b == 0) {
+      err = -ENOSPC;
+      break;
+    }
+    // A whole-block write need not read the old contents.
+    struct buf *bp = (m == BSIZE) ? bgetblank(ip->dev, b) : bread(ip->dev, b);
+    memmove(bp->data + boff, bounce, m);
+    log_write(bp);
+    brelse(bp);
+    tot += m;
+    off += m;
+    src += m;
+  }
+
+  if (off > ip->size)
+    ip->size = off;
+  // Write the inode back even if the size did not change: bmap may have
+  // added block addresses to ip->addrs[].
+  iupdate(ip);
+  return tot > 0 ? (int)tot : err;
+}
+
+// ---------------------------------------------------------------------------
+// Directories
+
+int
+namecmp(const char *s, const char *t)
+{
+  return strncmp(s, t, DIRSIZ);
+}
+
+#define DPB (BSIZE / sizeof(struct dirent))   // directory entries per block
+
+// Scan directory dp for name (if name != 0). Returns 1 and sets *inum and
+// *poff if found. If pfree != 0, sets *pfree to the offset of the first
+// unused entry, or dp->size if there is none. Caller holds dp->lock.
+static int
+dirscan(struct inode *dp, const char *name, uint *inum, uint *poff, uint *pfree)
+{
+  if (dp->type != T_DIR)
+    panic("dirscan: not a directory");
+  if (pfree)
+    *pfree = dp->size;
+  int found_free = 0;
+  for (uint off = 0; off < dp->size; off += BSIZE) {
+    uint b = bmap(dp, off / BSIZE, 0);
+    if (b == 0)
+      continue;   // never happens with our directories; treat as empty
+    struct buf *bp = bread(dp->dev, b);
+    struct dirent *de = (struct dirent *)bp->data;
+    for (uint i = 0; i < DPB && off + i * sizeof(*de) < dp->size; i++) {
+      if (de[i].inum == 0) {
+        if (pfree && !found_free) {
+          *pfree = off + i * sizeof(*de);
+          found_free = 1;
+        }
+        continue;
+      }
+      if (name && namecmp(name, de[i].name) == 0) {
+        *inum = de[i].inum;
+        if (poff)
+          *poff = off + i * sizeof(*de);
+        brelse(bp);
+        return 1;
+      }
+    }
+    brelse(bp);
+  }
+  return 0;
+}
+
+// Look name up in directory dp. Returns the inode, referenced and not
+// locked, and its entry's offset in *poff (if poff != 0); or 0 with *err
+// -ENOENT or -ENFILE. Caller holds dp->lock.
+static struct inode *
+dirlookup_err(struct inode *dp, char *name, uint *poff, int *err)
+{
+  uint inum;
+  if (!dirscan(dp, name, &inum, poff, 0)) {
+    *err = -ENOENT;
+    return 0;
+  }
+  struct inode *ip = iget(dp->dev, inum);
+  if (ip == 0)
+    *err = -ENFILE;
+  return ip;
+}
+
+struct inode *
+dirlookup(struct inode *dp, char *name, uint *poff)
+{
+  int err;
+  return dirlookup_err(dp, name, poff, &err);
+}
+
+// Add entry (name, inum) to directory dp, reusing a free slot if there is
+// one. Returns 0, -EEXIST, or -ENOSPC. Caller holds dp->lock, in a transaction.
+int
+dirlink(struct inode *dp, char *name, uint inum)
+{
+  uint old, freeoff;
+  if (dirscan(dp, name, &old, 0, &freeoff))
+    return -EEXIST;
+
+  struct dirent de;
+  memset(&de, 0, sizeof(de));
+  strncpy(de.name, name, DIRSIZ);
+  de.inum = inum;
+  int r = writei(dp, 0, (uint64)&de, freeoff, sizeof(de));
+  if (r < 0)
+    return r;
+  if (r != sizeof(de))
+    panic("dirlink: short write");
+  return 0;
+}
+
+// ---------------------------------------------------------------------------
+// Path names
+
+// Copy the next path element of path into name and return what follows
+// it, with leading slashes skipped; return 0 if there is no element.
+// name has DIRSIZ bytes; a longer element is cut to DIRSIZ (then name has
+// no terminating NUL, which namecmp/strncpy with DIRSIZ accept).
+//   skipelem("a/bb/c", name) = "bb/c", name = "a"
+//   skipelem("///a//bb", name) = "bb", name = "a"
+//   skipelem("a", name) = "", name = "a"
+//   skipelem("", name) = skipelem("////", name) = 0
+static char *
+skipelem(char *path, char *name)
+{
+  while (*path == '/')
+    path++;
+  if (*path == 0)
+    return 0;
+  char *s = path;
+  while (*path != '/' && *path != 0)
+    path++;
+  int len = path - s;
+  if (len >= DIRSIZ) {
+    memmove(name, s, DIRSIZ);
+  } else {
+    memmove(name, s, len);
+    name[len] = 0;
+  }
+  while (*path == '/')
+    path++;
+  return path;
+}
+
+// Walk path. With parent set, stop one element early: return the parent
+// directory and copy the last element into name. Returns the inode
+// referenced, not locked; or 0 with *err set. Calls iput: in a transaction.
+static struct inode *
+namex(char *path, int parent, char *name, int *err)
+{
+  struct inode *ip, *next;
+
+  if (*path == '/')
+    ip = iget(ROOTDEV, ROOTINO);
+  else
+    ip = idup(myproc()->cwd);
+  if (ip == 0) {
+    *err = -ENFILE;
+    return 0;
+  }
+
+  while ((path = skipelem(path, name)) != 0) {
+    ilock(ip);
+    if (ip->type != T_DIR) {
+      iunlockput(ip);
+      *err = -ENOTDIR;
+      return 0;
+    }
+    if (parent && *path == 0) {
+      iunlock(ip);   // stop one level early
+      return ip;
+    }
+    next = dirlookup_err(ip, name, 0, err);
+    // Unlock ip before locking next: next may be ip ("."), or its parent
+    // (".."), which another thread could be locking in the other order.
+    iunlockput(ip);
+    if (next == 0)
+      return 0;
+    ip = next;
+  }
+  if (parent) {
+    iput(ip);
+    *err = -EEXIST;   // no last element, e.g. "/"
+    return 0;
+  }
+  return ip;
+}
+
+struct inode *
+namei_err(char *path, int *err)
+{
+  char name[DIRSIZ];
+  return namex(path, 0, name, err);
+}
+
+struct inode *
+nameiparent_err(char *path, char *name, int *err)
+{
+  return namex(path, 1, name, err);
+}
+
+struct inode *
+namei(char *path)
+{
+  int err;
+  return namei_err(path, &err);
+}
+
+struct inode *
+nameiparent(char *path, char *name)
+{
+  int err;
+  return nameiparent_err(path, name, &err);
+}

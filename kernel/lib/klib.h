@@ -1,0 +1,30 @@
+#ifndef PAGODA_KLIB_H
+#define PAGODA_KLIB_H
+// Kernel library: strings, formatted printing, panic. Knows nothing of processes.
+#include "kernel/types.h"
+#include <stdarg.h>
+
+void  *memset(void *dst, int c, uint64 n);
+void  *memcpy(void *dst, const void *src, uint64 n);
+void  *memmove(void *dst, const void *src, uint64 n);
+int    memcmp(const void *a, const void *b, uint64 n);
+uint64 strlen(const char *s);
+int    strncmp(const char *p, const char *q, uint64 n);
+char  *strncpy(char *s, const char *t, int n);
+char  *safestrcpy(char *s, const char *t, int n);   // always NUL-terminates
+
+void   printfinit(void);
+void   printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+int    snprintf(char *buf, int n, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+int    vsnprintf(char *buf, int n, const char *fmt, va_list ap);
+void   panic(const char *fmt, ...) __attribute__((noreturn, format(printf, 1, 2)));
+void   backtrace(uint64 fp, uint64 pc);
+const char *symbol_name(uint64 pc, uint64 *offset);
+
+extern volatile int panicked;
+
+#define NELEM(x) (sizeof(x)/sizeof((x)[0]))
+#define MIN(a, b) ((a) < (b) ? (a) : (b))
+#define MAX(a, b) ((a) > (b) ? (a) : (b))
+#define ASSERT(c) do { if (!(c)) panic("assertion failed: %s (%s:%d)", #c, __FILE__, __LINE__); } while (0)
+#endif

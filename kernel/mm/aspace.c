@@ -1,0 +1,341 @@
+// Address spaces: a root page table, an ASID, and a sorted list of regions.
+// Text, data, stack and heap are regions; so are mappings. The page table
+// is a cache of what the regions say: any page may be absent and is then
+// filled by vm_fault (fault.c).
+#include "kernel/types.h"
+#include "kernel/param.h"
+#include "kernel/memlayout.h"
+#include "kernel/riscv.h"
+#include "kernel/fcntl.h"
+#include "kernel/errno.h"
+#include "kernel/lib/klib.h"
+#include "kernel/lib/spinlock.h"
+#include "kernel/mm/mm.h"
+#include "kernel/proc/proc.h"
+
+#define NASPACE (NPROC + NCPU + 8)
+#define NREGION (NPROC * 16)
+
+static struct spinlock pool_lock;
+static struct aspace aspaces[NASPACE];
+static struct region regions[NREGION];
+static struct region *free_regions;
+
+void aspaceinit(void)
+{
+  initlock(&pool_lock, "aspace");
+  for (int i = 0; i < NREGION; i++) {
+    regions[i].next = free_regions;
+    free_regions = &regions[i];
+  }
+}
+
+static struct region *region_alloc(void)
+{
+  acquire(&pool_lock);
+  struct region *r = free_regions;
+  if (r)
+    free_regions = r->next;
+  release(&pool_lock);
+  if (r)
+    memset(r, 0, sizeof *r);
+  return r;
+}
+
+static void region_free(struct region *r)
+{
+  acquire(&pool_lock);
+  r->next = free_regions;
+  free_regions = r;
+  release(&pool_lock);
+}
+
+struct aspace *as_create(void)
+{
+  struct aspace *as = 0;
+  acquire(&pool_lock);
+  for (int i = 0; i < NASPACE; i++) {
+    if (!aspaces[i].inuse) {
+      as = &aspaces[i];
+      as->inuse = 1;
+      as->ref = 1;
+      break;
+    }
+  }
+  release(&pool_lock);
+  if (!as)
+    return 0;
+  as->root = pt_new_user_root();
+  if (!as->root) {
+    acquire(&pool_lock);
+    as->inuse = 0;
+    release(&pool_lock);
+    return 0;
+  }
+  initsleeplock(&as->lock, "aspace");
+  as->asid = 0;
+  as->asid_gen = 0;     // no ASID until first switched to
+  as->harts = 0;
+  as->regions = 0;
+  as->heap_start = as->brk = 0;
+  return as;
+}
+
+// The region containing va, or 0.
+struct region *region_find(struct aspace *as, uint64 va)
+{
+  for (struct region *r = as->regions; r && r->start <= va; r = r->next)
+    if (va < r->end)
+      return r;
+  return 0;
+}
+
+// Insert a region; fails with -EINVAL if it overlaps another (empty
+// regions, like a heap of size 0, overlap nothing).
+int region_add(struct aspace *as, uint64 start, uint64 end, int prot, int flags,
+               struct vmobj *obj, uint64 off, const char *name)
+{
+  struct region **pp = &as->regions;
+  while (*pp && (*pp)->start < start)
+    pp = &(*pp)->next;
+  if (*pp && (*pp)->start < end && start < end)
+    return -EINVAL;
+  for (struct region *r = as->regions; r; r = r->next)
+    if (r->start < end && start < r->end)
+      return -EINVAL;
+  struct region *r = region_alloc();
+  if (!r)
+    return -ENOMEM;
+  r->start = start;
+  r->end = end;
+  r->prot = prot;
+  r->flags = flags;
+  r->obj = obj;
+  r->off = off;
+  safestrcpy(r->name, name ? name : "", sizeof r->name);
+  r->next = *pp;
+  *pp = r;
+  return 0;
+}
+
+// Unmap the pages in [start, end): clear the PTEs, fence, then drop the
+// frames (never before the fence: another hart could still write them).
+// Walks only the tables that exist, so a sparse 1 GiB heap is cheap.
+void as_unmap_range(struct aspace *as, uint64 start, uint64 end)
+{
+  enum { BATCH = 64 };
+  uint64 pas[BATCH];
+  int n = 0;
+  uint64 lo = start, va = start;
+  while (va < end) {
+    pte_t l2 = as->root[PX(2, va)];
+    if (!(l2 & PTE_V)) {
+      va = (va + (1UL << PXSHIFT(2))) & ~((1UL << PXSHIFT(2)) - 1);
+      continue;
+    }
+    pte_t l1 = ((pagetable_t)P2V(PTE2PA(l2)))[PX(1, va)];
+    if (!(l1 & PTE_V)) {
+      va = (va + (1UL << PXSHIFT(1))) & ~((1UL << PXSHIFT(1)) - 1);
+      continue;
+    }
+    pte_t *pte = &((pagetable_t)P2V(PTE2PA(l1)))[PX(0, va)];
+    if (*pte & PTE_V) {
+      pas[n++] = PTE2PA(*pte);
+      *pte = 0;
+    }
+    va += PGSIZE;
+    if (n == BATCH || va >= end) {
+      if (n) {
+        tlb_flush_range(as, lo, MIN(va, end));
+        for (int i = 0; i < n; i++)
+          frame_put(pas[i]);
+      }
+      n = 0;
+      lo = va;
+    }
+  }
+  if (n) {
+    tlb_flush_range(as, lo, end);
+    for (int i = 0; i < n; i++)
+      frame_put(pas[i]);
+  }
+}
+
+// Remove [start, end) from the region list, splitting regions that
+// straddle the boundaries, and unmap the pages.
+int as_remove(struct aspace *as, uint64 start, uint64 end)
+{
+  struct region **pp = &as->regions;
+  while (*pp) {
+    struct region *r = *pp;
+    if (r->end <= start || r->start >= end || r->start == r->end) {
+      pp = &r->next;
+      continue;
+    }
+    if (r->start < start && r->end > end) {      // punch a hole: split in two
+      struct region *tail = region_alloc();
+      if (!tail)
+        return -ENOMEM;
+      *tail = *r;
+      tail->start = end;
+      tail->off = r->off + (end - r->start);
+      r->end = start;
+      tail->next = r->next;
+      r->next = tail;
+      pp = &tail->next;
+      continue;
+    }
+    if (r->start < start) {                      // keep the head
+      r->end = start;
+      pp = &r->next;
+    } else if (r->end > end) {                   // keep the tail
+      r->off += end - r->start;
+      r->start = end;
+      pp = &r->next;
+    } else {                                     // whole region goes
+      *pp = r->next;
+      region_free(r);
+    }
+  }
+  as_unmap_range(as, start, end);
+  return 0;
+}
+
+// Drop every mapping (exit, failed exec). Process context: file regions
+// may write pages back here once they exist.
+void as_teardown(struct aspace *as)
+{
+  acquiresleep(&as->lock);
+  while (as->regions) {
+    struct region *r = as->regions;
+    as->regions = r->next;
+    as_unmap_range(as, r->start, r->end);
+    region_free(r);
+  }
+  releasesleep(&as->lock);
+}
+
+// Drop a reference. The last one frees the page tables; it never sleeps,
+// because the scheduler drops the reference an idle hart held.
+void as_put(struct aspace *as)
+{
+  if (__atomic_sub_fetch(&as->ref, 1, __ATOMIC_ACQ_REL) > 0)
+    return;
+  while (as->regions) {      // normally as_teardown has emptied it
+    struct region *r = as->regions;
+    as->regions = r->next;
+    as_unmap_range(as, r->start, r->end);
+    region_free(r);
+  }
+  pt_free_user(as->root);
+  kfree(as->root);
+  as->root = 0;
+  acquire(&pool_lock);
+  as->inuse = 0;
+  release(&pool_lock);
+}
+
+// Copy-on-write fork: the child gets the same regions; private pages are
+// shared read-only with the COW bit in both spaces, shared pages are
+// shared as they are. No data page is copied here.
+int as_fork(struct aspace *parent, struct aspace *child)
+{
+  int err = 0;
+  uint64 lo = ~0UL, hi = 0;    // parent PTEs downgraded
+  acquiresleep(&parent->lock);
+  child->heap_start = parent->heap_start;
+  child->brk = parent->brk;
+  for (struct region *r = parent->regions; r && !err; r = r->next) {
+    if ((err = region_add(child, r->start, r->end, r->prot, r->flags, r->obj, r->off, r->name)) < 0)
+      break;
+    for (uint64 va = r->start; va < r->end; va += PGSIZE) {
+      pte_t *pte = walk(parent->root, va, 0);
+      if (!pte || !(*pte & PTE_V))
+        continue;
+      pte_t *cpte = walk(child->root, va, 1);
+      if (!cpte) {
+        err = -ENOMEM;
+        break;
+      }
+      uint64 pa = PTE2PA(*pte);
+      uint64 flags = PTE_FLAGS(*pte);
+      if (!(r->flags & REG_SHARED) && (r->prot & PROT_WRITE)) {
+        if (flags & PTE_W) {
+          lo = MIN(lo, va);
+          hi = MAX(hi, va + PGSIZE);
+        }
+        flags = (flags & ~PTE_W) | PTE_COW;
+        *pte = PA2PTE(pa) | flags;
+        VMCOUNT(pages_cow_shared);
+      }
+      frame_get(pa);
+      *cpte = PA2PTE(pa) | flags;
+    }
+  }
+  // The parent's downgraded PTEs must be fenced before fork returns, on
+  // every hart that may cache them.
+  if (hi > lo)
+    tlb_flush_range(parent, lo, hi);
+  releasesleep(&parent->lock);
+  return err;
+}
+
+// Move the break. Growth only moves it (pages come on first touch);
+// shrinking unmaps and frees what lies above the new break.
+int as_sbrk(struct aspace *as, int64 n, uint64 *old)
+{
+  acquiresleep(&as->lock);
+  uint64 brk = as->brk;
+  *old = brk;
+  int64 nb = (int64)brk + n;
+  struct region *heap = 0;
+  for (struct region *r = as->regions; r; r = r->next)
+    if (r->flags & REG_HEAP)
+      heap = r;
+  // The heap may grow up to the next region or the top of user space.
+  uint64 limit = USERTOP;
+  for (struct region *r = as->regions; r; r = r->next)
+    if (r != heap && r->start >= as->heap_start && r->start < limit)
+      limit = r->start;
+  if (!heap || nb < (int64)as->heap_start || (uint64)nb > limit) {
+    releasesleep(&as->lock);
+    return -ENOMEM;
+  }
+  uint64 oldend = heap->end;
+  as->brk = nb;
+  heap->end = PGROUNDUP((uint64)nb);
+  if (heap->end < oldend)
+    as_unmap_range(as, heap->end, oldend);
+  releasesleep(&as->lock);
+  return 0;
+}
+
+// Switch this hart to as. The hart holds a reference on the space in its
+// satp so the page table outlives the process if the hart still uses it.
+void as_activate(struct aspace *as)
+{
+  push_off();
+  struct cpu *c = mycpu();
+  struct aspace *old = c->as;
+  if (old != as) {
+    __atomic_add_fetch(&as->ref, 1, __ATOMIC_ACQ_REL);
+    c->as = as;
+  }
+  tlb_switch(as);
+  if (old && old != as)
+    as_put(old);
+  pop_off();
+}
+
+void as_activate_kernel(void)
+{
+  push_off();
+  struct cpu *c = mycpu();
+  struct aspace *old = c->as;
+  if (old) {
+    tlb_switch_kernel();
+    c->as = 0;
+    as_put(old);
+  }
+  pop_off();
+}

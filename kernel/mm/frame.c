@@ -1,0 +1,137 @@
+// Physical frames. Every page of RAM has a struct frame with a reference
+// count: a frame is free at 0, private at 1, shared (COW, shared memory)
+// above 1. frame_alloc/frame_get/frame_put are the only way to own one.
+#include "kernel/types.h"
+#include "kernel/param.h"
+#include "kernel/memlayout.h"
+#include "kernel/riscv.h"
+#include "kernel/lib/klib.h"
+#include "kernel/lib/spinlock.h"
+#include "kernel/mm/mm.h"
+#include "kernel/boot/dtb.h"
+
+uint64 ram_base, ram_end;
+static struct frame *frames;     // one per page in [ram_base, ram_end)
+static uint64 nframes;
+
+static struct {
+  struct spinlock lock;
+  struct frame *free;
+  uint64 nfree;
+} fl;
+
+struct frame *pa2frame(uint64 pa)
+{
+  if (pa < ram_base || pa >= ram_end)
+    panic("pa2frame: %p outside RAM", (void *)pa);
+  return &frames[(pa - ram_base) >> PGSHIFT];
+}
+
+static uint64 frame2pa(struct frame *f)
+{
+  return ram_base + ((uint64)(f - frames) << PGSHIFT);
+}
+
+// free_start: first byte after the kernel image. The frame array is
+// carved from the start of free memory; the DTB stays reserved.
+void frameinit(uint64 free_start, uint64 dtb_pa, uint64 dtb_size)
+{
+  initlock(&fl.lock, "frames");
+  ram_base = bootinfo.ram_base;     // the device tree knows the RAM size
+  ram_end = bootinfo.ram_base + bootinfo.ram_size;
+  nframes = (ram_end - ram_base) >> PGSHIFT;
+  frames = P2V(PGROUNDUP(free_start));
+  uint64 first = PGROUNDUP(free_start + nframes * sizeof(struct frame));
+  memset(frames, 0, nframes * sizeof(struct frame));
+  uint64 dtb_lo = PGROUNDDOWN(dtb_pa), dtb_hi = PGROUNDUP(dtb_pa + dtb_size);
+  for (uint64 pa = ram_end - PGSIZE; pa >= first; pa -= PGSIZE) {
+    struct frame *f = pa2frame(pa);
+    if (pa >= dtb_lo && pa < dtb_hi) {
+      f->ref = 1;          // reserved forever
+      f->flags = FRAME_KERNEL;
+      continue;
+    }
+    f->next = fl.free;
+    fl.free = f;
+    fl.nfree++;
+  }
+  // Everything below `first` (firmware, kernel image, frame array) is never free.
+  for (uint64 pa = ram_base; pa < first; pa += PGSIZE) {
+    pa2frame(pa)->ref = 1;
+    pa2frame(pa)->flags = FRAME_KERNEL;
+  }
+  printf("frames: %d free of %d (%d KiB of frame structs)\n", (int)fl.nfree, (int)nframes,
+         (int)(nframes * sizeof(struct frame) >> 10));
+}
+
+uint64 frame_alloc(void)
+{
+  acquire(&fl.lock);
+  struct frame *f = fl.free;
+  if (f) {
+    fl.free = f->next;
+    fl.nfree--;
+    f->ref = 1;
+    f->flags = 0;
+    f->next = 0;
+  }
+  release(&fl.lock);
+  if (!f)
+    return 0;
+  uint64 pa = frame2pa(f);
+  memset(P2V(pa), 0, PGSIZE);
+  return pa;
+}
+
+void frame_get(uint64 pa)
+{
+  struct frame *f = pa2frame(pa);
+  if (__atomic_fetch_add(&f->ref, 1, __ATOMIC_ACQ_REL) <= 0)
+    panic("frame_get: free frame %p", (void *)pa);
+}
+
+void frame_put(uint64 pa)
+{
+  struct frame *f = pa2frame(pa);
+  int old = __atomic_fetch_sub(&f->ref, 1, __ATOMIC_ACQ_REL);
+  if (old <= 0)
+    panic("frame_put: free frame %p", (void *)pa);
+  if (old > 1)
+    return;
+  acquire(&fl.lock);
+  f->flags = 0;
+  f->next = fl.free;
+  fl.free = f;
+  fl.nfree++;
+  release(&fl.lock);
+}
+
+int frame_refcount(uint64 pa)
+{
+  return __atomic_load_n(&pa2frame(pa)->ref, __ATOMIC_ACQUIRE);
+}
+
+void *kalloc(void)
+{
+  uint64 pa = frame_alloc();
+  if (!pa)
+    return 0;
+  pa2frame(pa)->flags = FRAME_KERNEL;
+  return P2V(pa);
+}
+
+void kfree(void *kva)
+{
+  frame_put(V2P(kva));
+}
+
+void frame_stats(uint64 *total, uint64 *nfree, uint64 *shared)
+{
+  *total = nframes;
+  *nfree = fl.nfree;
+  uint64 s = 0;
+  for (uint64 i = 0; i < nframes; i++)
+    if (frames[i].ref > 1 && !(frames[i].flags & FRAME_KERNEL))
+      s++;
+  *shared = s;
+}

@@ -1,0 +1,107 @@
+#ifndef PAGODA_MM_H
+#define PAGODA_MM_H
+// The memory system: frames, page tables, address spaces made of regions,
+// the one page-fault path, TLB control, and user-memory access.
+// See docs/memory.md and docs/tlb.md.
+#include "kernel/types.h"
+#include "kernel/riscv.h"
+#include "kernel/proc/sleeplock.h"
+
+// ---- frames (frame.c): one struct frame per physical page of RAM ----
+struct frame {
+  int ref;                 // mappings + kernel users; 0 = free
+  uint flags;
+  struct frame *next;      // free list
+};
+#define FRAME_KERNEL  0x1  // holds a kernel structure (page table, pipe, ...)
+
+extern uint64 ram_base, ram_end;   // physical RAM bounds, from the device tree
+void   frameinit(uint64 free_start, uint64 dtb_pa, uint64 dtb_size);
+uint64 frame_alloc(void);          // a zeroed frame's physical address, or 0
+void   frame_get(uint64 pa);       // one more reference
+void   frame_put(uint64 pa);       // one less; freed at zero
+int    frame_refcount(uint64 pa);
+struct frame *pa2frame(uint64 pa);
+void  *kalloc(void);               // a zeroed kernel page (kernel virtual address), or 0
+void   kfree(void *kva);
+void   frame_stats(uint64 *total, uint64 *free, uint64 *shared);
+
+// ---- Sv39 page tables (pagetable.c) ----
+extern pagetable_t kernel_root;
+void   kvminit(uint64 kernel_pa_end);
+void   kvm_map_kstack(int slot);   // map the kernel stack of proc slot
+pte_t *walk(pagetable_t pt, uint64 va, int alloc);
+int    pt_map(pagetable_t pt, uint64 va, uint64 pa, uint64 size, uint64 perm, int level);
+pagetable_t pt_new_user_root(void); // a root sharing the kernel half
+void   pt_free_user(pagetable_t pt);  // free the user-half tables (not the frames they map)
+
+// ---- address spaces and regions (aspace.c) ----
+#define REG_SHARED  0x1    // writes go to the object and are seen by other mappers
+#define REG_STACK   0x2
+#define REG_HEAP    0x4
+
+struct region {
+  uint64 start, end;       // [start, end), page-aligned
+  int prot;                // PROT_READ | PROT_WRITE | PROT_EXEC
+  int flags;               // REG_*
+  struct vmobj *obj;       // backing object, or 0 for anonymous memory
+  uint64 off;              // byte offset of start in obj
+  char name[16];
+  struct region *next;     // sorted by start
+};
+
+struct aspace {
+  struct sleeplock lock;   // regions and page table
+  int inuse;               // slot taken (aspace.c pool lock)
+  int ref;                 // the process + each hart that has it in satp
+  pagetable_t root;
+  uint64 asid;             // valid while asid_gen is current (tlb.c)
+  uint64 asid_gen;
+  uint64 harts;            // bit per hart that may cache its translations
+  struct region *regions;
+  uint64 heap_start;       // heap region is [heap_start, brk)
+  uint64 brk;
+};
+
+void   aspaceinit(void);
+struct aspace *as_create(void);
+void   as_put(struct aspace *as);               // drop a reference (never sleeps)
+void   as_teardown(struct aspace *as);          // unmap everything (process context)
+int    as_fork(struct aspace *parent, struct aspace *child);
+struct region *region_find(struct aspace *as, uint64 va);
+int    region_add(struct aspace *as, uint64 start, uint64 end, int prot, int flags,
+                  struct vmobj *obj, uint64 off, const char *name);
+void   as_unmap_range(struct aspace *as, uint64 start, uint64 end); // PTEs + frames
+int    as_remove(struct aspace *as, uint64 start, uint64 end);      // regions too
+int    as_sbrk(struct aspace *as, int64 n, uint64 *old);
+void   as_activate(struct aspace *as);           // load into satp on this hart
+void   as_activate_kernel(void);                 // leave user spaces (idle hart)
+
+// ---- the fault path (fault.c) ----
+#define VM_READ  1
+#define VM_WRITE 2
+#define VM_EXEC  4
+int    vm_fault(struct aspace *as, uint64 va, int access);   // 0, -EFAULT, -ENOMEM
+const char *fault_cause(uint64 scause);
+
+// ---- TLB (tlb.c): the only place that executes sfence.vma ----
+void   tlbinit(int asid_bits);
+void   tlb_flush_page(struct aspace *as, uint64 va);          // after a downgrade/removal
+void   tlb_flush_range(struct aspace *as, uint64 lo, uint64 hi);
+void   tlb_fill_page(struct aspace *as, uint64 va);           // after invalid -> valid
+void   tlb_switch(struct aspace *as);                          // satp for as (asid, generation)
+void   tlb_switch_kernel(void);
+void   tlb_boot_flush(void);
+
+// ---- user memory access (uaccess.c, uaccess.S) ----
+int    copyin(void *dst, uint64 srcva, uint64 len);    // 0 or -EFAULT
+int    copyout(uint64 dstva, const void *src, uint64 len);
+int    copyinstr(char *dst, uint64 srcva, uint64 max); // length, -EFAULT, -ENAMETOOLONG
+int    uaccess_fixup(uint64 *sepc);                    // trap.c: is sepc in uaccess code?
+uint64 uaccess_fault_pc(void);                         // where a failed access resumes
+
+// ---- statistics (vmstat.c) ----
+#include "kernel/vmstat.h"
+extern struct vmstat vmcount;            // event counters (approximate under races)
+#define VMCOUNT(field) __atomic_fetch_add(&vmcount.field, 1, __ATOMIC_RELAXED)
+#endif

@@ -1,0 +1,144 @@
+// The TLB: address-space identifiers and every sfence.vma in the kernel.
+// Policy (docs/tlb.md):
+//   - switching to a space whose ASID is current writes satp, no fence;
+//   - ASIDs are handed out in generations; when they run out a new
+//     generation starts and each hart flushes once when it next switches;
+//   - a fault fill fences one page locally;
+//   - a downgrade or removal fences the page locally and, through SBI
+//     RFENCE, on every other hart that may cache the space;
+//   - many pages at once: one fence of the whole ASID instead.
+#include "kernel/types.h"
+#include "kernel/param.h"
+#include "kernel/memlayout.h"
+#include "kernel/riscv.h"
+#include "kernel/lib/klib.h"
+#include "kernel/lib/spinlock.h"
+#include "kernel/mm/mm.h"
+#include "kernel/proc/proc.h"
+#include "kernel/boot/sbi.h"
+
+#define RANGE_PAGES 16   // above this many pages, fence the whole ASID
+
+static struct spinlock asid_lock;
+static uint64 generation = 1;
+static uint64 next_asid = 1;   // ASID 0 is the kernel's (idle harts)
+static uint64 nasids;          // ASIDs 0 .. nasids-1
+
+static inline void sfence_page(uint64 va, uint64 asid)
+{
+  asm volatile("sfence.vma %0, %1" :: "r"(va), "r"(asid) : "memory");
+}
+
+static inline void sfence_asid(uint64 asid)
+{
+  asm volatile("sfence.vma zero, %0" :: "r"(asid) : "memory");
+}
+
+static inline void sfence_all(void)
+{
+  asm volatile("sfence.vma zero, zero" ::: "memory");
+}
+
+// pool: ASIDs to use (bootarg asids=N shrinks the pool to force
+// rollovers in tests); 0 means all the hardware has.
+void tlbinit(int pool)
+{
+  initlock(&asid_lock, "asid");
+  // The ASID field keeps only the bits the hart implements.
+  uint64 old = csr_read(satp);
+  csr_write(satp, MAKE_SATP(V2P(kernel_root), 0xFFFF));
+  uint64 hw = ((csr_read(satp) >> 44) & 0xFFFF) + 1;
+  csr_write(satp, old);
+  nasids = hw;
+  if (pool >= 2 && (uint64)pool < hw)
+    nasids = pool;
+  vmcount.asid_generation = generation;
+  vmcount.asid_bits = nasids;
+  printf("tlb: %d ASIDs in hardware, using %d\n", (int)hw, (int)nasids);
+}
+
+void tlb_boot_flush(void)
+{
+  sfence_all();
+  VMCOUNT(tlb_all);
+  mycpu()->asid_gen = generation;
+}
+
+// Load as into satp on this hart, giving it a fresh ASID if its
+// generation has passed. Interrupts must be off (we are in the scheduler).
+void tlb_switch(struct aspace *as)
+{
+  struct cpu *c = mycpu();
+  acquire(&asid_lock);
+  if (as->asid_gen != generation) {
+    if (next_asid >= nasids) {
+      generation++;
+      next_asid = 1;
+      vmcount.asid_generation = generation;
+    }
+    as->asid = next_asid++;
+    as->asid_gen = generation;
+  }
+  int flush = c->asid_gen != generation;
+  c->asid_gen = generation;
+  release(&asid_lock);
+
+  __atomic_fetch_or(&as->harts, 1UL << c->hartid, __ATOMIC_RELAXED);
+  uint64 satp = MAKE_SATP(V2P(as->root), as->asid);
+  if (csr_read(satp) != satp)
+    csr_write(satp, satp);
+  if (flush) {
+    // This hart may hold entries of the previous generation's holder of
+    // any ASID: drop them all, once.
+    sfence_all();
+    VMCOUNT(tlb_all);
+  }
+}
+
+void tlb_switch_kernel(void)
+{
+  uint64 satp = MAKE_SATP(V2P(kernel_root), 0);
+  if (csr_read(satp) != satp)
+    csr_write(satp, satp);   // only global mappings: nothing to fence
+}
+
+void tlb_fill_page(struct aspace *as, uint64 va)
+{
+  sfence_page(va, as->asid);
+  VMCOUNT(tlb_page);
+}
+
+static void remote(struct aspace *as, uint64 start, uint64 size)
+{
+  push_off();
+  uint64 others = __atomic_load_n(&as->harts, __ATOMIC_RELAXED) & ~(1UL << mycpu()->hartid);
+  pop_off();
+  if (others) {
+    sbi_remote_sfence_vma_asid(others, start, size, as->asid);
+    VMCOUNT(tlb_remote);
+  }
+}
+
+void tlb_flush_page(struct aspace *as, uint64 va)
+{
+  sfence_page(va, as->asid);
+  VMCOUNT(tlb_page);
+  remote(as, va, PGSIZE);
+}
+
+void tlb_flush_range(struct aspace *as, uint64 lo, uint64 hi)
+{
+  if (hi <= lo)
+    return;
+  if ((hi - lo) / PGSIZE > RANGE_PAGES) {
+    sfence_asid(as->asid);
+    VMCOUNT(tlb_asid);
+    remote(as, 0, (uint64)-1);
+    return;
+  }
+  for (uint64 va = lo; va < hi; va += PGSIZE) {
+    sfence_page(va, as->asid);
+    VMCOUNT(tlb_page);
+  }
+  remote(as, lo, hi - lo);
+}

@@ -1,0 +1,67 @@
+// copyin / copyout / copyinstr: the kernel reads and writes user memory
+// in place, through the current process's page table, with SUM set only
+// for the duration of the copy.
+#include "kernel/types.h"
+#include "kernel/riscv.h"
+#include "kernel/errno.h"
+#include "kernel/mm/mm.h"
+#include "kernel/lib/klib.h"
+
+int uaccess_copy(void *dst, const void *src, uint64 n);
+int uaccess_strncpy(char *dst, const char *src, uint64 max);
+extern char uaccess_start[], uaccess_end[], uaccess_fault[];
+
+// [va, va+len) must lie in the user half: this check is what keeps a
+// user pointer from naming kernel memory.
+static int user_range(uint64 va, uint64 len)
+{
+  return va < MAXVA && len <= MAXVA - va;
+}
+
+int copyin(void *dst, uint64 srcva, uint64 len)
+{
+  if (!user_range(srcva, len))
+    return -EFAULT;
+  csr_set(sstatus, SSTATUS_SUM);
+  int r = uaccess_copy(dst, (const void *)srcva, len);
+  csr_clear(sstatus, SSTATUS_SUM);
+  return r;
+}
+
+int copyout(uint64 dstva, const void *src, uint64 len)
+{
+  if (!user_range(dstva, len))
+    return -EFAULT;
+  csr_set(sstatus, SSTATUS_SUM);
+  int r = uaccess_copy((void *)dstva, src, len);
+  csr_clear(sstatus, SSTATUS_SUM);
+  return r;
+}
+
+// Copy a NUL-terminated string of at most max bytes (NUL included).
+int copyinstr(char *dst, uint64 srcva, uint64 max)
+{
+  if (srcva >= MAXVA)
+    return -EFAULT;
+  uint64 lim = MIN(max, MAXVA - srcva);
+  csr_set(sstatus, SSTATUS_SUM);
+  int r = uaccess_strncpy(dst, (const char *)srcva, lim);
+  csr_clear(sstatus, SSTATUS_SUM);
+  if (r == -1)
+    return lim < max ? -EFAULT : -ENAMETOOLONG;
+  return r;
+}
+
+// Trap handler: was the faulting instruction a user access? If so, the
+// caller tries vm_fault and, failing that, resumes at the fixup.
+int uaccess_fixup(uint64 *sepc)
+{
+  if (*sepc < (uint64)uaccess_start || *sepc >= (uint64)uaccess_end)
+    return 0;
+  return 1;
+}
+
+uint64 uaccess_fault_pc(void)
+{
+  return (uint64)uaccess_fault;
+}

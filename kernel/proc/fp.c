@@ -1,0 +1,59 @@
+// Per-process floating point. A new process runs with the FPU off
+// (sstatus.FS = Off); its first FP instruction traps as illegal, and we
+// switch the FPU on for it. On every trap from user mode, registers the
+// process dirtied are saved; on the way back they are reloaded only if
+// this hart's FPU holds someone else's state.
+#include "kernel/types.h"
+#include "kernel/riscv.h"
+#include "kernel/lib/klib.h"
+#include "kernel/proc/proc.h"
+
+void fp_save(uint64 *fregs, uint64 *fcsr);
+void fp_restore(uint64 *fregs, uint64 *fcsr);
+
+void fp_trap_enter(struct proc *p)
+{
+  if ((csr_read(sstatus) & SSTATUS_FS) == SSTATUS_FS_DIRTY) {
+    fp_save(p->fregs, &p->fcsr);
+    p->fp_cpu = mycpu();
+    mycpu()->fpowner = p;
+  }
+  csr_clear(sstatus, SSTATUS_FS);   // off while in the kernel
+}
+
+// Interrupts are off: we cannot move harts in here.
+void fp_trap_exit(struct proc *p)
+{
+  csr_clear(sstatus, SSTATUS_FS);
+  if (!p->fp_used)
+    return;
+  struct cpu *c = mycpu();
+  csr_set(sstatus, SSTATUS_FS_CLEAN);
+  if (c->fpowner != p || p->fp_cpu != c) {
+    fp_restore(p->fregs, &p->fcsr);
+    c->fpowner = p;
+    p->fp_cpu = c;
+  }
+  // Clean: the registers match p->fregs until the process writes one.
+  csr_clear(sstatus, SSTATUS_FS);
+  csr_set(sstatus, SSTATUS_FS_CLEAN);
+}
+
+// An illegal-instruction trap. If the process has not used the FPU yet,
+// this is (probably) its first FP instruction: give it a zeroed FPU.
+int fp_first_use(struct proc *p)
+{
+  if (p->fp_used)
+    return 0;
+  p->fp_used = 1;
+  memset(p->fregs, 0, sizeof p->fregs);
+  p->fcsr = 0;
+  p->fp_cpu = 0;    // forces fp_trap_exit to load the zeroed registers
+  return 1;
+}
+
+void fp_forget(struct proc *p)
+{
+  p->fp_used = 0;
+  p->fp_cpu = 0;
+}

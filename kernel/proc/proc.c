@@ -1,0 +1,403 @@
+// Processes: creation (fork), exit and wait, sleep and wakeup, and the
+// per-hart scheduler. Each process has a kernel stack with a guard page
+// below it and its trap frame at the top.
+#include "kernel/types.h"
+#include "kernel/param.h"
+#include "kernel/memlayout.h"
+#include "kernel/riscv.h"
+#include "kernel/errno.h"
+#include "kernel/lib/klib.h"
+#include "kernel/lib/spinlock.h"
+#include "kernel/proc/proc.h"
+#include "kernel/mm/mm.h"
+#include "kernel/fs/file.h"
+#include "kernel/trap/trap.h"
+
+struct cpu cpus[NCPU];
+int ncpu;
+struct proc proc[NPROC];
+static struct proc *initproc;
+static int nextpid = 1;
+static struct spinlock pid_lock;
+// Protects p->parent, and makes wakeups of waiting parents not get lost.
+static struct spinlock wait_lock;
+static char init_cmd[256];
+static void forkret(void);
+
+int cpuid(void)
+{
+  return mycpu()->hartid;
+}
+
+struct proc *myproc(void)
+{
+  push_off();
+  struct proc *p = mycpu()->proc;
+  pop_off();
+  return p;
+}
+
+void procinit(void)
+{
+  initlock(&pid_lock, "nextpid");
+  initlock(&wait_lock, "wait_lock");
+  for (int i = 0; i < NPROC; i++) {
+    struct proc *p = &proc[i];
+    initlock(&p->lock, "proc");
+    p->state = UNUSED;
+    p->slot = i;
+    p->kstack = KSTACK(i);
+    kvm_map_kstack(i);
+    p->tf = (struct trapframe *)(p->kstack + KSTACKPAGES * PGSIZE - TF_SIZE);
+  }
+}
+
+static int allocpid(void)
+{
+  acquire(&pid_lock);
+  int pid = nextpid++;
+  release(&pid_lock);
+  return pid;
+}
+
+// An UNUSED slot, made USED, returned with p->lock held; 0 if none.
+struct proc *allocproc(void)
+{
+  for (struct proc *p = proc; p < &proc[NPROC]; p++) {
+    acquire(&p->lock);
+    if (p->state == UNUSED) {
+      p->pid = allocpid();
+      p->state = USED;
+      p->killed = 0;
+      p->xstate = 0;
+      p->as = 0;
+      fp_forget(p);
+      memset(p->tf, 0, sizeof *p->tf);
+      memset(&p->context, 0, sizeof p->context);
+      p->context.ra = (uint64)forkret;
+      p->context.sp = (uint64)p->tf;    // the kernel stack grows down from the trap frame
+      return p;
+    }
+    release(&p->lock);
+  }
+  return 0;
+}
+
+// Free a zombie's remaining state. p->lock must be held.
+void freeproc(struct proc *p)
+{
+  if (p->as)
+    as_put(p->as);
+  p->as = 0;
+  p->pid = 0;
+  p->parent = 0;
+  p->name[0] = 0;
+  p->chan = 0;
+  p->killed = 0;
+  p->xstate = 0;
+  p->state = UNUSED;
+}
+
+// The first process: its kernel thread mounts the root file system and
+// execs /init (see forkret).
+void userinit(const char *cmd)
+{
+  struct proc *p = allocproc();
+  if (!p)
+    panic("userinit");
+  initproc = p;
+  if (cmd)
+    safestrcpy(init_cmd, cmd, sizeof init_cmd);
+  safestrcpy(p->name, "init", sizeof p->name);
+  p->state = RUNNABLE;
+  release(&p->lock);
+}
+
+// A new process's first scheduling lands here, still holding p->lock
+// from the scheduler.
+static void forkret(void)
+{
+  static int first = 1;
+  struct proc *p = myproc();
+  release(&p->lock);
+  if (first) {
+    // The file system needs a process context (it sleeps on the disk).
+    first = 0;
+    fsinit(ROOTDEV);
+    p->cwd = namei("/");
+    char *argv[3] = { "init", init_cmd[0] ? init_cmd : 0, 0 };
+    int r = exec("/init", argv);
+    if (r < 0)
+      panic("exec /init failed: %d", r);
+    p->tf->a0 = r;
+  }
+  usertrapret();
+}
+
+int fork(void)
+{
+  struct proc *p = myproc();
+  struct proc *np = allocproc();
+  if (!np)
+    return -EAGAIN;
+  int err = -ENOMEM;
+  np->as = as_create();
+  if (!np->as || (err = as_fork(p->as, np->as)) < 0) {
+    release(&np->lock);
+    if (np->as)
+      as_teardown(np->as);
+    acquire(&np->lock);
+    freeproc(np);
+    release(&np->lock);
+    return err;
+  }
+  *np->tf = *p->tf;
+  np->tf->a0 = 0;             // fork returns 0 in the child
+  np->fp_used = p->fp_used;
+  memmove(np->fregs, p->fregs, sizeof p->fregs);
+  np->fcsr = p->fcsr;
+  for (int i = 0; i < NOFILE; i++)
+    np->ofile[i] = p->ofile[i] ? filedup(p->ofile[i]) : 0;
+  np->cwd = idup(p->cwd);
+  safestrcpy(np->name, p->name, sizeof np->name);
+  int pid = np->pid;
+  release(&np->lock);
+
+  acquire(&wait_lock);
+  np->parent = p;
+  release(&wait_lock);
+  acquire(&np->lock);
+  np->state = RUNNABLE;
+  release(&np->lock);
+  VMCOUNT(nfork);
+  return pid;
+}
+
+// Give p's children to init. wait_lock must be held.
+static void reparent(struct proc *p)
+{
+  for (struct proc *pp = proc; pp < &proc[NPROC]; pp++) {
+    if (pp->parent == p) {
+      pp->parent = initproc;
+      wakeup(initproc);
+    }
+  }
+}
+
+void exit(int status)
+{
+  struct proc *p = myproc();
+  if (p == initproc)
+    panic("init exiting with status %d", status);
+  for (int fd = 0; fd < NOFILE; fd++) {
+    if (p->ofile[fd]) {
+      fileclose(p->ofile[fd]);
+      p->ofile[fd] = 0;
+    }
+  }
+  begin_op();
+  iput(p->cwd);
+  end_op();
+  p->cwd = 0;
+  // Give back the user memory now; the page table itself goes when the
+  // last hart that has it in satp moves on (mm/aspace.c).
+  as_teardown(p->as);
+
+  acquire(&wait_lock);
+  reparent(p);
+  wakeup(p->parent);
+  acquire(&p->lock);
+  p->xstate = status;
+  p->state = ZOMBIE;
+  release(&wait_lock);
+  sched();
+  panic("zombie exit");
+}
+
+// Wait for a child to exit; copy its status to addr if addr != 0.
+int wait(uint64 addr)
+{
+  struct proc *p = myproc();
+  acquire(&wait_lock);
+  for (;;) {
+    int havekids = 0;
+    for (struct proc *pp = proc; pp < &proc[NPROC]; pp++) {
+      if (pp->parent != p)
+        continue;
+      acquire(&pp->lock);
+      havekids = 1;
+      if (pp->state == ZOMBIE) {
+        int pid = pp->pid, status = pp->xstate;
+        freeproc(pp);
+        release(&pp->lock);
+        release(&wait_lock);
+        // No locks held: copyout may fault (COW, lazy stack) and sleep.
+        if (addr && copyout(addr, &status, sizeof status) < 0)
+          return -EFAULT;
+        return pid;
+      }
+      release(&pp->lock);
+    }
+    if (!havekids) {
+      release(&wait_lock);
+      return -ECHILD;
+    }
+    if (killed(p)) {
+      release(&wait_lock);
+      return -EINTR;
+    }
+    sleep(p, &wait_lock);
+  }
+}
+
+// Each hart runs this loop forever. A hart with nothing to run leaves
+// user address spaces (so their page tables can be freed) and waits in
+// wfi with interrupts on, so it does not burn a host core.
+void scheduler(void)
+{
+  struct cpu *c = mycpu();
+  c->proc = 0;
+  for (;;) {
+    intr_on();
+    int found = 0;
+    for (struct proc *p = proc; p < &proc[NPROC]; p++) {
+      acquire(&p->lock);
+      if (p->state == RUNNABLE) {
+        p->state = RUNNING;
+        c->proc = p;
+        if (p->as)
+          as_activate(p->as);
+        swtch(&c->context, &p->context);
+        c->proc = 0;
+        found = 1;
+      }
+      release(&p->lock);
+    }
+    if (!found) {
+      intr_off();
+      as_activate_kernel();
+      intr_on();
+      asm volatile("wfi");
+    }
+  }
+}
+
+// Switch to the scheduler. p->lock must be held and nothing else.
+void sched(void)
+{
+  struct proc *p = myproc();
+  if (!holding(&p->lock))
+    panic("sched p->lock");
+  if (mycpu()->noff != 1)
+    panic("sched locks");
+  if (p->state == RUNNING)
+    panic("sched running");
+  if (intr_get())
+    panic("sched interruptible");
+  int intena = mycpu()->intena;
+  swtch(&p->context, &mycpu()->context);
+  mycpu()->intena = intena;
+}
+
+void yield(void)
+{
+  struct proc *p = myproc();
+  acquire(&p->lock);
+  p->state = RUNNABLE;
+  sched();
+  release(&p->lock);
+}
+
+void sleep(void *chan, struct spinlock *lk)
+{
+  struct proc *p = myproc();
+  acquire(&p->lock);
+  release(lk);
+  p->chan = chan;
+  p->state = SLEEPING;
+  sched();
+  p->chan = 0;
+  release(&p->lock);
+  acquire(lk);
+}
+
+void wakeup(void *chan)
+{
+  for (struct proc *p = proc; p < &proc[NPROC]; p++) {
+    if (p == myproc())
+      continue;
+    acquire(&p->lock);
+    if (p->state == SLEEPING && p->chan == chan)
+      p->state = RUNNABLE;
+    release(&p->lock);
+  }
+}
+
+int kill(int pid)
+{
+  for (struct proc *p = proc; p < &proc[NPROC]; p++) {
+    acquire(&p->lock);
+    if (p->pid == pid && p->state != UNUSED && p->state != ZOMBIE) {
+      p->killed = 1;
+      if (p->state == SLEEPING)
+        p->state = RUNNABLE;
+      release(&p->lock);
+      return 0;
+    }
+    release(&p->lock);
+  }
+  return -ESRCH;
+}
+
+void setkilled(struct proc *p)
+{
+  acquire(&p->lock);
+  p->killed = 1;
+  release(&p->lock);
+}
+
+int killed(struct proc *p)
+{
+  acquire(&p->lock);
+  int k = p->killed;
+  release(&p->lock);
+  return k;
+}
+
+// The one-line report of a process the kernel kills.
+void proc_kill_report(struct proc *p, const char *cause, uint64 addr, uint64 pc)
+{
+  printf("pid %d (%s): %s at 0x%lx, pc 0x%lx: killed\n", p->pid, p->name, cause, addr, pc);
+  setkilled(p);
+}
+
+int either_copyout(int user_dst, uint64 dst, void *src, uint64 len)
+{
+  if (user_dst)
+    return copyout(dst, src, len);
+  memmove((void *)dst, src, len);
+  return 0;
+}
+
+int either_copyin(void *dst, int user_src, uint64 src, uint64 len)
+{
+  if (user_src)
+    return copyin(dst, src, len);
+  memmove(dst, (void *)src, len);
+  return 0;
+}
+
+// ^P: the process list. No locks: it must work when the kernel is wedged.
+void procdump(void)
+{
+  static const char *states[] = {
+    [UNUSED] "unused", [USED] "used", [SLEEPING] "sleep ",
+    [RUNNABLE] "runble", [RUNNING] "run   ", [ZOMBIE] "zombie"
+  };
+  printf("\n");
+  for (struct proc *p = proc; p < &proc[NPROC]; p++) {
+    if (p->state == UNUSED)
+      continue;
+    printf("%d %s %s\n", p->pid, states[p->state], p->name);
+  }
+}

@@ -1,0 +1,114 @@
+#ifndef PAGODA_PROC_H
+#define PAGODA_PROC_H
+// Processes, harts, scheduling, sleep and wakeup.
+#include "kernel/types.h"
+#include "kernel/param.h"
+#include "kernel/lib/spinlock.h"
+
+// Saved user registers. The slot of register xN is at offset 8*N; slot 0
+// (x0 is always zero) holds sepc. The trap frame lives at the top of the
+// process's kernel stack; trap/trapvec.S knows this layout.
+struct trapframe {
+  uint64 epc;
+  uint64 ra, sp, gp, tp, t0, t1, t2, s0, s1;
+  uint64 a0, a1, a2, a3, a4, a5, a6, a7;
+  uint64 s2, s3, s4, s5, s6, s7, s8, s9, s10, s11;
+  uint64 t3, t4, t5, t6;
+  uint64 sstatus;     // offset 256
+  uint64 kernel_tp;   // offset 264: this hart's struct cpu *, reloaded on entry
+};
+#define TF_SIZE 288   // bytes the frame takes on the stack (16-byte aligned)
+
+// Callee-saved registers for kernel context switches (proc/swtch.S).
+struct context {
+  uint64 ra, sp;
+  uint64 s0, s1, s2, s3, s4, s5, s6, s7, s8, s9, s10, s11;
+};
+
+// Per-hart state. tp holds a pointer to it while in the kernel.
+struct cpu {
+  struct proc *proc;          // running process, or null
+  struct context context;     // swtch() here to enter scheduler()
+  int noff;                   // depth of push_off() nesting
+  int intena;                 // were interrupts enabled before push_off()?
+  int hartid;                 // the SBI hart id
+  int started;
+  struct proc *fpowner;       // whose f-registers this hart holds
+  uint64 asid_gen;            // TLB generation this hart has flushed to (mm/tlb.c)
+  struct aspace *as;          // the space in satp; holds a reference (mm/aspace.c)
+};
+
+extern struct cpu cpus[NCPU];
+extern int ncpu;              // harts found in the device tree
+
+enum procstate { UNUSED, USED, SLEEPING, RUNNABLE, RUNNING, ZOMBIE };
+
+struct proc {
+  struct spinlock lock;
+  // p->lock must be held for these:
+  enum procstate state;
+  void *chan;                 // sleeping on chan
+  int killed;
+  int xstate;                 // exit status for the parent's wait
+  int pid;
+
+  struct proc *parent;        // wait_lock must be held
+
+  // private to the process, no lock needed:
+  int slot;                   // index in proc[]; picks the kernel stack
+  uint64 kstack;              // lowest address of the kernel stack
+  struct trapframe *tf;       // at the top of the kernel stack
+  struct context context;
+  struct aspace *as;          // user address space
+  struct file *ofile[NOFILE];
+  struct inode *cwd;
+  char name[16];
+
+  // floating point: off until first use, then saved on trap when dirty
+  int fp_used;
+  struct cpu *fp_cpu;         // hart whose f-registers hold our state
+  uint64 fregs[32];
+  uint64 fcsr;
+};
+
+extern struct proc proc[NPROC];
+
+// cpu.c
+static inline struct cpu *mycpu(void) { struct cpu *c; asm volatile("mv %0, tp" : "=r"(c)); return c; }
+int  cpuid(void);
+struct proc *myproc(void);
+
+// proc.c
+void procinit(void);
+void userinit(const char *initargs);
+int  fork(void);
+void exit(int status) __attribute__((noreturn));
+int  wait(uint64 addr);
+int  kill(int pid);
+int  killed(struct proc *p);
+void setkilled(struct proc *p);
+void sleep(void *chan, struct spinlock *lk);
+void wakeup(void *chan);
+void yield(void);
+void scheduler(void) __attribute__((noreturn));
+void sched(void);
+void procdump(void);
+int  either_copyout(int user_dst, uint64 dst, void *src, uint64 len);
+int  either_copyin(void *dst, int user_src, uint64 src, uint64 len);
+struct proc *allocproc(void);
+void freeproc(struct proc *p);
+void proc_kill_report(struct proc *p, const char *cause, uint64 addr, uint64 pc);
+void swtch(struct context *old, struct context *new);
+
+// fp.c
+void fp_trap_enter(struct proc *p);
+void fp_trap_exit(struct proc *p);
+int  fp_first_use(struct proc *p);
+void fp_forget(struct proc *p);
+
+// exec.c
+int  exec(char *path, char **argv);
+
+extern volatile uint64 ticks;
+extern struct spinlock tickslock;
+#endif

@@ -1,0 +1,39 @@
+// Sleeping locks: for long waits (disk I/O, page faults that read files).
+#include "kernel/types.h"
+#include "kernel/proc/sleeplock.h"
+#include "kernel/proc/proc.h"
+
+void initsleeplock(struct sleeplock *lk, const char *name)
+{
+  initlock(&lk->lk, "sleep lock");
+  lk->name = name;
+  lk->locked = 0;
+  lk->pid = 0;
+}
+
+void acquiresleep(struct sleeplock *lk)
+{
+  acquire(&lk->lk);
+  while (lk->locked)
+    sleep(lk, &lk->lk);
+  lk->locked = 1;
+  lk->pid = myproc() ? myproc()->pid : -1;
+  release(&lk->lk);
+}
+
+void releasesleep(struct sleeplock *lk)
+{
+  acquire(&lk->lk);
+  lk->locked = 0;
+  lk->pid = 0;
+  wakeup(lk);
+  release(&lk->lk);
+}
+
+int holdingsleep(struct sleeplock *lk)
+{
+  acquire(&lk->lk);
+  int r = lk->locked && lk->pid == (myproc() ? myproc()->pid : -1);
+  release(&lk->lk);
+  return r;
+}

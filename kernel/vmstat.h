@@ -1,0 +1,49 @@
+#ifndef PAGODA_VMSTAT_H
+#define PAGODA_VMSTAT_H
+// What the vmstat() and vmmap() system calls report (see docs/memory.md).
+
+struct vmstat {
+  unsigned long page_size;
+  unsigned long frames_total;    // frames managed by the allocator
+  unsigned long frames_free;
+  unsigned long frames_used;
+  unsigned long frames_shared;   // frames with more than one reference
+  unsigned long frames_pagecache;
+  unsigned long frames_shm;
+  unsigned long shm_objects;
+  // faults by kind
+  unsigned long fault_zero;      // zero-filled page
+  unsigned long fault_cow_copy;  // COW break that copied the page
+  unsigned long fault_cow_reuse; // COW break on a frame we alone held: no copy
+  unsigned long fault_file;      // file page read in
+  unsigned long fault_shm;       // shm page mapped
+  unsigned long fault_kill;      // faults that killed the process
+  unsigned long writebacks;      // dirty file pages written back
+  unsigned long evictions;       // page-cache frames reclaimed
+  unsigned long oom_kills;
+  // TLB
+  unsigned long tlb_page;        // local sfence.vma va, asid
+  unsigned long tlb_asid;        // local sfence.vma zero, asid
+  unsigned long tlb_all;         // local sfence.vma zero, zero (boot, rollover)
+  unsigned long tlb_remote;      // SBI remote fences sent
+  unsigned long asid_generation; // ASID generations so far (1 at boot)
+  unsigned long asid_bits;       // ASIDs in use: pool size is 1 << asid_bits
+  unsigned long nfork;
+  unsigned long pages_cow_shared; // private pages shared (not copied) by fork
+};
+
+#define VMR_READ    1
+#define VMR_WRITE   2
+#define VMR_EXEC    4
+#define VMR_SHARED  8
+
+struct vmregion {
+  unsigned long start, end;     // [start, end)
+  unsigned int prot;            // VMR_* bits
+  unsigned int resident;        // pages present in the page table
+  unsigned int shared;          // of those, frames mapped by more than one space
+  unsigned int ino;             // inode of a file region, 0 otherwise
+  unsigned long offset;         // offset in the object (bytes)
+  char name[24];                // "[text]", "[heap]", "[stack]", file or shm name
+};
+#endif

@@ -1,0 +1,876 @@
+#!/usr/bin/env python3
+"""Pagoda's host harness: boot QEMU headless, run guest programs, read their output.
+
+  harness.py run --cmd "prog args" [--mem 128M] [--cpus 3] [--bootargs "k=v ..."]
+                 [--timeout S] [--keep-disk] [--icount]
+      Boot once with the command, stream the guest's output, exit with the
+      guest's status (QEMU's exit status; a guest status of -1 arrives as 255).
+      124: no output for S seconds (QEMU killed); 125: kernel panic (QEMU killed).
+      Runs on a scratch copy of fs.img (build/run-fs.img), so every run starts
+      from a clean disk; --keep-disk boots fs.img itself.
+
+  harness.py test [--only NAME ...]
+      Run every program listed in tests/tests.txt (or the programs/subtests
+      named) and print a summary whose last line is "N passed, N failed".
+
+  harness.py bench [--icount] [--mem 128M]
+      Run the bench program with CPUS=1, print a table, write bench.json.
+
+  harness.py selftest
+      Check the output parser against canned guest output (no QEMU).
+
+The kernel command line is "<kernel options> -- <command>": the kernel hands
+everything after " -- " to /init, which runs it with "sh -c" and powers off
+with its exit status.
+
+tests/tests.txt, one program per line ("#" starts a comment):
+  PROGRAM [ARG ...] [mem=32M] [cpus=1] [bootargs=K=V ...] [timeout=S] [fssize=N] [reboot]
+    ARG         arguments given to the program (a list of its subtests)
+    mem, cpus   QEMU -m and -smp (defaults 128M, 3)
+    bootargs=   kernel options (repeat the key, or quote: bootargs="a=1 b=2")
+    timeout=S   the run is a hang if the guest prints nothing for S seconds
+                (default 120); a boot is also stopped after 4*S seconds in all
+    fssize=N    boot a fresh image of N blocks (build/mkfs -s N) instead of a
+                copy of fs.img
+    reboot      boot twice on the same disk: "PROGRAM" then
+                "PROGRAM --after-reboot"; both runs' results count
+
+Guest contract: before a subtest a program prints "start NAME", after it
+"test NAME: ok" or "test NAME: FAIL reason".  A line containing "panic:" is
+a kernel panic.  A panic, a hang, or a non-zero exit status with no FAIL line
+is a failure named after the running subtest (the last "start" without a
+result) or the program.  After a boot dies in the middle of a subtest, the
+program is booted again with the subtests it has not run yet: their names come
+from the `{ "name", function }` entries of the tests[] table in user/PROGRAM.c.
+
+Environment: QEMU (binary), KERNEL (kernel ELF), QEMUEXTRA (more QEMU options),
+BENCH_ICOUNT=1 (as --icount for bench).
+"""
+
+import argparse
+import json
+import os
+import re
+import select
+import shlex
+import shutil
+import subprocess
+import sys
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+DEFAULT_MEM = "128M"
+DEFAULT_CPUS = 3
+DEFAULT_TIMEOUT = 120      # seconds of silence that make a hang
+PANIC_GRACE = 3.0          # after "panic:", wait this long for the backtrace
+PANIC_MAX = 10.0           # ... but no longer than this in all
+RETRY_BOOTS = 6            # boots per program line after the first crash
+BATCH_NAMES = 16           # subtest names per re-boot command line
+BATCH_CHARS = 200          # longest re-boot command line
+SHOW_LINES = 40            # guest lines printed with a failure
+
+BENCH_ORDER = ["trap_null", "getpid", "pipe_rtt", "pipe_bw", "shm_bw",
+               "fork_0M", "fork_1M", "fork_16M", "fork_64M",
+               "cow_fault", "zero_fault", "exec",
+               "read_seq_cold", "read_seq_warm", "mmap_seq_cold", "mmap_seq_warm",
+               "memcpy_bw"]
+
+
+def say(*a):
+    print(*a, flush=True)
+
+
+class Paths:
+    def __init__(self, root):
+        self.root = root
+        self.build = os.path.join(root, "build")
+        self.kernel = os.environ.get("KERNEL") or os.path.join(self.build, "kernel.elf")
+        self.fsimg = os.path.join(root, "fs.img")
+        self.mkfs = os.path.join(self.build, "mkfs")
+        self.tests = os.path.join(root, "tests", "tests.txt")
+        self.user = os.path.join(root, "user")
+        self.logs = os.path.join(self.build, "test-logs")
+        self.qemu = os.environ.get("QEMU") or "qemu-system-riscv64"
+
+    def rel(self, p):
+        return os.path.relpath(p, self.root)
+
+
+# ---------------------------------------------------------------------------
+# booting QEMU
+
+def make_append(bootargs, cmd):
+    """The kernel command line: options, then " -- " and the command."""
+    opts = " ".join(a for a in bootargs if a)
+    return opts + " -- " + cmd
+
+
+def qemu_argv(P, img, mem, cpus, append, icount=False):
+    argv = [P.qemu, "-machine", "virt", "-bios", "default", "-kernel", P.kernel,
+            "-m", str(mem), "-smp", str(cpus), "-nographic",
+            "-monitor", "none", "-serial", "stdio",
+            "-global", "virtio-mmio.force-legacy=false",
+            "-drive", "file=%s,if=none,format=raw,id=x0" % img,
+            "-device", "virtio-blk-device,drive=x0,bus=virtio-mmio-bus.0",
+            "-append", append]
+    if icount:
+        argv += ["-icount", "shift=0,sleep=off"]
+    argv += shlex.split(os.environ.get("QEMUEXTRA", ""))
+    return argv
+
+
+class Boot:
+    """The outcome of one boot."""
+    def __init__(self):
+        self.status = None     # QEMU's exit status (negative: killed by signal)
+        self.end = "exit"      # exit | hang | maxtime | panic
+        self.panic = False     # a "panic:" line was seen
+        self.elapsed = 0.0
+        self.lines = []
+
+
+def boot(argv, idle=None, maxtime=None, on_line=None, on_data=None, log=None):
+    """Run QEMU; feed each output line to on_line, raw bytes to on_data.
+
+    idle: seconds of silence after which QEMU is killed (a hang);
+    maxtime: seconds in all after which QEMU is killed.
+    After a line containing "panic:" QEMU gets PANIC_GRACE seconds of silence
+    (PANIC_MAX in all) to print the rest, then it is killed.
+    """
+    b = Boot()
+    start = time.monotonic()
+    if log:
+        log.write(("$ " + " ".join(shlex.quote(a) for a in argv) + "\n").encode())
+        log.flush()
+    try:
+        p = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                             stderr=subprocess.STDOUT)
+    except OSError as e:
+        msg = "harness: cannot start %s: %s" % (argv[0], e)
+        b.lines.append(msg)
+        if on_line:
+            on_line(msg)
+        b.status = 127
+        return b
+    fd = p.stdout.fileno()
+    partial = b""
+    last = start
+    panic_at = None
+
+    def line_out(raw):
+        s = raw.decode("utf-8", "replace").replace("\r", "")
+        b.lines.append(s)
+        if "panic:" in s:
+            b.panic = True
+        if on_line:
+            on_line(s)
+        return "panic:" in s
+
+    try:
+        while True:
+            t = time.monotonic()
+            limits = []
+            if panic_at is not None:
+                limits.append(("panic", min(last + PANIC_GRACE, panic_at + PANIC_MAX)))
+            if idle:
+                limits.append(("hang", last + idle))
+            if maxtime:
+                limits.append(("maxtime", start + maxtime))
+            wait = None
+            if limits:
+                wait = max(0.0, min(d for _, d in limits) - t)
+            ready, _, _ = select.select([fd], [], [], wait)
+            if not ready:
+                t = time.monotonic()
+                due = [why for why, d in limits if d <= t + 0.001]
+                if not due:
+                    continue
+                b.end = due[0]
+                p.kill()
+                break
+            data = os.read(fd, 65536)
+            if not data:
+                break
+            last = time.monotonic()
+            if on_data:
+                on_data(data)
+            if log:
+                log.write(data)
+            partial += data
+            while b"\n" in partial:
+                raw, partial = partial.split(b"\n", 1)
+                if line_out(raw) and panic_at is None:
+                    panic_at = last
+        if partial:
+            line_out(partial)
+        try:
+            b.status = p.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            p.kill()
+            b.status = p.wait()
+            if b.end == "exit":
+                b.end = "maxtime"
+    finally:
+        if p.poll() is None:
+            p.kill()
+            p.wait()
+        p.stdout.close()
+    b.elapsed = time.monotonic() - start
+    if log:
+        log.write(("\n$ end=%s status=%s elapsed=%.1fs\n" % (b.end, b.status, b.elapsed)).encode())
+        log.flush()
+    return b
+
+
+def copy_image(P, dst):
+    if not os.path.isfile(P.fsimg):
+        raise HarnessError("%s not found (run make)" % P.rel(P.fsimg))
+    os.makedirs(os.path.dirname(dst), exist_ok=True)
+    shutil.copyfile(P.fsimg, dst)
+
+
+def fresh_image(P, dst, blocks):
+    """A new image of the given size with README and every user program."""
+    if not os.path.isfile(P.mkfs):
+        raise HarnessError("%s not found (run make)" % P.rel(P.mkfs))
+    progs = sorted(f for f in os.listdir(os.path.join(P.build, "user"))
+                   if f.startswith("_"))
+    if os.path.exists(dst):
+        os.unlink(dst)
+    cmd = [P.mkfs, "-s", str(blocks), dst, os.path.join(P.root, "README")] + \
+          [os.path.join(P.build, "user", f) for f in progs]
+    r = subprocess.run(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                       stderr=subprocess.STDOUT)
+    if r.returncode != 0:
+        raise HarnessError("mkfs -s %d failed: %s" % (blocks, r.stdout.decode(errors="replace").strip()))
+
+
+class HarnessError(Exception):
+    pass
+
+
+def check_kernel(P):
+    if not os.path.isfile(P.kernel):
+        raise HarnessError("%s not found (run make)" % P.rel(P.kernel))
+
+
+# ---------------------------------------------------------------------------
+# parsing guest test output
+
+START_RE = re.compile(r"(?:^|\s)start (\S+)\s*$")
+RESULT_RE = re.compile(r"(?:^|\s)test (\S+?):\s*(ok|OK|FAIL|FAILED)\b:?\s*(.*?)\s*$")
+
+
+class Result:
+    def __init__(self, prog, name, ok, why, lines, kind="result"):
+        self.prog = prog
+        self.name = name
+        self.ok = ok
+        self.why = why
+        self.lines = lines     # guest output of the subtest
+        self.kind = kind       # result | panic | hang | exit | missing | notrun
+
+
+class Parser:
+    """Follows one boot's output: which subtest runs, which passed or failed."""
+    def __init__(self, prog, report=None):
+        self.prog = prog
+        self.report = report   # called with each Result as it comes
+        self.results = []
+        self.seen = set()      # subtests that started or reported
+        self.current = None
+        self.cur_lines = []
+        self.lines = []
+
+    def feed(self, line):
+        self.lines.append(line)
+        if self.current is not None:
+            self.cur_lines.append(line)
+        m = RESULT_RE.search(line)
+        if m:
+            name, verdict, why = m.group(1), m.group(2), m.group(3)
+            ok = verdict.lower() == "ok"
+            lines = self.cur_lines if name == self.current else [line]
+            r = Result(self.prog, name, ok, "" if ok else why, lines)
+            self.results.append(r)
+            self.seen.add(name)
+            if name == self.current:
+                self.current = None
+                self.cur_lines = []
+            if self.report:
+                self.report(r)
+            return
+        m = START_RE.search(line)
+        if m:
+            self.current = m.group(1)
+            self.cur_lines = [line]
+            self.seen.add(self.current)
+
+    def finish(self, b, timeout):
+        """After the boot: the failures the results do not show. Returns the
+        extra Results (also reported); self.current says whether the boot
+        died inside a subtest."""
+        extra = []
+        failed_lines = any(not r.ok for r in self.results)
+        why = None
+        kind = None
+        if b.end == "panic" or b.panic:
+            kind, why = "panic", "kernel panic"
+        elif b.end == "hang":
+            kind, why = "hang", "hang: no output for %d s" % timeout
+        elif b.end == "maxtime":
+            kind, why = "hang", "QEMU still running after %d s" % int(b.elapsed)
+        elif b.status != 0 and (self.current is not None or not failed_lines):
+            kind, why = "exit", "exit status %s" % b.status
+        elif self.current is not None:
+            kind, why = "exit", "no result (program ended)"
+        if kind:
+            name = self.current or self.prog
+            lines = self.cur_lines if self.current else self.lines
+            if kind == "panic":   # show from the panic on
+                for i, l in enumerate(self.lines):
+                    if "panic:" in l:
+                        lines = self.lines[max(0, i - 5):]
+                        break
+            extra.append(Result(self.prog, name, False, why, lines, kind))
+        elif not self.results:
+            extra.append(Result(self.prog, self.prog, False,
+                                "no test results (exit status %s)" % b.status,
+                                self.lines, "missing"))
+        for r in extra:
+            self.results.append(r)
+            if self.report:
+                self.report(r)
+        return extra
+
+
+def subtests_of(P, prog):
+    """Names in the tests[] table of user/PROG.c ({ "name", fn } entries)."""
+    try:
+        with open(os.path.join(P.user, prog + ".c"), errors="replace") as f:
+            src = f.read()
+    except OSError:
+        return []
+    m = re.search(r"\btests\s*\[\s*\w*\s*\]\s*=\s*\{", src)
+    if m:
+        end = src.find("};", m.end())
+        src = src[m.end():end if end >= 0 else len(src)]
+    return re.findall(r'\{\s*"([^"]+)"\s*,\s*&?\s*[A-Za-z_]\w*\s*,?\s*\}', src)
+
+
+# ---------------------------------------------------------------------------
+# tests.txt
+
+class Entry:
+    def __init__(self, prog, lineno):
+        self.prog = prog
+        self.lineno = lineno
+        self.args = []
+        self.mem = DEFAULT_MEM
+        self.cpus = DEFAULT_CPUS
+        self.bootargs = []
+        self.timeout = DEFAULT_TIMEOUT
+        self.fssize = None
+        self.reboot = False
+
+    @property
+    def label(self):
+        return " ".join([self.prog] + self.args)
+
+
+def parse_tests(text, where="tests.txt"):
+    entries = []
+    for n, line in enumerate(text.splitlines(), 1):
+        try:
+            words = shlex.split(line, comments=True)
+        except ValueError as e:
+            raise HarnessError("%s:%d: %s" % (where, n, e))
+        if not words:
+            continue
+        e = Entry(words[0], n)
+        for w in words[1:]:
+            key, eq, val = w.partition("=")
+            try:
+                if w == "reboot":
+                    e.reboot = True
+                elif not eq:
+                    e.args.append(w)
+                elif key == "mem":
+                    if not re.fullmatch(r"\d+[KMG]?", val):
+                        raise ValueError(w)
+                    e.mem = val
+                elif key == "cpus":
+                    e.cpus = int(val)
+                elif key == "bootargs":
+                    e.bootargs += val.split()
+                elif key == "timeout":
+                    e.timeout = int(val)
+                elif key == "fssize":
+                    e.fssize = int(val)
+                else:
+                    raise ValueError(w)
+            except ValueError:
+                raise HarnessError("%s:%d: bad option %r" % (where, n, w))
+        entries.append(e)
+    return entries
+
+
+def load_tests(P):
+    try:
+        with open(P.tests) as f:
+            return parse_tests(f.read(), P.rel(P.tests))
+    except OSError as e:
+        raise HarnessError("cannot read %s: %s" % (P.rel(P.tests), e))
+
+
+def select_tests(P, entries, names):
+    """--only: program names run whole; subtest names run in their program."""
+    chosen = []
+    for name in names:
+        hit = [e for e in entries if e.prog == name or e.label == name]
+        if hit:
+            chosen += hit
+            continue
+        progs = []
+        for e in entries:   # programs of tests.txt first, in its order
+            if e.prog not in progs and name in subtests_of(P, e.prog):
+                progs.append(e.prog)
+        if not progs:
+            for f in sorted(os.listdir(P.user)):
+                if f.endswith(".c") and name in subtests_of(P, f[:-2]):
+                    progs.append(f[:-2])
+        if not progs:
+            raise HarnessError("no test program or subtest named %r "
+                               "(programs: %s)" % (name, " ".join(e.prog for e in entries)))
+        for prog in progs:
+            base = next((e for e in entries if e.prog == prog), None)
+            e = Entry(prog, base.lineno if base else 0)
+            if base:
+                e.__dict__.update({k: v for k, v in base.__dict__.items()
+                                   if k not in ("prog", "args")})
+            e.args = [name]
+            chosen.append(e)
+    # one boot for several subtests of the same program and options
+    merged = []
+    for e in chosen:
+        m = next((x for x in merged if x.prog == e.prog and x.args and e.args and
+                  (x.mem, x.cpus, x.bootargs, x.fssize, x.reboot) ==
+                  (e.mem, e.cpus, e.bootargs, e.fssize, e.reboot)), None)
+        if m:
+            m.args += [a for a in e.args if a not in m.args]
+        elif not any(x is e for x in merged):
+            merged.append(e)
+    return merged
+
+
+# ---------------------------------------------------------------------------
+# test mode
+
+class Suite:
+    def __init__(self, P):
+        self.P = P
+        self.results = []
+        self.nboot = 0
+
+    def show(self, lines, limit=SHOW_LINES):
+        if len(lines) > limit:
+            say("    | ... (%d lines; full output in %s)" % (len(lines) - limit,
+                                                         self.P.rel(self.P.logs)))
+            lines = lines[-limit:]
+        for l in lines:
+            say("    | " + l)
+
+    def report(self, tag):
+        def rep(r):
+            self.results.append(r)
+            if r.ok:
+                say("[%s] test %s: ok" % (tag, r.name))
+            else:
+                word = {"panic": "PANIC", "hang": "HANG"}.get(r.kind, "FAIL")
+                say("[%s] test %s: %s %s" % (tag, r.name, word, r.why))
+                self.show(r.lines)
+        return rep
+
+    def image(self, e, img):
+        if e.fssize:
+            fresh_image(self.P, img, e.fssize)
+        else:
+            copy_image(self.P, img)
+
+    def boot_once(self, e, cmd, img, tag):
+        """One boot of cmd; returns (Boot, Parser)."""
+        self.nboot += 1
+        os.makedirs(self.P.logs, exist_ok=True)
+        logname = os.path.join(self.P.logs, "%02d-%s.log" % (
+            self.nboot, re.sub(r"[^\w.-]+", "_", cmd)[:60]))
+        parser = Parser(e.prog, self.report(tag))
+        argv = qemu_argv(self.P, img, e.mem, e.cpus, make_append(e.bootargs, cmd))
+        with open(logname, "wb") as log:
+            b = boot(argv, idle=e.timeout, maxtime=4 * e.timeout,
+                     on_line=parser.feed, log=log)
+        parser.finish(b, e.timeout)
+        return b, parser
+
+    def not_run(self, e, tag, todo, why):
+        r = Result(e.prog, e.prog, False, "%d subtests not run %s: %s"
+                   % (len(todo), why, " ".join(todo)), [], "notrun")
+        self.report(tag)(r)
+
+    def retry(self, e, tag, img, names, seen):
+        """Boot again (in batches) for the subtests a crashed boot left."""
+        seen = set(seen)
+        crashes = 1
+        while True:
+            todo = [n for n in names if n not in seen]
+            if not todo:
+                return
+            if crashes > RETRY_BOOTS:
+                self.not_run(e, tag, todo, "after %d crashed boots" % crashes)
+                return
+            batch = []
+            for n in todo:
+                if batch and (len(batch) >= BATCH_NAMES or
+                              len(" ".join([e.prog] + batch + [n])) > BATCH_CHARS):
+                    break
+                batch.append(n)
+            cmd = " ".join([e.prog] + batch)
+            say("[%s] booting again for the subtests not run yet: %s" % (tag, cmd))
+            self.image(e, img)
+            b, parser = self.boot_once(e, cmd, img, tag)
+            if not parser.seen & set(batch):
+                self.not_run(e, tag, todo, "(the boot for them ran none)")
+                return
+            seen |= parser.seen
+            if parser.current is not None or b.end != "exit":
+                crashes += 1
+
+    def run_entry(self, e):
+        P = self.P
+        tag = e.label if not e.args or len(e.label) <= 30 else e.prog
+        img = os.path.join(P.build, "test-fs.img")
+        t0 = time.monotonic()
+        n0 = len(self.results)
+        self.image(e, img)
+        cmd = " ".join([e.prog] + e.args)
+        b, parser = self.boot_once(e, cmd, img, tag)
+        if e.reboot:
+            say("[%s] rebooting: %s --after-reboot" % (tag, e.prog))
+            self.boot_once(e, " ".join([e.prog, "--after-reboot"] + e.args), img,
+                           tag + " after-reboot")
+        else:
+            # the boot died inside a subtest: run the ones it did not reach
+            names = e.args or subtests_of(P, e.prog)
+            if parser.current is not None and names:
+                self.retry(e, tag, img, names, parser.seen)
+        mine = self.results[n0:]
+        say("[%s] %d ok, %d failed (%.0f s)" % (tag, sum(r.ok for r in mine),
+                                               sum(not r.ok for r in mine),
+                                               time.monotonic() - t0))
+
+
+def cmd_test(P, args):
+    suite = Suite(P)
+    t0 = time.monotonic()
+    errors = []
+    try:
+        check_kernel(P)
+        entries = load_tests(P)
+        if args.only:
+            names = [n for o in args.only for n in re.split(r"[\s,]+", o) if n]
+            entries = select_tests(P, entries, names)
+        if not entries:
+            raise HarnessError("no tests to run (%s is empty)" % P.rel(P.tests))
+        for e in entries:
+            try:
+                suite.run_entry(e)
+            except HarnessError as ex:
+                errors.append("%s: %s" % (e.prog, ex))
+                say("[%s] harness error: %s" % (e.prog, ex))
+    except HarnessError as ex:
+        errors.append(str(ex))
+        say("harness: %s" % ex)
+    except KeyboardInterrupt:
+        say("harness: interrupted")
+        errors.append("interrupted")
+    passed = sum(r.ok for r in suite.results)
+    failed = sum(not r.ok for r in suite.results) + len(errors)
+    say("")
+    say("== %d boots in %.0f s; guest logs in %s" % (suite.nboot, time.monotonic() - t0,
+                                                    P.rel(P.logs)))
+    for r in suite.results:
+        if not r.ok:
+            say("FAILED %s:%s: %s" % (r.prog, r.name, r.why))
+    for m in errors:
+        say("FAILED harness: %s" % m)
+    say("%d passed, %d failed" % (passed, failed))
+    return 0 if failed == 0 and passed > 0 else 1
+
+
+# ---------------------------------------------------------------------------
+# run mode
+
+def cmd_run(P, args):
+    try:
+        check_kernel(P)
+        if args.keep_disk:
+            img = P.fsimg
+            if not os.path.isfile(img):
+                raise HarnessError("%s not found (run make)" % P.rel(img))
+        else:
+            img = os.path.join(P.build, "run-fs.img")
+            copy_image(P, img)
+    except HarnessError as e:
+        sys.stderr.write("harness: %s\n" % e)
+        return 1
+    argv = qemu_argv(P, img, args.mem, args.cpus,
+                     make_append(shlex.split(args.bootargs or ""), args.cmd),
+                     icount=args.icount)
+    out = sys.stdout.buffer
+
+    def data(d):
+        out.write(d)
+        out.flush()
+    try:
+        b = boot(argv, idle=args.timeout or None, on_data=data)
+    except KeyboardInterrupt:
+        sys.stderr.write("\nharness: interrupted\n")
+        return 130
+    if b.end == "hang":
+        sys.stderr.write("\nharness: no output for %d s; QEMU killed\n" % args.timeout)
+        return 124
+    if b.end == "panic":
+        sys.stderr.write("\nharness: kernel panic; QEMU killed\n")
+        return 125
+    if b.status is None or b.status < 0:
+        return 1
+    return b.status
+
+
+# ---------------------------------------------------------------------------
+# bench mode
+
+BENCH_RE = re.compile(r"^BENCH (\S+) (\S+)(?: (\S+))?(?: (.*?))?\s*$")
+
+
+def parse_bench(lines):
+    """{metric: row} from BENCH lines; row = dict(metric, value, unit[, note])."""
+    rows = {}
+    for l in lines:
+        m = BENCH_RE.search(l)
+        if not m:
+            continue
+        name, val, unit, extra = m.groups()
+        if val == "skip":
+            reason = " ".join(x for x in (unit, extra) if x)
+            rows[name] = {"metric": name, "value": None, "unit": "", "note": "skip " + reason}
+            continue
+        try:
+            v = float(val) if re.search(r"[.eE]", val) else int(val)
+        except ValueError:
+            continue
+        row = {"metric": name, "value": v, "unit": unit or ""}
+        if extra:
+            row["note"] = extra
+        rows[name] = row
+    return rows
+
+
+def bench_table(rows):
+    order = [m for m in BENCH_ORDER if m in rows] + \
+            [m for m in rows if m not in BENCH_ORDER]
+    table = [rows[m] for m in order]
+    hdr = ("metric", "value", "unit", "note")
+    cells = [hdr] + [(r["metric"], "-" if r["value"] is None else str(r["value"]),
+                      r["unit"], r.get("note", "")) for r in table]
+    w = [max(len(c[i]) for c in cells) for i in range(4)]
+    lines = []
+    for i, c in enumerate(cells):
+        lines.append("| %s | %s | %s | %s |" % (c[0].ljust(w[0]), c[1].rjust(w[1]),
+                                                c[2].ljust(w[2]), c[3].ljust(w[3])))
+        if i == 0:
+            lines.append("|-%s-|-%s-|-%s-|-%s-|" % tuple("-" * x for x in w))
+    return table, lines
+
+
+def cmd_bench(P, args):
+    icount = args.icount or os.environ.get("BENCH_ICOUNT", "") not in ("", "0")
+    try:
+        check_kernel(P)
+        img = os.path.join(P.build, "bench-fs.img")
+        copy_image(P, img)
+    except HarnessError as e:
+        say("harness: %s" % e)
+        return 1
+    os.makedirs(P.logs, exist_ok=True)
+
+    def one(cmd):
+        argv = qemu_argv(P, img, args.mem, 1, make_append([], cmd), icount=icount)
+
+        def line(l):
+            if l.startswith("BENCH ") or l.startswith("bench:") or "panic:" in l:
+                say("  " + l)
+        with open(os.path.join(P.logs, "bench-%s.log" % re.sub(r"\W+", "_", cmd)), "wb") as log:
+            return boot(argv, idle=args.timeout, maxtime=4 * args.timeout,
+                        on_line=line, log=log)
+
+    say("bench: CPUS=1 MEM=%s%s" % (args.mem, " icount" if icount else ""))
+    b = one("bench -keep" + (" -i" if icount else ""))
+    rows = parse_bench(b.lines)
+    ok = b.end == "exit" and b.status == 0
+    if not ok:
+        say("bench: guest run ended badly (%s, status %s); last lines:" % (b.end, b.status))
+        for l in b.lines[-SHOW_LINES:]:
+            say("    | " + l)
+    # cold-cache rows: a fresh boot reads the file the first run left
+    for what, metric in (("read", "read_seq_cold"), ("mmap", "mmap_seq_cold")):
+        if ok and rows.get(metric, {}).get("value") is not None:
+            cb = one("bench -cold " + what)
+            cold = parse_bench(cb.lines).get(metric)
+            if cb.end == "exit" and cold and cold["value"] is not None:
+                cold["note"] = "fresh boot"
+                rows[metric] = cold
+            else:
+                rows[metric]["note"] = "first pass after writing (cold boot run failed)"
+    table, lines = bench_table(rows)
+    say("")
+    for l in lines:
+        say(l)
+    with open(os.path.join(P.root, "bench.json"), "w") as f:
+        json.dump(table, f, indent=1)
+        f.write("\n")
+    say("wrote bench.json")
+    return 0 if ok and any(r["value"] is not None for r in table) else 1
+
+
+# ---------------------------------------------------------------------------
+# selftest: the parser against canned output (no QEMU)
+
+def cmd_selftest(P, args):
+    fails = []
+
+    def check(what, got, want):
+        if got != want:
+            fails.append("%s: got %r, want %r" % (what, got, want))
+
+    def run(lines, end="exit", status=0, prog="t"):
+        p = Parser(prog)
+        b = Boot()
+        b.end, b.status = end, status
+        for l in lines:
+            p.feed(l)
+            b.panic |= "panic:" in l
+        p.finish(b, 120)
+        return p, [(r.name, r.ok, r.kind) for r in p.results]
+
+    _, r = run(["start a", "test a: ok", "start b", "x", "test b: FAIL bad value 3",
+                "test c: OK"], status=1)
+    check("ok/fail", r, [("a", True, "result"), ("b", False, "result"), ("c", True, "result")])
+    p, r = run(["start a", "test a: ok", "start b", "panic: kerneltrap", "bt 0x1"],
+               end="panic", status=-9)
+    check("panic", r, [("a", True, "result"), ("b", False, "panic")])
+    check("panic current", p.current, "b")
+    _, r = run(["start a", "test a: ok", "start b"], end="hang", status=-9)
+    check("hang", r, [("a", True, "result"), ("b", False, "hang")])
+    _, r = run(["start a", "test a: ok"], status=255)
+    check("exit status", r, [("a", True, "result"), ("t", False, "exit")])
+    _, r = run(["exec t failed"], status=1)
+    check("no results", r, [("t", False, "exit")])
+    _, r = run([], status=0)
+    check("nothing", r, [("t", False, "missing")])
+    _, r = run(["start a", "test a: ok", "start b"], status=0)
+    check("ended in subtest", r, [("a", True, "result"), ("b", False, "exit")])
+    _, r = run(["junkstart a", "  test a: ok", "$ test q: FAILED why"], status=1)
+    check("lenient", r, [("a", True, "result"), ("q", False, "result")])
+    m = RESULT_RE.search("test sbrk_big: FAIL sbrk returned 0x0: errno 12")
+    check("why", m and m.group(3), "sbrk returned 0x0: errno 12")
+
+    es = parse_tests("# c\nusertests timeout=600\nmemtests a b mem=32M cpus=1 "
+                     "bootargs=asids=8 'bootargs=x=1 y=2' fssize=2000 reboot\n")
+    check("tests.txt", [(e.prog, e.args, e.mem, e.cpus, e.bootargs, e.timeout,
+                         e.fssize, e.reboot) for e in es],
+          [("usertests", [], "128M", 3, [], 600, None, False),
+           ("memtests", ["a", "b"], "32M", 1, ["asids=8", "x=1", "y=2"], 120, 2000, True)])
+    try:
+        parse_tests("x tiemout=3\n")
+        fails.append("bad option accepted")
+    except HarnessError:
+        pass
+    check("append", make_append(["asids=8"], "memtests a"), "asids=8 -- memtests a")
+    check("append0", make_append([], "echo hi"), " -- echo hi")
+
+    src = ('struct test { char *name; void (*fn)(char*); } tests[] = {\n'
+           '  { "open_bad", open_bad },\n  {"sbrk_big",sbrk_big},\n  { 0, 0 },\n};\n'
+           'static void f(void) { x = { "notatest", y }; }\n')
+    import tempfile
+    with tempfile.TemporaryDirectory() as d:
+        os.makedirs(os.path.join(d, "user"))
+        with open(os.path.join(d, "user", "prog.c"), "w") as f:
+            f.write(src)
+        Q = Paths(d)
+        check("subtests", subtests_of(Q, "prog"), ["open_bad", "sbrk_big"])
+        es = parse_tests("prog timeout=60 cpus=1\nother\n")
+        sel = select_tests(Q, es, ["open_bad", "sbrk_big"])
+        check("select", [(e.prog, e.args, e.timeout, e.cpus) for e in sel],
+              [("prog", ["open_bad", "sbrk_big"], 60, 1)])
+        sel = select_tests(Q, es, ["other"])
+        check("select prog", [(e.prog, e.args) for e in sel], [("other", [])])
+
+    rows = parse_bench(["BENCH getpid 412.3 ns inst=120", "BENCH pipe_bw 85.2 MiB/s",
+                        "BENCH fork_16M 2.100 ms", "BENCH shm_bw skip shm_open: ENOSYS",
+                        "noise", "BENCH trap_null 300 ns"])
+    table, lines = bench_table(rows)
+    check("bench order", [r["metric"] for r in table],
+          ["trap_null", "getpid", "pipe_bw", "shm_bw", "fork_16M"])
+    check("bench value", rows["getpid"], {"metric": "getpid", "value": 412.3,
+                                          "unit": "ns", "note": "inst=120"})
+    check("bench skip", rows["shm_bw"]["value"], None)
+
+    for f in fails:
+        say("selftest: " + f)
+    say("selftest: %s" % ("FAILED" if fails else "ok"))
+    return 1 if fails else 0
+
+
+# ---------------------------------------------------------------------------
+
+def main():
+    ap = argparse.ArgumentParser(
+        description="Boot Pagoda under QEMU: run a command, the tests, or the benchmarks.",
+        epilog="See the docstring at the top of tests/harness.py for the contracts.")
+    ap.add_argument("--root", default=os.path.dirname(HERE),
+                    help="the source tree (default: the one holding this file)")
+    sub = ap.add_subparsers(dest="mode", required=True)
+
+    r = sub.add_parser("run", help="boot, run one command line, exit with its status")
+    r.add_argument("--cmd", required=True, help="the command line given to sh -c in the guest")
+    r.add_argument("--mem", default=DEFAULT_MEM)
+    r.add_argument("--cpus", type=int, default=DEFAULT_CPUS)
+    r.add_argument("--bootargs", default="", help='kernel options, e.g. "asids=8"')
+    r.add_argument("--timeout", type=int, default=0,
+                   help="kill QEMU after this many seconds without output (0: never)")
+    r.add_argument("--keep-disk", action="store_true",
+                   help="boot fs.img itself instead of a scratch copy")
+    r.add_argument("--icount", action="store_true", help="QEMU -icount shift=0,sleep=off")
+
+    t = sub.add_parser("test", help="run the tests of tests/tests.txt")
+    t.add_argument("--only", action="append", metavar="NAME",
+                   help="a program of tests.txt or a subtest name (repeatable)")
+
+    b = sub.add_parser("bench", help="run the benchmarks, print a table, write bench.json")
+    b.add_argument("--icount", action="store_true", help="QEMU -icount (also BENCH_ICOUNT=1)")
+    b.add_argument("--mem", default=DEFAULT_MEM)
+    b.add_argument("--timeout", type=int, default=300,
+                   help="seconds without output that make a hang")
+
+    sub.add_parser("selftest", help="check the output parser (no QEMU)")
+
+    args = ap.parse_args()
+    P = Paths(os.path.abspath(args.root))
+    fn = {"run": cmd_run, "test": cmd_test, "bench": cmd_bench,
+          "selftest": cmd_selftest}[args.mode]
+    return fn(P, args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,659 @@
+// sh: the Pagoda shell.
+//
+//   sh                  read commands from the standard input ("$ " prompt
+//                       when that is the console)
+//   sh -c 'LINE'        run LINE and exit with its status
+//   sh FILE             run the commands in FILE
+//
+// A line is a list of pipelines separated by ';', '&' or newlines; a
+// pipeline is commands joined by '|'; a command is words with
+// redirections ('<' file, '>' file, '>>' file) or a '( list )' group run
+// in a subshell. Quotes ('...' and "...") and backslash protect special
+// characters; '#' starts a comment. Builtins: cd [DIR], exit [STATUS],
+// wait.
+//
+// The status of a line is the status of its last pipeline, and the status
+// of a pipeline is that of its last command. A command killed by the
+// kernel has status -1; one that cannot be run has status 127.
+//
+// How it works: a line is parsed into a tree (list -> pipelines ->
+// commands) whose nodes come from fixed pools, reset for every line, so
+// the shell never calls malloc. Every command runs in a child process;
+// only cd, exit and wait on their own run in the shell itself.
+#include "kernel/types.h"
+#include "kernel/stat.h"
+#include "kernel/fcntl.h"
+#include "kernel/param.h"
+#include "user/user.h"
+
+#define MAXLINE   4096   // longest command line
+#define NREDIR    8      // redirections per command
+#define NPIPE     16     // commands per pipeline
+#define NLIST     32     // pipelines per list
+#define NCMDS     48     // command nodes per line
+#define NPIPES    48     // pipeline nodes per line
+#define NLISTS    16     // list nodes per line (1 + one per group)
+
+// ---------------------------------------------------------------- tree
+
+enum { R_IN, R_OUT, R_APPEND };
+
+struct redir {
+  int type;
+  char *file;
+};
+
+struct list;
+
+struct cmd {
+  int argc;
+  char *argv[MAXARG + 1];
+  int nredir;
+  struct redir redir[NREDIR];
+  struct list *sub;           // "( list )": run the list in a subshell
+};
+
+struct pipeline {
+  int n;
+  struct cmd *cmd[NPIPE];
+  int background;             // ended by '&'
+};
+
+struct list {
+  int n;
+  struct pipeline *p[NLIST];
+};
+
+static struct cmd cmdpool[NCMDS];
+static struct pipeline pipepool[NPIPES];
+static struct list listpool[NLISTS];
+static int ncmds, npipes, nlists;
+
+// ---------------------------------------------------------------- state
+
+static int interactive;       // reading commands from the console
+static int scriptfd = -1;     // fd of "sh FILE", closed in children
+static int laststatus;        // status of the last pipeline
+
+static char line[MAXLINE + 1];
+
+// ---------------------------------------------------------------- lexer
+
+enum { TK_END, TK_WORD, TK_PIPE, TK_LT, TK_GT, TK_GTGT, TK_SEMI, TK_AMP,
+       TK_LP, TK_RP, TK_ERR };
+
+static const char *src;               // next character to read
+static char words[2 * MAXLINE + 2];   // text of the words, 0-terminated
+static int wlen;
+static int tok;                       // current token
+static char *tokword;                 // its text if tok == TK_WORD
+static char errbuf[80];
+static const char *errmsg;            // first syntax error of the line
+
+static void
+syntax(const char *msg)
+{
+  if (errmsg == 0)
+    errmsg = msg;
+}
+
+static int
+isblank(char c)
+{
+  return c == ' ' || c == '\t' || c == '\r' || c == '\v' || c == '\f';
+}
+
+// Characters that end an unquoted word.
+static int
+isspecial(char c)
+{
+  return c == 0 || isblank(c) || c == '\n' || c == ';' || c == '&' ||
+         c == '|' || c == '<' || c == '>' || c == '(' || c == ')';
+}
+
+// Read the next token into tok (and tokword).
+static void
+advance(void)
+{
+  while (isblank(*src))
+    src++;
+  if (*src == '#')
+    while (*src && *src != '\n')
+      src++;
+
+  switch (*src) {
+  case 0:    tok = TK_END; return;
+  case '\n':
+  case ';':  src++; tok = TK_SEMI; return;
+  case '&':  src++; tok = TK_AMP; return;
+  case '|':  src++; tok = TK_PIPE; return;
+  case '<':  src++; tok = TK_LT; return;
+  case '(':  src++; tok = TK_LP; return;
+  case ')':  src++; tok = TK_RP; return;
+  case '>':
+    src++;
+    tok = TK_GT;
+    if (*src == '>') {
+      src++;
+      tok = TK_GTGT;
+    }
+    return;
+  }
+
+  // A word. Every input character yields at most one character of the
+  // word, so words[] (twice the longest line) cannot overflow.
+  tokword = words + wlen;
+  while (!isspecial(*src)) {
+    char c = *src++;
+    if (c == '\'') {
+      while (*src && *src != '\'')
+        words[wlen++] = *src++;
+      if (*src == 0)
+        goto unterminated;
+      src++;
+    } else if (c == '"') {
+      while (*src && *src != '"') {
+        if (*src == '\\' && (src[1] == '"' || src[1] == '\\'))
+          src++;
+        words[wlen++] = *src++;
+      }
+      if (*src == 0)
+        goto unterminated;
+      src++;
+    } else if (c == '\\') {
+      if (*src == '\n') {       // line continuation
+        src++;
+      } else if (*src != 0) {
+        words[wlen++] = *src++;
+      }
+    } else {
+      words[wlen++] = c;
+    }
+  }
+  words[wlen++] = 0;
+  tok = TK_WORD;
+  return;
+
+unterminated:
+  syntax("syntax error: unterminated quote");
+  tok = TK_ERR;
+}
+
+// Report the current token as unexpected.
+static void
+unexpected(void)
+{
+  static const char *names[] = {
+    [TK_PIPE] = "|", [TK_LT] = "<", [TK_GT] = ">", [TK_GTGT] = ">>",
+    [TK_SEMI] = ";", [TK_AMP] = "&", [TK_LP] = "(", [TK_RP] = ")",
+  };
+  if (tok == TK_ERR)
+    return;                     // already reported
+  if (tok == TK_END)
+    syntax("syntax error: unexpected end of line");
+  else if (tok == TK_WORD) {
+    snprintf(errbuf, sizeof(errbuf), "syntax error near '%s'", tokword);
+    syntax(errbuf);
+  } else {
+    snprintf(errbuf, sizeof(errbuf), "syntax error near '%s'", names[tok]);
+    syntax(errbuf);
+  }
+}
+
+// ---------------------------------------------------------------- parser
+
+static struct list *parse_list(int nested);
+
+static struct cmd *
+parse_cmd(void)
+{
+  if (ncmds == NCMDS) {
+    syntax("too many commands");
+    return 0;
+  }
+  struct cmd *c = &cmdpool[ncmds++];
+  memset(c, 0, sizeof(*c));
+
+  if (tok == TK_LP) {
+    advance();
+    c->sub = parse_list(1);
+    if (c->sub == 0)
+      return 0;
+    if (tok != TK_RP) {
+      unexpected();
+      return 0;
+    }
+    advance();
+  }
+
+  for (;;) {
+    if (tok == TK_WORD) {
+      if (c->sub) {
+        unexpected();
+        return 0;
+      }
+      if (c->argc == MAXARG) {
+        syntax("too many arguments");
+        return 0;
+      }
+      c->argv[c->argc++] = tokword;
+      advance();
+    } else if (tok == TK_LT || tok == TK_GT || tok == TK_GTGT) {
+      int type = tok == TK_LT ? R_IN : tok == TK_GT ? R_OUT : R_APPEND;
+      advance();
+      if (tok != TK_WORD) {
+        unexpected();
+        return 0;
+      }
+      if (c->nredir == NREDIR) {
+        syntax("too many redirections");
+        return 0;
+      }
+      c->redir[c->nredir].type = type;
+      c->redir[c->nredir].file = tokword;
+      c->nredir++;
+      advance();
+    } else {
+      break;
+    }
+  }
+  c->argv[c->argc] = 0;
+
+  if (c->sub == 0 && c->argc == 0 && c->nredir == 0) {
+    unexpected();
+    return 0;
+  }
+  return c;
+}
+
+static struct pipeline *
+parse_pipeline(void)
+{
+  if (npipes == NPIPES) {
+    syntax("too many commands");
+    return 0;
+  }
+  struct pipeline *p = &pipepool[npipes++];
+  memset(p, 0, sizeof(*p));
+
+  for (;;) {
+    struct cmd *c = parse_cmd();
+    if (c == 0)
+      return 0;
+    if (p->n == NPIPE) {
+      syntax("pipeline too long");
+      return 0;
+    }
+    p->cmd[p->n++] = c;
+    if (tok != TK_PIPE)
+      return p;
+    advance();
+  }
+}
+
+// nested: inside "( )", where ')' ends the list.
+static struct list *
+parse_list(int nested)
+{
+  if (nlists == NLISTS) {
+    syntax("too many nested groups");
+    return 0;
+  }
+  struct list *l = &listpool[nlists++];
+  memset(l, 0, sizeof(*l));
+
+  for (;;) {
+    while (tok == TK_SEMI)
+      advance();
+    if (tok == TK_END || (nested && tok == TK_RP))
+      return l;
+    struct pipeline *p = parse_pipeline();
+    if (p == 0)
+      return 0;
+    if (l->n == NLIST) {
+      syntax("too many commands");
+      return 0;
+    }
+    l->p[l->n++] = p;
+    if (tok == TK_AMP) {
+      p->background = 1;
+      advance();
+    } else if (tok == TK_SEMI) {
+      advance();
+    } else if (!(tok == TK_END || (nested && tok == TK_RP))) {
+      unexpected();
+      return 0;
+    }
+  }
+}
+
+// ---------------------------------------------------------------- running
+
+static int run_list(struct list *l);
+
+// Builtins: return 1 and set *status if argv names one.
+static int
+builtin(struct cmd *c, int *status)
+{
+  char **argv = c->argv;
+
+  if (strcmp(argv[0], "cd") == 0) {
+    const char *dir = c->argc > 1 ? argv[1] : "/";
+    if (c->argc > 2) {
+      fprintf(2, "sh: cd: too many arguments\n");
+      *status = 1;
+    } else if (chdir(dir) < 0) {
+      fprintf(2, "sh: cd: %s: %s\n", dir, strerror(errno));
+      *status = 1;
+    } else {
+      *status = 0;
+    }
+    return 1;
+  }
+  if (strcmp(argv[0], "exit") == 0) {
+    exit(c->argc > 1 ? atoi(argv[1]) : laststatus);
+  }
+  if (strcmp(argv[0], "wait") == 0) {
+    while (wait(0) >= 0)     // every child, background jobs included
+      ;
+    *status = 0;
+    return 1;
+  }
+  return 0;
+}
+
+static int
+isbuiltin(struct cmd *c)
+{
+  return c->sub == 0 && c->argc > 0 &&
+         (strcmp(c->argv[0], "cd") == 0 || strcmp(c->argv[0], "exit") == 0 ||
+          strcmp(c->argv[0], "wait") == 0);
+}
+
+// Make fd `target` refer to what fd refers to, and close fd.
+static void
+move_fd(int fd, int target)
+{
+  if (fd == target)
+    return;
+  close(target);
+  if (dup(fd) != target)
+    fprintf(2, "sh: cannot redirect fd %d\n", target);
+  close(fd);
+}
+
+static void
+exec_command(char **argv)
+{
+  static char path[MAXPATH + 1];
+
+  exec(argv[0], argv);
+  int err = errno;
+  // Not found here: try the root directory, where the programs live.
+  if (err == ENOENT && strchr(argv[0], '/') == 0 &&
+      strlen(argv[0]) + 1 < sizeof(path)) {
+    path[0] = '/';
+    strcpy(path + 1, argv[0]);
+    exec(path, argv);
+    if (errno != ENOENT)
+      err = errno;
+  }
+  fprintf(2, "sh: exec %s failed: %s\n", argv[0], strerror(err));
+}
+
+// In a child: apply c's redirections and run it. Never returns.
+static void
+run_cmd(struct cmd *c)
+{
+  if (scriptfd >= 0) {
+    close(scriptfd);
+    scriptfd = -1;
+  }
+
+  for (int i = 0; i < c->nredir; i++) {
+    struct redir *r = &c->redir[i];
+    int fd, target;
+    if (r->type == R_IN) {
+      fd = open(r->file, O_RDONLY);
+      target = 0;
+    } else if (r->type == R_OUT) {
+      fd = open(r->file, O_WRONLY | O_CREATE | O_TRUNC);
+      target = 1;
+    } else {
+      fd = open(r->file, O_WRONLY | O_CREATE);
+      if (fd >= 0)
+        lseek(fd, 0, SEEK_END);
+      target = 1;
+    }
+    if (fd < 0) {
+      fprintf(2, "sh: cannot open %s: %s\n", r->file, strerror(errno));
+      exit(1);
+    }
+    move_fd(fd, target);
+  }
+
+  if (c->sub)
+    exit(run_list(c->sub));
+  if (c->argc == 0)               // only redirections, e.g. "> file"
+    exit(0);
+
+  int status;
+  if (builtin(c, &status))
+    exit(status);
+  exec_command(c->argv);
+  exit(127);
+}
+
+// Wait until every process in pids[0..n) has exited; other children
+// (background jobs) are reaped on the way. Returns the status of the
+// last one. pids[i] <= 0 means "never started".
+static int
+wait_for(int *pids, int n)
+{
+  int left = 0, status = -1;
+
+  for (int i = 0; i < n; i++)
+    if (pids[i] > 0)
+      left++;
+  while (left > 0) {
+    int st;
+    int pid = wait(&st);
+    if (pid < 0)
+      break;
+    for (int i = 0; i < n; i++) {
+      if (pids[i] == pid) {
+        pids[i] = 0;
+        left--;
+        if (i == n - 1)
+          status = st;
+      }
+    }
+  }
+  return status;
+}
+
+// Run a pipeline and wait for it; returns its status.
+static int
+run_pipeline(struct pipeline *p)
+{
+  int pids[NPIPE];
+  int in = -1;                   // read end of the previous pipe
+  int status;
+
+  if (p->n == 1 && isbuiltin(p->cmd[0]) && builtin(p->cmd[0], &status))
+    return status;
+
+  for (int i = 0; i < p->n; i++)
+    pids[i] = -1;
+
+  for (int i = 0; i < p->n; i++) {
+    int fds[2] = { -1, -1 };
+    if (i + 1 < p->n && pipe(fds) < 0) {
+      fprintf(2, "sh: pipe: %s\n", strerror(errno));
+      break;
+    }
+    int pid = fork();
+    if (pid == 0) {
+      if (in >= 0)
+        move_fd(in, 0);
+      if (fds[1] >= 0) {
+        close(fds[0]);
+        move_fd(fds[1], 1);
+      }
+      run_cmd(p->cmd[i]);
+    }
+    if (in >= 0)
+      close(in);
+    if (fds[1] >= 0)
+      close(fds[1]);
+    in = fds[0];
+    if (pid < 0) {
+      fprintf(2, "sh: fork: %s\n", strerror(errno));
+      break;
+    }
+    pids[i] = pid;
+  }
+  if (in >= 0)
+    close(in);
+
+  return wait_for(pids, p->n);
+}
+
+static int
+run_list(struct list *l)
+{
+  for (int i = 0; i < l->n; i++) {
+    struct pipeline *p = l->p[i];
+    if (!p->background) {
+      laststatus = run_pipeline(p);
+      continue;
+    }
+    int pid = fork();
+    if (pid == 0) {
+      if (scriptfd >= 0) {
+        close(scriptfd);
+        scriptfd = -1;
+      }
+      exit(run_pipeline(p));
+    }
+    if (pid < 0) {
+      fprintf(2, "sh: fork: %s\n", strerror(errno));
+      laststatus = -1;
+    } else {
+      if (interactive)
+        fprintf(2, "[%d]\n", pid);
+      laststatus = 0;
+    }
+  }
+  return laststatus;
+}
+
+// Parse and run one command line; returns its status.
+static int
+run_line(const char *s)
+{
+  if (strlen(s) > MAXLINE) {
+    fprintf(2, "sh: command line too long\n");
+    return laststatus = 2;
+  }
+  ncmds = npipes = nlists = 0;
+  wlen = 0;
+  errmsg = 0;
+  src = s;
+
+  advance();
+  struct list *l = parse_list(0);
+  if (l && tok != TK_END)
+    unexpected();
+  if (errmsg) {
+    fprintf(2, "sh: %s\n", errmsg);
+    return laststatus = 2;
+  }
+  return run_list(l);
+}
+
+// ---------------------------------------------------------------- input
+
+static char rbuf[512];
+static int rpos, rlen;
+
+// Read one line (without its newline) into line[]. Returns its length,
+// or -1 at end of input. From fd 0 the shell reads a byte at a time, so
+// that it never takes input meant for the commands it runs.
+static int
+read_line(int fd)
+{
+  int n = 0, toolong = 0;
+
+  for (;;) {
+    char c;
+    if (fd == 0) {
+      if (read(0, &c, 1) != 1)
+        break;
+    } else {
+      if (rpos == rlen) {
+        rlen = read(fd, rbuf, sizeof(rbuf));
+        rpos = 0;
+        if (rlen <= 0) {
+          rlen = 0;
+          break;
+        }
+      }
+      c = rbuf[rpos++];
+    }
+    if (c == '\n') {
+      line[n] = 0;
+      goto done;
+    }
+    if (n < MAXLINE)
+      line[n++] = c;
+    else
+      toolong = 1;
+  }
+  // End of input.
+  if (n == 0)
+    return -1;
+  line[n] = 0;
+
+done:
+  if (toolong) {
+    fprintf(2, "sh: line too long, ignored\n");
+    line[0] = 0;
+    return 0;
+  }
+  return n;
+}
+
+int
+main(int argc, char *argv[])
+{
+  if (argc >= 2 && strcmp(argv[1], "-c") == 0) {
+    if (argc < 3) {
+      fprintf(2, "sh: -c: option requires an argument\n");
+      exit(2);
+    }
+    exit(run_line(argv[2]));
+  }
+
+  int fd = 0;
+  if (argc >= 2) {
+    fd = open(argv[1], O_RDONLY);
+    if (fd < 0) {
+      fprintf(2, "sh: cannot open %s: %s\n", argv[1], strerror(errno));
+      exit(127);
+    }
+    scriptfd = fd;
+  } else {
+    struct stat st;
+    interactive = fstat(0, &st) == 0 && st.type == T_DEVICE;
+  }
+
+  for (;;) {
+    if (interactive)
+      write(2, "$ ", 2);
+    if (read_line(fd) < 0)
+      break;
+    run_line(line);
+  }
+  exit(interactive ? 0 : laststatus);
+}
