@@ -53,7 +53,9 @@ $(B)/kernel/%.o: kernel/%.S
 # The kernel is linked twice: the second time with a symbol table (for
 # backtraces) generated from the first link.
 $(B)/kernel.elf: $(KOBJ) linker.ld tools/symtab.sh
-	$(CC) $(KLDFLAGS) -o $(B)/kernel0.elf $(KOBJ)
+	sh tools/symtab.sh $(NM) /dev/null > $(B)/ksyms.S
+	$(CC) $(KCFLAGS) -c -o $(B)/ksyms.o $(B)/ksyms.S
+	$(CC) $(KLDFLAGS) -o $(B)/kernel0.elf $(KOBJ) $(B)/ksyms.o
 	sh tools/symtab.sh $(NM) $(B)/kernel0.elf > $(B)/ksyms.S
 	$(CC) $(KCFLAGS) -c -o $(B)/ksyms.o $(B)/ksyms.S
 	$(CC) $(KLDFLAGS) -o $(B)/kernel1.elf $(KOBJ) $(B)/ksyms.o

@@ -390,7 +390,7 @@ checksum(const uint64 *p, long nwords)
 //   --argv N L     argc must be N, argv[argc] 0, and every argv[i], i >= 4,
 //                  L bytes of 'a' + i % 26; exit 0 if so, 3 otherwise
 //   --fd N         write "exec-fd" to fd N (inherited across exec); exit 0
-//   --exit N       exit N at once
+//   --exit N ...   exit N at once (any further arguments are ignored)
 TL_FN int
 tl_helper(int argc, char **argv)
 {
@@ -411,7 +411,7 @@ tl_helper(int argc, char **argv)
     int fd = atoi(argv[2]);
     exit(write(fd, "exec-fd", 7) == 7 ? 0 : 4);
   }
-  if (argc == 3 && strcmp(argv[1], "--exit") == 0)
+  if (argc >= 3 && strcmp(argv[1], "--exit") == 0)
     exit(atoi(argv[2]));
   return 0;
 }

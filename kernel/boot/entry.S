@@ -27,9 +27,11 @@ _entry:
   ori t1, t1, PTE_VRWXAD
   sd t1, (2*8)(t0)              # identity: VA 0x80000000
   ori t1, t1, PTE_GLOBAL
-  sd t1, (258*8)(t0)            # VA 0xFFFFFFC080000000
+  li t2, 2048                   # the high entries are beyond sd's 12-bit offset
+  add t2, t0, t2
+  sd t1, (258*8-2048)(t2)       # VA 0xFFFFFFC080000000
   li t1, PTE_VRWXAD | PTE_GLOBAL
-  sd t1, (256*8)(t0)            # VA 0xFFFFFFC000000000 -> PA 0 (devices)
+  sd t1, (256*8-2048)(t2)       # VA 0xFFFFFFC000000000 -> PA 0 (devices)
   srli t0, t0, 12
   li t1, 8
   slli t1, t1, 60

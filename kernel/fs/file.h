@@ -21,7 +21,7 @@ struct fileops {
   int  (*write)(struct file *f, uint64 addr, int n);   // user address
   int  (*stat)(struct file *f, struct stat *st);       // kernel struct
   int  (*truncate)(struct file *f, uint64 len);        // ftruncate(2)
-  void (*close)(struct file *f);                       // last reference gone
+  void (*close)(struct file *f);  // last reference gone; f is a copy, the slot is free
 };
 
 struct file {
@@ -126,6 +126,7 @@ int          filestat(struct file *f, uint64 addr);          // user addr
 int          filewrite(struct file *f, uint64 addr, int n);  // user addr
 
 // pipe.c
+void pipeinit(void);                                         // called by fileinit
 int  pipealloc(struct file **f0, struct file **f1);          // 0, -ENFILE
 void pipeclose(struct pipe *pi, int writable);
 int  piperead(struct pipe *pi, uint64 addr, int n);          // user addr

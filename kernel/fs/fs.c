@@ -48,7 +48,10 @@ readsb(int dev, struct superblock *s)
   brelse(bp);
 }
 
-// Read the super block and replay the log. Sleeps: call from a process.
+static void free_orphans(uint dev);
+
+// Read the super block, replay the log, and free orphaned inodes.
+// Sleeps: call from a process (it needs myproc() for sleeping on I/O).
 void
 fsinit(int dev)
 {
@@ -56,6 +59,7 @@ fsinit(int dev)
   if (sb.magic != FSMAGIC)
     panic("fsinit: bad file system magic %x", sb.magic);
   initlog(dev, &sb);
+  free_orphans(dev);
 }
 
 // ---------------------------------------------------------------------------
@@ -114,13 +118,13 @@ balloc(uint dev)
 static void
 bfree(uint dev, uint b)
 {
-  if (b < sb.bmapstart || b >= sb.size)
-    panic("bfree: bad block %u", b);
+  if (b < sb.bmapstart + (sb.size + BPB - 1) / BPB || b >= sb.size)
+    panic("bfree: bad block %d", (int)b);
   struct buf *bp = bread(dev, BBLOCK(b, sb));
   uint bi = b % BPB;
   uchar m = 1 << (bi % 8);
   if ((bp->data[bi / 8] & m) == 0)
-    panic("bfree: block %u is free already", b);
+    panic("bfree: block %d is free already", (int)b);
   bp->data[bi / 8] &= ~m;
   log_write(bp);
   brelse(bp);
@@ -258,7 +262,7 @@ ilock(struct inode *ip)
     brelse(bp);
     ip->valid = 1;
     if (ip->type == 0)
-      panic("ilock: inode %u has no type", ip->inum);
+      panic("ilock: inode %d has no type", (int)ip->inum);
   }
 }
 
@@ -299,6 +303,30 @@ iput(struct inode *ip)
   }
   ip->ref--;
   release(&itable.lock);
+}
+
+// At boot, free every inode that is allocated but has no name: a file
+// that was unlinked while open, or whose freeing was cut short by a crash
+// (freeing a big file takes several transactions). Nothing can have such
+// an inode open now, so dropping the reference frees it.
+static void
+free_orphans(uint dev)
+{
+  for (uint inum = ROOTINO + 1; inum < sb.ninodes; inum++) {
+    struct buf *bp = bread(dev, IBLOCK(inum, sb));
+    struct dinode *dip = (struct dinode *)bp->data + inum % IPB;
+    int orphan = dip->type != 0 && dip->nlink == 0;
+    brelse(bp);
+    if (!orphan)
+      continue;
+    begin_op();
+    struct inode *ip = iget(dev, inum);
+    if (ip == 0)
+      panic("free_orphans: inode table full");
+    ilock(ip);      // reads the dinode: valid, nlink 0
+    iunlockput(ip); // last reference: frees blocks and inode
+    end_op();
+  }
 }
 
 void
@@ -381,7 +409,7 @@ bmap(struct inode *ip, uint bn, int alloc)
     uint l2 = ind_entry(ip->dev, root, bn / NINDIRECT, alloc);
     return l2 ? ind_entry(ip->dev, l2, bn % NINDIRECT, alloc) : 0;
   }
-  panic("bmap: block %u out of range", bn + NDIRECT + NINDIRECT);
+  panic("bmap: block %d out of range", (int)(bn + NDIRECT + NINDIRECT));
 }
 
 // How many bytes of a write of n bytes at off fit in one transaction

@@ -93,7 +93,7 @@ void   tlb_switch(struct aspace *as);                          // satp for as (a
 void   tlb_switch_kernel(void);
 void   tlb_boot_flush(void);
 
-// ---- user memory access (uaccess.c, uaccess.S) ----
+// ---- user memory access (uaccess.c, usercopy.S) ----
 int    copyin(void *dst, uint64 srcva, uint64 len);    // 0 or -EFAULT
 int    copyout(uint64 dstva, const void *src, uint64 len);
 int    copyinstr(char *dst, uint64 srcva, uint64 max); // length, -EFAULT, -ENAMETOOLONG

@@ -100,6 +100,8 @@ void kvminit(uint64 ram_top)
   uint64 kend = PGROUNDUP((uint64)end);
   kmap(data, V2P(data), kend - data, PTE_R | PTE_W);
   kmap(kend, V2P(kend), ram_top - V2P(kend), PTE_R | PTE_W);
+  // Leave the boot table (and its identity map) for good.
+  csr_write(satp, MAKE_SATP(V2P(kernel_root), 0));
   tlb_boot_flush();
 }
 

@@ -50,6 +50,7 @@ void procinit(void)
     kvm_map_kstack(i);
     p->tf = (struct trapframe *)(p->kstack + KSTACKPAGES * PGSIZE - TF_SIZE);
   }
+  tlb_boot_flush();   // the kernel stacks are the last kernel mappings made
 }
 
 static int allocpid(void)
@@ -140,10 +141,12 @@ int fork(void)
   struct proc *np = allocproc();
   if (!np)
     return -EAGAIN;
+  // np is USED, so no scheduler will touch it; drop its lock because
+  // copying the address space takes sleep locks (whose wakeups scan proc[]).
+  release(&np->lock);
   int err = -ENOMEM;
   np->as = as_create();
   if (!np->as || (err = as_fork(p->as, np->as)) < 0) {
-    release(&np->lock);
     if (np->as)
       as_teardown(np->as);
     acquire(&np->lock);
@@ -161,7 +164,6 @@ int fork(void)
   np->cwd = idup(p->cwd);
   safestrcpy(np->name, p->name, sizeof np->name);
   int pid = np->pid;
-  release(&np->lock);
 
   acquire(&wait_lock);
   np->parent = p;

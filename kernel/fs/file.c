@@ -1,0 +1,221 @@
+// Open files: the system-wide file table and the operations on a file,
+// whatever is behind it (an inode, a device, a pipe, or an outside object).
+//
+// A struct file is shared by every descriptor that dup/fork made from one
+// open(), so they share the offset. ref counts those descriptors.
+
+#include "kernel/types.h"
+#include "kernel/param.h"
+#include "kernel/stat.h"
+#include "kernel/fs.h"
+#include "kernel/errno.h"
+#include "kernel/fs/file.h"
+#include "kernel/lib/spinlock.h"
+#include "kernel/lib/klib.h"
+#include "kernel/proc/proc.h"
+
+// Device switch: drivers fill in their entry at init (console: devsw[CONSOLE]).
+struct devsw devsw[NDEV];
+
+static struct {
+  struct spinlock lock;
+  struct file file[NFILE];
+} ftable;
+
+void
+fileinit(void)
+{
+  initlock(&ftable.lock, "ftable");
+  pipeinit();
+}
+
+// Allocate a file structure, or return 0 if the table is full.
+struct file *
+filealloc(void)
+{
+  acquire(&ftable.lock);
+  for (struct file *f = ftable.file; f < ftable.file + NFILE; f++) {
+    if (f->ref == 0) {
+      memset(f, 0, sizeof(*f));
+      f->ref = 1;
+      release(&ftable.lock);
+      return f;
+    }
+  }
+  release(&ftable.lock);
+  return 0;
+}
+
+// One more reference to f.
+struct file *
+filedup(struct file *f)
+{
+  acquire(&ftable.lock);
+  if (f->ref < 1)
+    panic("filedup");
+  f->ref++;
+  release(&ftable.lock);
+  return f;
+}
+
+// Drop a reference; close what is behind f when the last one goes.
+void
+fileclose(struct file *f)
+{
+  acquire(&ftable.lock);
+  if (f->ref < 1)
+    panic("fileclose");
+  if (--f->ref > 0) {
+    release(&ftable.lock);
+    return;
+  }
+  struct file ff = *f;   // the slot may be reused once we release the lock
+  f->ref = 0;
+  f->type = FD_NONE;
+  release(&ftable.lock);
+
+  switch (ff.type) {
+  case FD_PIPE:
+    pipeclose(ff.pipe, ff.writable);
+    break;
+  case FD_INODE:
+  case FD_DEVICE:
+    begin_op();
+    iput(ff.ip);
+    end_op();
+    break;
+  case FD_OBJ:
+    if (ff.ops && ff.ops->close)
+      ff.ops->close(&ff);
+    break;
+  case FD_NONE:
+    break;
+  }
+}
+
+// Copy metadata about f to user address addr. 0 or -errno.
+int
+filestat(struct file *f, uint64 addr)
+{
+  struct stat st;
+  memset(&st, 0, sizeof(st));
+
+  switch (f->type) {
+  case FD_INODE:
+  case FD_DEVICE:
+    ilock(f->ip);
+    stati(f->ip, &st);
+    iunlock(f->ip);
+    break;
+  case FD_OBJ: {
+    if (!f->ops || !f->ops->stat)
+      return -EINVAL;
+    int r = f->ops->stat(f, &st);
+    if (r < 0)
+      return r;
+    break;
+  }
+  default:
+    return -EINVAL;   // pipes have no inode (as in xv6)
+  }
+  if (either_copyout(1, addr, &st, sizeof(st)) < 0)
+    return -EFAULT;
+  return 0;
+}
+
+// Device entry for major number m, or 0.
+static struct devsw *
+getdev(int m)
+{
+  if (m < 0 || m >= NDEV)
+    return 0;
+  return &devsw[m];
+}
+
+// Read up to n bytes from f into user address addr.
+// Returns bytes read (0 at end of file) or -errno.
+int
+fileread(struct file *f, uint64 addr, int n)
+{
+  if (!f->readable)
+    return -EBADF;
+  if (n < 0)
+    return -EINVAL;
+
+  switch (f->type) {
+  case FD_PIPE:
+    return piperead(f->pipe, addr, n);
+  case FD_DEVICE: {
+    struct devsw *d = getdev(f->major);
+    if (d == 0 || d->read == 0)
+      return -ENODEV;
+    return d->read(1, addr, n);
+  }
+  case FD_INODE: {
+    ilock(f->ip);
+    int r = readi(f->ip, 1, addr, f->off, n);
+    if (r > 0)
+      f->off += r;
+    iunlock(f->ip);
+    return r;
+  }
+  case FD_OBJ:
+    if (!f->ops || !f->ops->read)
+      return -EINVAL;
+    return f->ops->read(f, addr, n);
+  default:
+    panic("fileread: bad type");
+  }
+}
+
+// Write n bytes from user address addr to f.
+// Returns bytes written (a short count if an error stopped it midway)
+// or -errno if nothing was written.
+int
+filewrite(struct file *f, uint64 addr, int n)
+{
+  if (!f->writable)
+    return -EBADF;
+  if (n < 0)
+    return -EINVAL;
+
+  switch (f->type) {
+  case FD_PIPE:
+    return pipewrite(f->pipe, addr, n);
+  case FD_DEVICE: {
+    struct devsw *d = getdev(f->major);
+    if (d == 0 || d->write == 0)
+      return -ENODEV;
+    return d->write(1, addr, n);
+  }
+  case FD_INODE: {
+    // One transaction may log only MAXOPBLOCKS blocks, so write in
+    // pieces; writei_chunk says how much fits in the next one.
+    int i = 0, err = 0;
+    while (i < n) {
+      begin_op();
+      ilock(f->ip);
+      uint chunk = writei_chunk(f->ip, f->off, n - i);
+      int r = writei(f->ip, 1, addr + i, f->off, chunk);
+      if (r > 0)
+        f->off += r;
+      iunlock(f->ip);
+      end_op();
+      if (r < 0) {
+        err = r;
+        break;
+      }
+      i += r;
+      if ((uint)r != chunk)
+        break;   // stopped midway (disk full, bad address): report what was done
+    }
+    return i > 0 ? i : err;
+  }
+  case FD_OBJ:
+    if (!f->ops || !f->ops->write)
+      return -EINVAL;
+    return f->ops->write(f, addr, n);
+  default:
+    panic("filewrite: bad type");
+  }
+}
