@@ -103,10 +103,10 @@ qemu-gdb: check-tools all
 	$(QEMU) $(QEMUOPTS) -S -gdb tcp::$(GDBPORT)
 
 test: check-tools all
-	$(PYTHON) tests/harness.py test $(if $(T),--only $(T))
+	$(PYTHON) tests/harness.py test $(if $(T),--only "$(T)")
 
 run: check-tools all
-	$(PYTHON) tests/harness.py run --cmd "$(CMD)" --mem $(MEM) --cpus $(CPUS)
+	$(PYTHON) tests/harness.py run --mem $(MEM) --cpus $(CPUS)
 
 bench: check-tools all
 	$(PYTHON) tests/harness.py bench

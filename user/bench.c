@@ -77,13 +77,16 @@ median(uint64 *a, int n)
 }
 
 // Repeat while fewer than minr repetitions ran, or fewer than maxr ran and
-// the row has used less than budget seconds.
+// one more (as long as the average so far) fits in budget seconds.
 static int
 more(int r, int minr, int maxr, uint64 start, int budget)
 {
   if (r >= MAXREP || r >= maxr)
     return 0;
-  return r < minr || now() - start < (uint64)budget * SEC;
+  if (r < minr || r == 0)
+    return 1;
+  uint64 spent = now() - start;
+  return spent + spent / r <= (uint64)budget * SEC;
 }
 
 static uint64
@@ -256,7 +259,7 @@ row_syscall(const char *name, int (*call)(void))
   }
   int r = 0;
   uint64 start = now();
-  while (more(r, 5, 11, start, 5)) {
+  while (more(r, 5, 11, start, 3)) {
     uint64 i0 = instret(), t0 = now();
     for (int k = 0; k < SYS_N; k++)
       call();
@@ -302,7 +305,7 @@ row_pipe_rtt(void)
   close(b[1]);
   int r = 0, bad = 0;
   uint64 start = now();
-  while (!bad && more(r, 5, 9, start, 10)) {
+  while (!bad && more(r, 3, 9, start, 5)) {
     uint64 i0 = instret(), t0 = now();
     for (int k = 0; k < RTT_N; k++) {
       if (write(a[1], &c, 1) != 1 || read(b[0], &c, 1) != 1) {
@@ -332,7 +335,7 @@ row_pipe_bw(void)
   uint64 t[MAXREP];
   int r = 0;
   uint64 start = now();
-  while (more(r, 1, 5, start, 20)) {
+  while (more(r, 1, 5, start, 15)) {
     int p[2], st = 0;
     if (pipe(p) < 0) {
       skip_err("pipe_bw", "pipe");
@@ -418,7 +421,7 @@ row_shm_bw(void)
   uint64 t[MAXREP];
   int r = 0, nslot = BW_BYTES / SLOT;
   uint64 start = now();
-  while (more(r, 1, 5, start, 20)) {
+  while (more(r, 1, 5, start, 15)) {
     int st = 0;
     int pid = fork();
     if (pid < 0) {
@@ -471,7 +474,7 @@ row_fork(int mib)
   }
   int r = 0;
   uint64 start = now();
-  while (more(r, 3, mib >= 16 ? 5 : 9, start, 10)) {
+  while (more(r, 3, mib >= 16 ? 5 : 9, start, 5)) {
     uint64 i0 = instret(), t0 = now();
     int pid = fork();
     if (pid < 0) {
@@ -508,7 +511,7 @@ row_cow_fault(void)
   }
   int r = 0;
   uint64 start = now();
-  while (more(r, 3, 7, start, 10)) {
+  while (more(r, 3, 7, start, 5)) {
     int fds[2], st = 0;
     uint64 m[2];
     if (pipe(fds) < 0) {
@@ -552,7 +555,7 @@ row_zero_fault(void)
   uint64 t[MAXREP], in[MAXREP];
   int r = 0;
   uint64 start = now();
-  while (more(r, 3, 7, start, 10)) {
+  while (more(r, 3, 7, start, 5)) {
     char *p = sbrk(FAULT_PAGES * PG);
     if (p == (char *)-1) {
       skip_err("zero_fault", "sbrk");
@@ -577,7 +580,7 @@ row_exec(void)
   char *argv[] = { "bench", "-noop", 0 };
   int r = 0;
   uint64 start = now();
-  while (more(r, 5, 11, start, 10)) {
+  while (more(r, 3, 11, start, 5)) {
     int st = 0;
     uint64 i0 = instret(), t0 = now();
     int pid = fork();
@@ -616,6 +619,7 @@ make_file(void)
     return -1;
   for (uint64 i = 0; i < IO_CHUNK; i++)
     chunk[i] = (char)(i * 7 + 1);
+  uint64 t0 = now();
   for (uint64 off = 0; off < FILE_SIZE; off += IO_CHUNK) {
     if (write(fd, chunk, IO_CHUNK) != IO_CHUNK) {
       int e = errno;
@@ -626,6 +630,9 @@ make_file(void)
     }
   }
   close(fd);
+  uint64 t = now() - t0;
+  printf("bench: wrote %s (%d MiB) in %lu.%lu s\n", FILE_NAME, FILE_SIZE / MiB,
+         t / SEC, t % SEC / (SEC / 10));
   return 0;
 }
 
@@ -690,7 +697,7 @@ seq_rows(const char *cold, const char *warm, uint64 (*pass)(void), const char *w
     return;
   int r = 0;
   uint64 start = now();
-  while (more(r, 3, 5, start, 15)) {
+  while (more(r, 1, 5, start, 20)) {
     uint64 x = pass();
     if (x == 0) {
       skip_err(warm, what);
@@ -734,7 +741,7 @@ row_memcpy_bw(void)
   }
   int r = 0;
   uint64 start = now();
-  while (more(r, 5, 9, start, 10)) {
+  while (more(r, 3, 9, start, 5)) {
     uint64 t0 = now();
     memmove(dst, src, COPY_BYTES);
     memmove(src, dst, COPY_BYTES);

@@ -182,11 +182,23 @@ tl_avail(void)
 }
 
 // ---- processes ----
+// Children reaped by wait_pid() while it waited for another one: their
+// statuses are kept here for a later wait_pid()/wait_all().
+static int tl_zpid[NPROC], tl_zst[NPROC], tl_nz;
+
 // Wait for a particular child; returns its status.
 TL_FN int
 wait_pid(int pid)
 {
   int st;
+  for (int i = 0; i < tl_nz; i++)
+    if (tl_zpid[i] == pid) {
+      st = tl_zst[i];
+      tl_nz--;
+      tl_zpid[i] = tl_zpid[tl_nz];
+      tl_zst[i] = tl_zst[tl_nz];
+      return st;
+    }
   for (;;) {
     st = 0x7777;
     int w = wait(&st);
@@ -194,6 +206,11 @@ wait_pid(int pid)
       fail("wait for pid %d: %s", pid, strerror(errno));
     if (w == pid)
       return st;
+    if (tl_nz >= NPROC)
+      fail("wait_pid: too many other children");
+    tl_zpid[tl_nz] = w;
+    tl_zst[tl_nz] = st;
+    tl_nz++;
   }
 }
 
@@ -202,6 +219,11 @@ TL_FN void
 wait_all(int want)
 {
   int st;
+  while (tl_nz > 0) {
+    tl_nz--;
+    if (tl_zst[tl_nz] != want)
+      fail("child %d exited with status %d, want %d", tl_zpid[tl_nz], tl_zst[tl_nz], want);
+  }
   for (;;) {
     st = 0x7777;
     int w = wait(&st);

@@ -8,6 +8,7 @@
 #include "kernel/param.h"
 #include "kernel/stat.h"
 #include "kernel/fs.h"
+#include "kernel/riscv.h"
 #include "kernel/errno.h"
 #include "kernel/fs/file.h"
 #include "kernel/lib/spinlock.h"
@@ -168,6 +169,22 @@ fileread(struct file *f, uint64 addr, int n)
   }
 }
 
+// Can the n bytes at user address addr be read? Touches one byte per page
+// (faulting lazy pages in, as the write would anyway).
+static int
+user_readable(uint64 addr, int n)
+{
+  char c;
+  if (n == 0)
+    return 1;
+  if (addr + n < addr)
+    return 0;
+  for (uint64 a = addr; a < addr + n; a = PGROUNDDOWN(a) + PGSIZE)
+    if (either_copyin(&c, 1, a, 1) < 0)
+      return 0;
+  return 1;
+}
+
 // Write n bytes from user address addr to f.
 // Returns bytes written (a short count if an error stopped it midway)
 // or -errno if nothing was written.
@@ -178,6 +195,10 @@ filewrite(struct file *f, uint64 addr, int n)
     return -EBADF;
   if (n < 0)
     return -EINVAL;
+  // A buffer that is only partly valid fails as a whole: nothing is
+  // written to a file or pipe (no partial writes of a bad buffer).
+  if ((f->type == FD_INODE || f->type == FD_PIPE) && !user_readable(addr, n))
+    return -EFAULT;
 
   switch (f->type) {
   case FD_PIPE:
@@ -191,10 +212,22 @@ filewrite(struct file *f, uint64 addr, int n)
   case FD_INODE: {
     // One transaction may log only MAXOPBLOCKS blocks, so write in
     // pieces; writei_chunk says how much fits in the next one.
+    //
+    // Writing at an offset past the end of the file leaves a gap that
+    // reads as zeros (POSIX) if the offset came from lseek. Otherwise the
+    // file shrank under this descriptor (another open with O_TRUNC, or
+    // ftruncate), and the write fails with -EINVAL, as on xv6, which has no
+    // lseek and whose tests (usertests truncate2) expect that.
     int i = 0, err = 0;
     while (i < n) {
       begin_op();
       ilock(f->ip);
+      if (f->off > f->ip->size && !f->seeked) {
+        iunlock(f->ip);
+        end_op();
+        err = -EINVAL;
+        break;
+      }
       uint chunk = writei_chunk(f->ip, f->off, n - i);
       int r = writei(f->ip, 1, addr + i, f->off, chunk);
       if (r > 0)

@@ -32,6 +32,7 @@ struct file {
   struct pipe *pipe; // FD_PIPE
   struct inode *ip;  // FD_INODE and FD_DEVICE
   uint64 off;        // FD_INODE (protected by ip->lock)
+  char seeked;       // FD_INODE: off was set by lseek (see filewrite)
   short major;       // FD_DEVICE
   const struct fileops *ops;  // FD_OBJ
   void *obj;                  // FD_OBJ

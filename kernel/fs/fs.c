@@ -650,9 +650,16 @@ trunc_step(struct inode *ip, uint keep, int reserved)
 
 // Set the size of file ip to len. Growing just raises the size (the new
 // bytes read as zeros; blocks come when written). Shrinking zeroes the
-// tail of the new last block and frees the blocks past it; a big shrink
-// may commit the transaction in between (see trunc_step).
-// Caller holds ip->lock and is in a transaction. Returns 0 or -EFBIG.
+// tail of the new last block and frees the blocks past it.
+//
+// A big shrink takes several transactions. Between them ip is unlocked:
+// another process may be inside a transaction waiting for ip->lock, and
+// the log cannot commit (to make room for our next step) until it ends.
+// Whatever it does meanwhile is harmless: every step frees all blocks past
+// the end again, and the last one zeroes the tail and sets the size in
+// the same transaction.
+// Caller holds ip->lock and is in a transaction; both are held again on
+// return. Returns 0 or -EFBIG.
 int
 itrunc_to(struct inode *ip, uint64 len)
 {
@@ -666,22 +673,25 @@ itrunc_to(struct inode *ip, uint64 len)
     return 0;
   }
 
-  int reserved = 0;
-  if (len % BSIZE) {
-    uint b = bmap(ip, len / BSIZE, 0);
-    if (b) {
-      struct buf *bp = bread(ip->dev, b);
-      memset(bp->data + len % BSIZE, 0, BSIZE - len % BSIZE);
-      log_write(bp);
-      brelse(bp);
-      reserved = 1;
-    }
-  }
   uint keep = (len + BSIZE - 1) / BSIZE;
-  while (!trunc_step(ip, keep, reserved)) {
+  for (;;) {
+    int reserved = 0;
+    if (len % BSIZE) {
+      uint b = bmap(ip, len / BSIZE, 0);
+      if (b) {
+        struct buf *bp = bread(ip->dev, b);
+        memset(bp->data + len % BSIZE, 0, BSIZE - len % BSIZE);
+        log_write(bp);
+        brelse(bp);
+        reserved = 1;
+      }
+    }
+    if (trunc_step(ip, keep, reserved))
+      break;
+    iunlock(ip);
     end_op();
     begin_op();
-    reserved = 0;
+    ilock(ip);
   }
   ip->size = len;
   iupdate(ip);

@@ -25,6 +25,7 @@
 #define PIPESIZE 4096   // bytes in the ring
 #define BOUNCE   512    // bytes moved per lock hold (on the kernel stack)
 #define NPIPE    (NFILE / 2)
+_Static_assert((PIPESIZE & (PIPESIZE - 1)) == 0, "PIPESIZE must be a power of 2 (counters wrap)");
 
 struct pipe {
   struct spinlock lock;

@@ -12,6 +12,7 @@
 #include "kernel/fcntl.h"
 #include "kernel/errno.h"
 #include "kernel/fs/file.h"
+#include "kernel/mm/mm.h"
 #include "kernel/lib/spinlock.h"
 #include "kernel/lib/klib.h"
 #include "kernel/proc/proc.h"
@@ -86,6 +87,8 @@ sys_read(void)
   int n = argint(2);
   if (n < 0)
     return -EINVAL;
+  if (!user_buffer_ok(addr, n, VM_WRITE))
+    return -EFAULT;
   return fileread(f, addr, n);
 }
 
@@ -100,6 +103,8 @@ sys_write(void)
   int n = argint(2);
   if (n < 0)
     return -EINVAL;
+  if (!user_buffer_ok(addr, n, VM_READ))
+    return -EFAULT;
   return filewrite(f, addr, n);
 }
 
@@ -535,6 +540,7 @@ sys_lseek(void)
     return -EINVAL;
   }
   f->off = pos;
+  f->seeked = 1;
   iunlock(f->ip);
   return pos;
 }

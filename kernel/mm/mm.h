@@ -98,7 +98,8 @@ int    copyin(void *dst, uint64 srcva, uint64 len);    // 0 or -EFAULT
 int    copyout(uint64 dstva, const void *src, uint64 len);
 int    copyinstr(char *dst, uint64 srcva, uint64 max); // length, -EFAULT, -ENAMETOOLONG
 int    uaccess_fixup(uint64 *sepc);                    // trap.c: is sepc in uaccess code?
-uint64 uaccess_fault_pc(void);                         // where a failed access resumes
+uint64 uaccess_fault_pc(void);
+int    user_buffer_ok(uint64 va, uint64 len, int access); // all inside regions with rights?                         // where a failed access resumes
 
 // ---- statistics (vmstat.c) ----
 #include "kernel/vmstat.h"

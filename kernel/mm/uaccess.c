@@ -6,6 +6,8 @@
 #include "kernel/errno.h"
 #include "kernel/mm/mm.h"
 #include "kernel/lib/klib.h"
+#include "kernel/fcntl.h"
+#include "kernel/proc/proc.h"
 
 int uaccess_copy(void *dst, const void *src, uint64 n);
 int uaccess_strncpy(char *dst, const char *src, uint64 max);
@@ -64,4 +66,28 @@ int uaccess_fixup(uint64 *sepc)
 uint64 uaccess_fault_pc(void)
 {
   return (uint64)uaccess_fault;
+}
+
+// Is every byte of [va, va+len) inside a region that allows `access`?
+// read() and write() ask this first, so a buffer that runs off the end of
+// the heap fails with -EFAULT before any data moves (no partial transfer).
+int user_buffer_ok(uint64 va, uint64 len, int access)
+{
+  if (!user_range(va, len))
+    return 0;
+  if (len == 0)
+    return 1;
+  struct aspace *as = myproc()->as;
+  int ok = 1;
+  acquiresleep(&as->lock);
+  for (uint64 a = PGROUNDDOWN(va); ok && a < va + len; ) {
+    struct region *r = region_find(as, a);
+    if (!r || ((access & VM_WRITE) && !(r->prot & PROT_WRITE)) ||
+        ((access & VM_READ) && !(r->prot & (PROT_READ | PROT_WRITE))))
+      ok = 0;
+    else
+      a = r->end;
+  }
+  releasesleep(&as->lock);
+  return ok;
 }

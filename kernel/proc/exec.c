@@ -108,7 +108,7 @@ int exec(char *path, char **argv)
         ph.off + ph.filesz > ip->size || (ph.vaddr % PGSIZE) != (ph.off % PGSIZE) ||
         ((prot & PROT_WRITE) && (prot & PROT_EXEC)))
       goto bad;
-    const char *name = (prot & PROT_EXEC) ? "text" : (prot & PROT_WRITE) ? "data" : "rodata";
+    const char *name = (prot & PROT_EXEC) ? "[text]" : (prot & PROT_WRITE) ? "[data]" : "[rodata]";
     if ((err = region_add(as, PGROUNDDOWN(ph.vaddr), PGROUNDUP(ph.vaddr + ph.memsz), prot, 0,
                           0, 0, name)) < 0) {
       if (err == -EINVAL)
@@ -128,8 +128,8 @@ int exec(char *path, char **argv)
 
   // Guard page, stack, then the (empty) heap above it, as in xv6.
   uint64 stack_lo = top + PGSIZE, stack_hi = stack_lo + USERSTACK * PGSIZE;
-  if ((err = region_add(as, stack_lo, stack_hi, PROT_READ | PROT_WRITE, REG_STACK, 0, 0, "stack")) < 0 ||
-      (err = region_add(as, stack_hi, stack_hi, PROT_READ | PROT_WRITE, REG_HEAP, 0, 0, "heap")) < 0)
+  if ((err = region_add(as, stack_lo, stack_hi, PROT_READ | PROT_WRITE, REG_STACK, 0, 0, "[stack]")) < 0 ||
+      (err = region_add(as, stack_hi, stack_hi, PROT_READ | PROT_WRITE, REG_HEAP, 0, 0, "[heap]")) < 0)
     goto bad;
   as->heap_start = as->brk = stack_hi;
   for (uint64 va = stack_lo; va < stack_hi; va += PGSIZE) {

@@ -339,7 +339,8 @@ int kill(int pid)
 {
   for (struct proc *p = proc; p < &proc[NPROC]; p++) {
     acquire(&p->lock);
-    if (p->pid == pid && p->state != UNUSED && p->state != ZOMBIE) {
+    if (p->pid == pid && p->state != UNUSED) {
+      // A zombie is still a process (POSIX); killing it changes nothing.
       p->killed = 1;
       if (p->state == SLEEPING)
         p->state = RUNNABLE;
