@@ -8,7 +8,7 @@
 #define NDEV         10     // maximum major device number
 #define ROOTDEV      1      // device number of file system root disk
 #define MAXARG       32     // max exec arguments
-#define MAXOPBLOCKS  10     // max # of blocks any FS op writes
+#define MAXOPBLOCKS  32     // max # of blocks any FS op writes
 #define LOGBLOCKS    (MAXOPBLOCKS*3)  // max data blocks in on-disk log
 #define LOGSIZE      LOGBLOCKS
 #define NBUF         (MAXOPBLOCKS*6)  // size of disk block cache (> LOGBLOCKS: logged blocks stay pinned)

@@ -24,6 +24,7 @@
 
 #include "kernel/types.h"
 #include "kernel/fcntl.h"
+#include "kernel/stat.h"
 #include "kernel/vmstat.h"
 #include "user/user.h"
 
@@ -34,7 +35,9 @@
 #define MAXREP    11
 
 #define FILE_NAME "/benchfile"
-#define FILE_SIZE (32 * MiB)
+#define FILE_SIZE (32 * MiB)        // the file read_seq and mmap_seq use ...
+#define FILE_MIN  (1 * MiB)
+#define WRITE_BUDGET 30             // ... unless writing it takes longer (s)
 #define IO_CHUNK  (64 * 1024)
 
 static int want_inst;     // -i given and rdinstret readable
@@ -611,6 +614,11 @@ static int cold_only;      // -cold: measure the first pass only
 static int keep_file;      // -keep: leave FILE_NAME for a later -cold run
 static char *chunk;        // IO_CHUNK bytes
 
+static uint64 file_size;   // size of FILE_NAME
+
+// Write FILE_NAME: FILE_SIZE bytes, or fewer (whole MiB, at least FILE_MIN)
+// if the file system is so slow that writing it would take more than
+// WRITE_BUDGET seconds; the rows then say "file=N MiB".
 static int
 make_file(void)
 {
@@ -619,8 +627,13 @@ make_file(void)
     return -1;
   for (uint64 i = 0; i < IO_CHUNK; i++)
     chunk[i] = (char)(i * 7 + 1);
-  uint64 t0 = now();
-  for (uint64 off = 0; off < FILE_SIZE; off += IO_CHUNK) {
+  uint64 t0 = now(), off;
+  for (off = 0; off < FILE_SIZE; off += IO_CHUNK) {
+    if (off >= FILE_MIN && off % MiB == 0) {
+      uint64 spent = now() - t0;
+      if (spent + spent / (off / MiB) > WRITE_BUDGET * SEC)
+        break;   // the next MiB would not fit
+    }
     if (write(fd, chunk, IO_CHUNK) != IO_CHUNK) {
       int e = errno;
       close(fd);
@@ -630,9 +643,30 @@ make_file(void)
     }
   }
   close(fd);
+  file_size = off;
   uint64 t = now() - t0;
-  printf("bench: wrote %s (%d MiB) in %lu.%lu s\n", FILE_NAME, FILE_SIZE / MiB,
+  printf("bench: wrote %s (%d MiB) in %lu.%lu s\n", FILE_NAME, (int)(off / MiB),
          t / SEC, t % SEC / (SEC / 10));
+  return 0;
+}
+
+// file_size from the file itself (for -cold, and after another row wrote it)
+static int
+find_size(void)
+{
+  struct stat st;
+  int fd = open(FILE_NAME, O_RDONLY);
+  if (fd < 0)
+    return -1;
+  int r = fstat(fd, &st);
+  close(fd);
+  if (r < 0)
+    return -1;
+  if (st.size == 0) {
+    errno = ENOENT;
+    return -1;
+  }
+  file_size = st.size;
   return 0;
 }
 
@@ -650,7 +684,7 @@ read_pass(void)
     total += n;
   uint64 t1 = now();
   close(fd);
-  if (n < 0 || total != FILE_SIZE) {
+  if (n < 0 || total != file_size) {
     errno = EIO;
     return 0;
   }
@@ -664,7 +698,7 @@ mmap_pass(void)
   int fd = open(FILE_NAME, O_RDONLY);
   if (fd < 0)
     return 0;
-  uint64 *p = mmap(0, FILE_SIZE, PROT_READ, MAP_SHARED, fd, 0);
+  uint64 *p = mmap(0, file_size, PROT_READ, MAP_SHARED, fd, 0);
   int e = errno;
   close(fd);
   if (p == (uint64 *)-1) {
@@ -672,11 +706,11 @@ mmap_pass(void)
     return 0;
   }
   uint64 sum = 0, t0 = now();
-  for (uint64 i = 0; i < FILE_SIZE / sizeof(uint64); i += 4)
+  for (uint64 i = 0; i < file_size / sizeof(uint64); i += 4)
     sum += p[i] + p[i + 1] + p[i + 2] + p[i + 3];
   uint64 t1 = now();
   sink = sum;
-  munmap(p, FILE_SIZE);
+  munmap(p, file_size);
   return t1 - t0 ? t1 - t0 : 1;
 }
 
@@ -685,6 +719,13 @@ static void
 seq_rows(const char *cold, const char *warm, uint64 (*pass)(void), const char *what)
 {
   uint64 t[MAXREP];
+  char extra[48];
+  if (file_size == 0 && find_size() < 0) {
+    skip_err(cold, FILE_NAME);
+    if (!cold_only)
+      skip_err(warm, FILE_NAME);
+    return;
+  }
   uint64 c = pass();
   if (c == 0) {
     skip_err(cold, what);
@@ -692,7 +733,15 @@ seq_rows(const char *cold, const char *warm, uint64 (*pass)(void), const char *w
       skip_err(warm, what);
     return;
   }
-  emit(cold, bandwidth(FILE_SIZE, c, 1), 1, "MiB/s", cold_only ? "" : "first-pass");
+  extra[0] = 0;
+  if (file_size != FILE_SIZE)
+    snprintf(extra, sizeof extra, "file=%luMiB", file_size / MiB);
+  char extra1[64];
+  if (cold_only)
+    strcpy(extra1, extra);
+  else
+    snprintf(extra1, sizeof extra1, "%s%sfirst-pass", extra, extra[0] ? " " : "");
+  emit(cold, bandwidth(file_size, c, 1), 1, "MiB/s", extra1);
   if (cold_only)
     return;
   int r = 0;
@@ -705,7 +754,7 @@ seq_rows(const char *cold, const char *warm, uint64 (*pass)(void), const char *w
     }
     t[r++] = x;
   }
-  emit(warm, bandwidth(FILE_SIZE, median(t, r), 1), 1, "MiB/s", 0);
+  emit(warm, bandwidth(file_size, median(t, r), 1), 1, "MiB/s", extra);
 }
 
 static void

@@ -21,5 +21,6 @@ void plic_complete(int irq);
 // virtio_disk.c
 void virtio_disk_init(void);
 void virtio_disk_rw(struct buf *b, int write);
+void virtio_disk_write_many(struct buf **bs, int n);   // several requests in flight
 void virtio_disk_intr(void);
 #endif

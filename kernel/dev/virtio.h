@@ -57,7 +57,7 @@
 // ---- split virtqueue (spec 2.6) ----
 // Ring size: every request takes 3 descriptors (header, data, status), so
 // VIRTQ_NUM / 3 requests can be outstanding at once. Must be a power of 2.
-#define VIRTQ_NUM 32
+#define VIRTQ_NUM 64
 
 #define VIRTQ_DESC_F_NEXT  1   // the chain continues at desc.next
 #define VIRTQ_DESC_F_WRITE 2   // the device writes this buffer (else it reads it)

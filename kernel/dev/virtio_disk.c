@@ -216,9 +216,9 @@ static int alloc3_desc(int idx[3]) {
   return 0;
 }
 
-// Read (write = 0) or write (write = 1) block b->blockno from/to b->data.
-// Sleeps until the transfer is done; the caller holds b's sleeplock.
-void virtio_disk_rw(struct buf *b, int write) {
+// Put one request for b on the available ring and notify the device.
+// disk.lock is held. Returns the head descriptor of the chain.
+static int submit(struct buf *b, int write) {
   uint64 sector = (uint64)b->blockno * SECTORS_PER_BLOCK;
   uint64 data = (uint64)b->data;
 
@@ -229,8 +229,6 @@ void virtio_disk_rw(struct buf *b, int write) {
   // (not, for example, a kernel stack).
   if (data < KVA_OFFSET || data + BSIZE > KSTACKBASE)
     panic("virtio_disk: buffer %p is not in the kernel's direct map", (void *)b->data);
-
-  acquire(&disk.lock);
 
   int idx[3];
   while (alloc3_desc(idx) < 0)
@@ -270,7 +268,11 @@ void virtio_disk_rw(struct buf *b, int write) {
   WRITE_ONCE(ring.avail.idx, (uint16)(ring.avail.idx + 1));
   fence();
   R(VIRTIO_MMIO_QUEUE_NOTIFY) = 0;   // queue 0
+  return head;
+}
 
+// Sleep until the request submitted for b at head is done; free its chain.
+static void finish(struct buf *b, int head, int write) {
   // virtio_disk_intr() clears b->disk and wakes us.
   while (b->disk == 1)
     sleep(b, &disk.lock);
@@ -278,11 +280,36 @@ void virtio_disk_rw(struct buf *b, int write) {
   int st = READ_ONCE(ring.status[head]);
   disk.inflight[head] = 0;
   free_chain(head);
-  release(&disk.lock);
-
   if (st != VIRTIO_BLK_S_OK)
     panic("virtio_disk: %s of block %d failed (status %d)",
           write ? "write" : "read", (int)b->blockno, st);
+}
+
+// Read (write = 0) or write (write = 1) block b->blockno from/to b->data.
+// Sleeps until the transfer is done; the caller holds b's sleeplock.
+void virtio_disk_rw(struct buf *b, int write) {
+  acquire(&disk.lock);
+  int head = submit(b, write);
+  finish(b, head, write);
+  release(&disk.lock);
+}
+
+// Write n blocks with several requests in flight at once: the log commits
+// a transaction in a few round trips to the device instead of one per
+// block. Batches stay below the ring's capacity, because chains are freed
+// only by finish().
+void virtio_disk_write_many(struct buf **bs, int n) {
+  enum { BATCH = 16 };
+  int heads[BATCH];
+  acquire(&disk.lock);
+  for (int i = 0; i < n; i += BATCH) {
+    int m = n - i < BATCH ? n - i : BATCH;
+    for (int j = 0; j < m; j++)
+      heads[j] = submit(bs[i + j], 1);
+    for (int j = 0; j < m; j++)
+      finish(bs[i + j], heads[j], 1);
+  }
+  release(&disk.lock);
 }
 
 // The disk interrupted: requests have finished. Called from the trap code

@@ -130,6 +130,16 @@ bwrite(struct buf *b)
   virtio_disk_rw(b, 1);
 }
 
+// Write several locked buffers, with the requests in flight together.
+void
+bwrite_many(struct buf **bs, int n)
+{
+  for (int i = 0; i < n; i++)
+    if (!holdingsleep(&bs[i]->lock))
+      panic("bwrite_many: buf not locked");
+  virtio_disk_write_many(bs, n);
+}
+
 // Drop one reference; called when the caller is done with b.
 // Must be called with b locked; unlocks it.
 void

@@ -26,6 +26,7 @@ struct buf *bread(uint dev, uint blockno);
 struct buf *bgetblank(uint dev, uint blockno); // locked, zero-filled, no disk read
 void        brelse(struct buf *b);
 void        bwrite(struct buf *b);
+void        bwrite_many(struct buf **bs, int n);
 void        bpin(struct buf *b);
 void        bunpin(struct buf *b);
 #endif

@@ -8,7 +8,6 @@
 #include "kernel/param.h"
 #include "kernel/stat.h"
 #include "kernel/fs.h"
-#include "kernel/riscv.h"
 #include "kernel/errno.h"
 #include "kernel/fs/file.h"
 #include "kernel/lib/spinlock.h"
@@ -169,22 +168,6 @@ fileread(struct file *f, uint64 addr, int n)
   }
 }
 
-// Can the n bytes at user address addr be read? Touches one byte per page
-// (faulting lazy pages in, as the write would anyway).
-static int
-user_readable(uint64 addr, int n)
-{
-  char c;
-  if (n == 0)
-    return 1;
-  if (addr + n < addr)
-    return 0;
-  for (uint64 a = addr; a < addr + n; a = PGROUNDDOWN(a) + PGSIZE)
-    if (either_copyin(&c, 1, a, 1) < 0)
-      return 0;
-  return 1;
-}
-
 // Write n bytes from user address addr to f.
 // Returns bytes written (a short count if an error stopped it midway)
 // or -errno if nothing was written.
@@ -195,10 +178,6 @@ filewrite(struct file *f, uint64 addr, int n)
     return -EBADF;
   if (n < 0)
     return -EINVAL;
-  // A buffer that is only partly valid fails as a whole: nothing is
-  // written to a file or pipe (no partial writes of a bad buffer).
-  if ((f->type == FD_INODE || f->type == FD_PIPE) && !user_readable(addr, n))
-    return -EFAULT;
 
   switch (f->type) {
   case FD_PIPE:
