@@ -436,6 +436,15 @@ def select_tests(P, entries, names):
         if hit:
             chosen += hit
             continue
+        # a line that names the subtest itself (with its own options) wins
+        hit = [e for e in entries if name in e.args]
+        if hit:
+            for base in hit:
+                e = Entry(base.prog, base.lineno)
+                e.__dict__.update({k: v for k, v in base.__dict__.items() if k != "args"})
+                e.args = [name]
+                chosen.append(e)
+            continue
         progs = []
         for e in entries:   # programs of tests.txt first, in its order
             if e.prog not in progs and name in subtests_of(P, e.prog):
@@ -833,6 +842,10 @@ def cmd_selftest(P, args):
             f.write(src)
         Q = Paths(d)
         check("subtests", subtests_of(Q, "prog"), ["open_bad", "sbrk_big"])
+        es = parse_tests("prog timeout=60 cpus=1\nother\nprog sbrk_big bootargs=asids=4\n")
+        sel = select_tests(Q, es, ["sbrk_big"])
+        check("select line", [(e.prog, e.args, e.bootargs) for e in sel],
+              [("prog", ["sbrk_big"], ["asids=4"])])
         es = parse_tests("prog timeout=60 cpus=1\nother\n")
         sel = select_tests(Q, es, ["open_bad", "sbrk_big"])
         check("select", [(e.prog, e.args, e.timeout, e.cpus) for e in sel],

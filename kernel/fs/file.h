@@ -56,6 +56,7 @@ struct inode {
   short nlink;
   uint size;
   uint addrs[NDIRECT+2];
+  struct vmobj *obj;  // its page cache (mm/vmobj.c), or 0
 };
 
 // Largest file size in bytes.
@@ -110,6 +111,10 @@ int           writei(struct inode *ip, int user_src, uint64 src, uint off, uint 
 uint          writei_chunk(struct inode *ip, uint off, uint n);
 int           itrunc_to(struct inode *ip, uint64 len);   // grow with zeros or shrink; 0 or -EFBIG
 void          stati(struct inode *ip, struct stat *st);
+// The page cache's access to file data (mm/vmobj.c): caller holds ip->lock;
+// fs_writepage also needs a transaction. Bytes past EOF are never written.
+int           fs_readpage(struct inode *ip, uint64 idx, void *kva);
+int           fs_writepage(struct inode *ip, uint64 idx, void *kva);
 
 // log.c
 void initlog(int dev, struct superblock *sb);

@@ -32,6 +32,7 @@
 #include "kernel/errno.h"
 #include "kernel/fs/buf.h"
 #include "kernel/fs/file.h"
+#include "kernel/mm/mm.h"
 #include "kernel/lib/spinlock.h"
 #include "kernel/lib/klib.h"
 #include "kernel/proc/sleeplock.h"
@@ -282,6 +283,13 @@ void
 iput(struct inode *ip)
 {
   acquire(&itable.lock);
+  if (ip->ref == 1 && ip->obj) {
+    // The last user is going: so does the page cache (mappings hold
+    // references, so none is left; their dirty pages were written back).
+    release(&itable.lock);
+    pagecache_forget(ip);
+    acquire(&itable.lock);
+  }
   if (ip->ref == 1 && ip->valid && ip->nlink == 0) {
     // Ours is the only reference, so nobody else holds the lock or can
     // find the inode (no directory entry names it): this cannot block.
@@ -673,6 +681,7 @@ itrunc_to(struct inode *ip, uint64 len)
     return 0;
   }
 
+  pagecache_truncate(ip, len);   // unmap pages past the end everywhere
   uint keep = (len + BSIZE - 1) / BSIZE;
   for (;;) {
     int reserved = 0;
@@ -726,14 +735,9 @@ copy_block_out(struct inode *ip, uint b, uint boff, int user_dst, uint64 dst, ui
 // Read n bytes at off from ip into dst (user or kernel address).
 // Returns bytes read: 0 at or past EOF; -EFAULT if the first copy failed.
 // Caller holds ip->lock.
-int
-readi(struct inode *ip, int user_dst, uint64 dst, uint off, uint n)
+static int
+readi_blocks(struct inode *ip, int user_dst, uint64 dst, uint off, uint n)
 {
-  if (off >= ip->size)
-    return 0;
-  if (n > ip->size - off)
-    n = ip->size - off;
-
   uint tot = 0;
   while (tot < n) {
     uint m = MIN(n - tot, BSIZE - off % BSIZE);
@@ -745,6 +749,44 @@ readi(struct inode *ip, int user_dst, uint64 dst, uint off, uint n)
     dst += m;
   }
   return tot;
+}
+
+int
+readi(struct inode *ip, int user_dst, uint64 dst, uint off, uint n)
+{
+  if (off >= ip->size)
+    return 0;
+  if (n > ip->size - off)
+    n = ip->size - off;
+  // File data comes through the page cache, so read() sees exactly what
+  // mappings see; directories keep using the block cache.
+  if (ip->type == T_FILE)
+    return pagecache_read(ip, user_dst, dst, off, n);
+  return readi_blocks(ip, user_dst, dst, off, n);
+}
+
+// Fill one page-cache page from the disk (zeros past EOF and in holes).
+int
+fs_readpage(struct inode *ip, uint64 idx, void *kva)
+{
+  uint64 off = idx * PGSIZE;
+  if (off >= ip->size)
+    return 0;
+  uint n = MIN(PGSIZE, ip->size - off);
+  int r = readi_blocks(ip, 0, (uint64)kva, off, n);
+  return r < 0 ? r : 0;
+}
+
+// Write a dirty page-cache page back to its blocks, up to EOF.
+int
+fs_writepage(struct inode *ip, uint64 idx, void *kva)
+{
+  uint64 off = idx * PGSIZE;
+  if (off >= ip->size)
+    return 0;
+  uint n = MIN(PGSIZE, ip->size - off);
+  int r = writei(ip, 0, (uint64)kva, off, n);
+  return r < 0 ? r : 0;
 }
 
 // Write n bytes from src (user or kernel address) at off, allocating blocks
@@ -784,6 +826,8 @@ writei(struct inode *ip, int user_src, uint64 src, uint off, uint n)
     memmove(bp->data + boff, bounce, m);
     log_write(bp);
     brelse(bp);
+    if (ip->type == T_FILE)
+      pagecache_write(ip, off, bounce, m);   // keep mappings coherent
     tot += m;
     off += m;
     src += m;

@@ -12,6 +12,7 @@
 #include "kernel/lib/spinlock.h"
 #include "kernel/mm/mm.h"
 #include "kernel/proc/proc.h"
+#include "kernel/fs/file.h"
 
 #define NASPACE (NPROC + NCPU + 8)
 #define NREGION (NPROC * 16)
@@ -48,6 +49,45 @@ static void region_free(struct region *r)
   r->next = free_regions;
   free_regions = r;
   release(&pool_lock);
+}
+
+// A region that maps an object holds a reference on it (for a file: on
+// its inode, which owns the object) and sits on its mappers list.
+static void region_attach(struct region *r)
+{
+  struct vmobj *o = r->obj;
+  if (!o)
+    return;
+  if (o->kind == VMOBJ_FILE)
+    idup(o->ip);
+  else
+    vmobj_get(o);
+  vmobj_add_mapper(o, r);
+}
+
+// Undo region_attach. Process context: dropping the last reference to an
+// unlinked file frees it, which needs a transaction.
+static void region_detach(struct region *r)
+{
+  struct vmobj *o = r->obj;
+  if (!o)
+    return;
+  vmobj_remove_mapper(o, r);
+  if (o->kind == VMOBJ_FILE) {
+    begin_op();
+    iput(o->ip);
+    end_op();
+  } else {
+    vmobj_put(o);
+  }
+}
+
+// Before a shared file mapping loses pages, their changes go to the file.
+static void region_writeback(struct region *r, uint64 start, uint64 end)
+{
+  if (r->obj && (r->flags & REG_SHARED) && r->obj->kind == VMOBJ_FILE)
+    vmobj_writeback(r->obj, (start - r->start + r->off) / PGSIZE,
+                    (end - r->start + r->off + PGSIZE - 1) / PGSIZE);
 }
 
 struct aspace *as_create(void)
@@ -109,12 +149,15 @@ int region_add(struct aspace *as, uint64 start, uint64 end, int prot, int flags,
   r->start = start;
   r->end = end;
   r->prot = prot;
+  r->maxprot = PROT_READ | PROT_WRITE | PROT_EXEC;
   r->flags = flags;
   r->obj = obj;
   r->off = off;
+  r->as = as;
   safestrcpy(r->name, name ? name : "", sizeof r->name);
   r->next = *pp;
   *pp = r;
+  region_attach(r);
   return 0;
 }
 
@@ -162,7 +205,8 @@ void as_unmap_range(struct aspace *as, uint64 start, uint64 end)
 }
 
 // Remove [start, end) from the region list, splitting regions that
-// straddle the boundaries, and unmap the pages.
+// straddle the boundaries, and unmap the pages. Dirty pages of shared file
+// mappings are written back first. Caller holds as->lock.
 int as_remove(struct aspace *as, uint64 start, uint64 end)
 {
   struct region **pp = &as->regions;
@@ -172,32 +216,47 @@ int as_remove(struct aspace *as, uint64 start, uint64 end)
       pp = &r->next;
       continue;
     }
-    if (r->start < start && r->end > end) {      // punch a hole: split in two
-      struct region *tail = region_alloc();
-      if (!tail)
+    uint64 lo = MAX(r->start, start), hi = MIN(r->end, end);
+    struct region *tail = 0;
+    if (r->start < start && r->end > end) {      // a hole: the tail becomes its own region
+      if (!(tail = region_alloc()))
         return -ENOMEM;
+    }
+    region_writeback(r, lo, hi);
+    // Off the reverse map while its PTEs go, so eviction never races us.
+    if (r->obj)
+      vmobj_remove_mapper(r->obj, r);
+    as_unmap_range(as, lo, hi);
+    if (tail) {
       *tail = *r;
       tail->start = end;
       tail->off = r->off + (end - r->start);
       r->end = start;
       tail->next = r->next;
       r->next = tail;
+      region_attach(tail);                      // its own references
+      if (r->obj)
+        vmobj_add_mapper(r->obj, r);
       pp = &tail->next;
-      continue;
-    }
-    if (r->start < start) {                      // keep the head
+    } else if (r->start < start) {               // keep the head
       r->end = start;
+      if (r->obj)
+        vmobj_add_mapper(r->obj, r);
       pp = &r->next;
     } else if (r->end > end) {                   // keep the tail
       r->off += end - r->start;
       r->start = end;
+      if (r->obj)
+        vmobj_add_mapper(r->obj, r);
       pp = &r->next;
-    } else {                                     // whole region goes
+    } else {                                     // the whole region goes
       *pp = r->next;
+      if (r->obj)
+        vmobj_add_mapper(r->obj, r);            // so that detach finds it
+      region_detach(r);
       region_free(r);
     }
   }
-  as_unmap_range(as, start, end);
   return 0;
 }
 
@@ -206,10 +265,11 @@ int as_remove(struct aspace *as, uint64 start, uint64 end)
 void as_teardown(struct aspace *as)
 {
   acquiresleep(&as->lock);
-  while (as->regions) {
+  as_remove(as, 0, MAXVA);
+  while (as->regions) {          // empty regions (a heap of size 0)
     struct region *r = as->regions;
     as->regions = r->next;
-    as_unmap_range(as, r->start, r->end);
+    region_detach(r);
     region_free(r);
   }
   releasesleep(&as->lock);
@@ -278,6 +338,37 @@ int as_fork(struct aspace *parent, struct aspace *child)
     tlb_flush_range(parent, lo, hi);
   releasesleep(&parent->lock);
   return err;
+}
+
+// Where to put a new mapping of len bytes: at hint if that range is free,
+// otherwise as high as possible below USERTOP (top-down, far from the heap).
+// Returns 0 if there is no room. Caller holds as->lock.
+uint64 as_find_gap(struct aspace *as, uint64 len, uint64 hint)
+{
+  uint64 floor = PGROUNDUP(as->brk) + PGSIZE;
+  if (hint && hint >= floor && hint + len > hint && hint + len <= USERTOP) {
+    int clash = 0;
+    for (struct region *r = as->regions; r; r = r->next)
+      if (r->start < hint + len && hint < r->end)
+        clash = 1;
+    if (!clash)
+      return hint;
+  }
+  if (len > USERTOP - floor)
+    return 0;
+  uint64 top = USERTOP;
+  for (;;) {
+    uint64 cand = top - len;
+    if (cand < floor || cand > top)
+      return 0;
+    struct region *hit = 0;
+    for (struct region *r = as->regions; r; r = r->next)
+      if (r->start < cand + len && cand < r->end && r->start != r->end)
+        hit = r;
+    if (!hit)
+      return cand;
+    top = hit->start;
+  }
 }
 
 // Move the break. Growth only moves it (pages come on first touch);

@@ -32,6 +32,27 @@ static uint64 frame2pa(struct frame *f)
   return ram_base + ((uint64)(f - frames) << PGSHIFT);
 }
 
+uint64 frame_pa(struct frame *f)
+{
+  return frame2pa(f);
+}
+
+uint64 nframes_total(void)
+{
+  return nframes;
+}
+
+struct frame *frame_at(uint64 i)
+{
+  return &frames[i];
+}
+
+void frame_stats_quick(uint64 *total, uint64 *nfree)
+{
+  *total = nframes;
+  *nfree = fl.nfree;
+}
+
 // free_start: first byte after the kernel image. The frame array is
 // carved from the start of free memory; the DTB stays reserved.
 void frameinit(uint64 free_start, uint64 dtb_pa, uint64 dtb_size)
@@ -98,6 +119,8 @@ void frame_put(uint64 pa)
     panic("frame_put: free frame %p", (void *)pa);
   if (old > 1)
     return;
+  if (f->flags & FRAME_CACHE)
+    panic("frame_put: %p still in the page cache", (void *)pa);
   acquire(&fl.lock);
   f->flags = 0;
   f->next = fl.free;

@@ -11,9 +11,14 @@
 struct frame {
   int ref;                 // mappings + kernel users; 0 = free
   uint flags;
-  struct frame *next;      // free list
+  struct frame *next;      // free list; hash chain while in the page cache
+  struct vmobj *obj;       // page cache: the object and page index it caches
+  uint64 index;
 };
 #define FRAME_KERNEL  0x1  // holds a kernel structure (page table, pipe, ...)
+#define FRAME_CACHE   0x2  // in the page cache (obj, index valid)
+#define FRAME_DIRTY   0x4  // written through a shared mapping, not yet written back
+#define FRAME_REF     0x8  // used since the reclaim clock last passed
 
 extern uint64 ram_base, ram_end;   // physical RAM bounds, from the device tree
 void   frameinit(uint64 free_start, uint64 dtb_pa, uint64 dtb_size);
@@ -25,6 +30,50 @@ struct frame *pa2frame(uint64 pa);
 void  *kalloc(void);               // a zeroed kernel page (kernel virtual address), or 0
 void   kfree(void *kva);
 void   frame_stats(uint64 *total, uint64 *free, uint64 *shared);
+void   frame_stats_quick(uint64 *total, uint64 *free);
+uint64 frame_pa(struct frame *f);
+uint64 nframes_total(void);
+struct frame *frame_at(uint64 i);
+
+// ---- memory objects (vmobj.c) and the page cache (pagecache.c) ----
+// An object supplies page n: a file (its inode's cached pages) or a POSIX
+// shared-memory object. Every region mapping an object is on its mappers
+// list: that is the reverse map used to unmap a page (eviction, truncate).
+#define VMOBJ_FILE 1
+#define VMOBJ_SHM  2
+struct inode;
+struct vmobj {
+  int kind;
+  int ref;                 // regions + open files + (shm) the name; under obj pool lock
+  struct spinlock lock;    // mappers list; installing/removing PTEs of its pages
+  struct inode *ip;        // VMOBJ_FILE
+  uint64 size;             // VMOBJ_SHM: bytes
+  char name[32];           // VMOBJ_SHM: name ("" once unlinked or anonymous)
+  struct region *mappers;  // linked through region->objnext
+  uint64 npages;           // pages in the cache
+};
+
+struct vmobj *vmobj_of_inode(struct inode *ip);      // the file's object (created on demand)
+struct vmobj *vmobj_alloc(int kind);
+void   vmobj_get(struct vmobj *o);
+void   vmobj_put(struct vmobj *o);                    // last ref frees its pages
+int    vmobj_getpage(struct vmobj *o, uint64 idx, uint64 *pa);  // pa with a ref for the caller
+void   vmobj_add_mapper(struct vmobj *o, struct region *r);
+void   vmobj_remove_mapper(struct vmobj *o, struct region *r);
+void   vmobj_unmap_page(struct vmobj *o, uint64 idx, uint64 pa, int write_protect_only);
+int    vmobj_writeback(struct vmobj *o, uint64 lo, uint64 hi);  // dirty pages [lo, hi) (indices)
+
+uint64 pc_find(struct vmobj *o, uint64 idx);          // cached frame with a ref, or 0
+int    pc_insert(struct vmobj *o, uint64 idx, uint64 pa);
+void   pc_truncate(struct vmobj *o, uint64 size);     // drop pages past size, zero the tail
+void   pc_drop_all(struct vmobj *o);                  // forget every (clean) page
+int    pc_reclaim(int want, int may_write);           // evict pages; returns frames freed
+uint64 frame_alloc_reclaim(int may_write);            // frame_alloc, evicting if need be
+// fs hooks (fs/fs.c calls these; mm never calls fs except through vmobj.c)
+int    pagecache_read(struct inode *ip, int user_dst, uint64 dst, uint off, uint n);
+void   pagecache_write(struct inode *ip, uint off, const void *src, uint n);
+void   pagecache_truncate(struct inode *ip, uint64 size);
+void   pagecache_forget(struct inode *ip);
 
 // ---- Sv39 page tables (pagetable.c) ----
 extern pagetable_t kernel_root;
@@ -43,6 +92,9 @@ void   pt_free_user(pagetable_t pt);  // free the user-half tables (not the fram
 struct region {
   uint64 start, end;       // [start, end), page-aligned
   int prot;                // PROT_READ | PROT_WRITE | PROT_EXEC
+  int maxprot;             // what the object allows (mprotect cannot exceed it)
+  struct aspace *as;       // owner (for the reverse map)
+  struct region *objnext;  // next mapper of obj
   int flags;               // REG_*
   struct vmobj *obj;       // backing object, or 0 for anonymous memory
   uint64 off;              // byte offset of start in obj
@@ -68,6 +120,7 @@ struct aspace *as_create(void);
 void   as_put(struct aspace *as);               // drop a reference (never sleeps)
 void   as_teardown(struct aspace *as);          // unmap everything (process context)
 int    as_fork(struct aspace *parent, struct aspace *child);
+uint64 as_find_gap(struct aspace *as, uint64 len, uint64 hint);
 struct region *region_find(struct aspace *as, uint64 va);
 int    region_add(struct aspace *as, uint64 start, uint64 end, int prot, int flags,
                   struct vmobj *obj, uint64 off, const char *name);
@@ -81,6 +134,7 @@ void   as_activate_kernel(void);                 // leave user spaces (idle hart
 #define VM_READ  1
 #define VM_WRITE 2
 #define VM_EXEC  4
+#define VM_USER  8     // from user mode: no kernel locks held, may write back to reclaim
 int    vm_fault(struct aspace *as, uint64 va, int access);   // 0, -EFAULT, -ENOMEM
 const char *fault_cause(uint64 scause);
 
@@ -105,4 +159,5 @@ int    user_buffer_ok(uint64 va, uint64 len, int access); // all inside regions 
 #include "kernel/vmstat.h"
 extern struct vmstat vmcount;            // event counters (approximate under races)
 #define VMCOUNT(field) __atomic_fetch_add(&vmcount.field, 1, __ATOMIC_RELAXED)
+#define VMCOUNT_SUB(field) __atomic_fetch_sub(&vmcount.field, 1, __ATOMIC_RELAXED)
 #endif

@@ -8,6 +8,7 @@
 #include "kernel/lib/klib.h"
 #include "kernel/proc/proc.h"
 #include "kernel/mm/mm.h"
+#include "kernel/fs/file.h"
 #include "kernel/trap/trap.h"
 
 int64 sys_sbrk(void)
@@ -68,6 +69,8 @@ int64 sys_vmmap(void)
     v->prot = (r->prot & PROT_READ ? VMR_READ : 0) | (r->prot & PROT_WRITE ? VMR_WRITE : 0) |
               (r->prot & PROT_EXEC ? VMR_EXEC : 0) | (r->flags & REG_SHARED ? VMR_SHARED : 0);
     v->offset = r->off;
+    if (r->obj && r->obj->kind == VMOBJ_FILE)
+      v->ino = r->obj->ip->inum;
     safestrcpy(v->name, r->name, sizeof v->name);
     for (uint64 va = r->start; va < r->end; va += PGSIZE) {
       pte_t *pte = walk(as->root, va, 0);
@@ -87,10 +90,6 @@ int64 sys_vmmap(void)
   return err < 0 ? err : count;
 }
 
-// Memory-mapped files and POSIX shared memory arrive with their issues.
-int64 sys_mmap(void)       { return -ENOSYS; }
-int64 sys_munmap(void)     { return -ENOSYS; }
-int64 sys_mprotect(void)   { return -ENOSYS; }
-int64 sys_msync(void)      { return -ENOSYS; }
+// POSIX shared memory arrives with its issue.
 int64 sys_shm_open(void)   { return -ENOSYS; }
 int64 sys_shm_unlink(void) { return -ENOSYS; }

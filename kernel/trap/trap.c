@@ -106,7 +106,7 @@ void usertrap(struct trapframe *tf)
     // handled
   } else if (fault_access(scause)) {
     intr_on();
-    int err = vm_fault(p->as, stval, fault_access(scause));
+    int err = vm_fault(p->as, stval, fault_access(scause) | VM_USER);
     if (err == -ENOMEM) {
       VMCOUNT(oom_kills);
       proc_kill_report(p, "out of memory", stval, tf->epc);

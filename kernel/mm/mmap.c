@@ -1,0 +1,258 @@
+// mmap, munmap, mprotect, msync: regions over memory objects.
+// A mapping is only a region: pages arrive on first touch (vm_fault).
+#include "kernel/types.h"
+#include "kernel/param.h"
+#include "kernel/memlayout.h"
+#include "kernel/riscv.h"
+#include "kernel/fcntl.h"
+#include "kernel/stat.h"
+#include "kernel/errno.h"
+#include "kernel/lib/klib.h"
+#include "kernel/proc/proc.h"
+#include "kernel/mm/mm.h"
+#include "kernel/fs/file.h"
+#include "kernel/trap/trap.h"
+
+#define PROT_ALL (PROT_READ | PROT_WRITE | PROT_EXEC)
+#define MAP_KNOWN (MAP_SHARED | MAP_PRIVATE | MAP_FIXED | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE)
+
+// Validate a user range of whole pages: [addr, addr+len) in user space.
+static int page_range(uint64 addr, uint64 len, uint64 *end)
+{
+  if (addr % PGSIZE || len == 0)
+    return -EINVAL;
+  uint64 e = addr + PGROUNDUP(len);
+  if (e < addr || PGROUNDUP(len) < len)
+    return -EINVAL;
+  if (e > MAXVA)
+    return -ENOMEM;
+  *end = e;
+  return 0;
+}
+
+// The object behind fd, and the most a mapping of it may be given.
+static int fd_object(int fd, int flags, struct vmobj **obj, int *maxprot, char *name)
+{
+  struct proc *p = myproc();
+  if (fd < 0 || fd >= NOFILE || !p->ofile[fd])
+    return -EBADF;
+  struct file *f = p->ofile[fd];
+  if (f->type == FD_OBJ && f->obj) {        // POSIX shared memory
+    *obj = f->obj;
+    safestrcpy(name, ((struct vmobj *)f->obj)->name, 16);
+  } else if (f->type == FD_INODE && f->ip->type == T_FILE) {
+    if (!(*obj = vmobj_of_inode(f->ip)))
+      return -ENOMEM;
+    // the file's name is not known here; pmap shows the inode number
+    snprintf(name, 16, "file:%d", f->ip->inum);
+  } else {
+    return -ENODEV;                          // pipes, devices, directories
+  }
+  if (!f->readable)
+    return -EACCES;
+  *maxprot = PROT_READ | PROT_EXEC;
+  if (f->writable || (flags & MAP_PRIVATE))
+    *maxprot |= PROT_WRITE;                  // private writes never reach the object
+  return 0;
+}
+
+int64 sys_mmap(void)
+{
+  uint64 addr = argaddr(0), len = argaddr(1);
+  int prot = argint(2), flags = argint(3), fd = argint(4);
+  uint64 off = argaddr(5);
+  struct aspace *as = myproc()->as;
+
+  if (len == 0 || (prot & ~PROT_ALL) || (flags & ~MAP_KNOWN) || (off % PGSIZE))
+    return -EINVAL;
+  if (!!(flags & MAP_SHARED) == !!(flags & MAP_PRIVATE))
+    return -EINVAL;
+  if ((prot & PROT_WRITE) && (prot & PROT_EXEC))
+    return -EACCES;                          // W^X
+  uint64 size = PGROUNDUP(len);
+  if (size < len || off + size < off)
+    return -EINVAL;
+  int fixed = flags & (MAP_FIXED | MAP_FIXED_NOREPLACE);
+  uint64 end = 0;
+  if (fixed) {
+    int err = page_range(addr, len, &end);
+    if (err < 0)
+      return err;
+    if (addr < USERBASE)
+      return -EINVAL;
+    if (end > USERTOP)
+      return -ENOMEM;
+  }
+
+  struct vmobj *obj = 0;
+  int maxprot = PROT_ALL, rflags = (flags & MAP_SHARED) ? REG_SHARED : 0;
+  char name[16] = "[anon]";
+  if (flags & MAP_ANONYMOUS) {
+    if (flags & MAP_SHARED) {
+      // Shared anonymous memory is an unnamed shared-memory object.
+      if (!(obj = vmobj_alloc(VMOBJ_SHM)))
+        return -ENOMEM;
+      obj->size = size;
+      VMCOUNT(shm_objects);
+      safestrcpy(name, "[shared anon]", sizeof name);
+    }
+    off = 0;
+  } else {
+    int err = fd_object(fd, flags, &obj, &maxprot, name);
+    if (err < 0)
+      return err;
+    if (prot & ~maxprot)
+      return -EACCES;
+  }
+
+  acquiresleep(&as->lock);
+  int err = 0;
+  if (flags & MAP_FIXED_NOREPLACE) {
+    for (struct region *r = as->regions; r; r = r->next)
+      if (r->start < end && addr < r->end && r->start != r->end)
+        err = -EEXIST;
+  } else if (flags & MAP_FIXED) {
+    err = as_remove(as, addr, end);
+  } else {
+    addr = as_find_gap(as, size, PGROUNDDOWN(addr));
+    if (!addr)
+      err = -ENOMEM;
+    end = addr + size;
+  }
+  if (err == 0 && (err = region_add(as, addr, end, prot, rflags, obj, off, name)) == 0) {
+    struct region *r = region_find(as, addr);
+    r->maxprot = maxprot;
+  }
+  releasesleep(&as->lock);
+  if ((flags & MAP_ANONYMOUS) && obj)
+    vmobj_put(obj);      // the region holds its own reference
+  return err < 0 ? err : (int64)addr;
+}
+
+int64 sys_munmap(void)
+{
+  uint64 addr = argaddr(0), len = argaddr(1), end;
+  int err = page_range(addr, len, &end);
+  if (err < 0)
+    return err == -ENOMEM ? -EINVAL : err;
+  struct aspace *as = myproc()->as;
+  acquiresleep(&as->lock);
+  err = as_remove(as, addr, end);
+  releasesleep(&as->lock);
+  return err;
+}
+
+// Is every page of [addr, end) inside some region? (mprotect, msync)
+static int fully_mapped(struct aspace *as, uint64 addr, uint64 end)
+{
+  for (uint64 a = addr; a < end; ) {
+    struct region *r = region_find(as, a);
+    if (!r)
+      return 0;
+    a = r->end;
+  }
+  return 1;
+}
+
+// Split so that addr is a region boundary (no-op if it already is).
+static int split_at(struct aspace *as, uint64 addr)
+{
+  struct region *r = region_find(as, addr);
+  if (!r || r->start == addr)
+    return 0;
+  // Re-adding the upper part as its own region: simplest through the
+  // generic insert, with the same object and offset.
+  uint64 end = r->end;
+  r->end = addr;
+  int err = region_add(as, addr, end, r->prot, r->flags, r->obj, r->off + (addr - r->start), r->name);
+  if (err < 0) {
+    r->end = end;
+    return err;
+  }
+  region_find(as, addr)->maxprot = r->maxprot;
+  return 0;
+}
+
+int64 sys_mprotect(void)
+{
+  uint64 addr = argaddr(0), len = argaddr(1), end;
+  int prot = argint(2);
+  int err = page_range(addr, len, &end);
+  if (err < 0)
+    return err;
+  if (prot & ~PROT_ALL)
+    return -EINVAL;
+  if ((prot & PROT_WRITE) && (prot & PROT_EXEC))
+    return -EACCES;
+  struct aspace *as = myproc()->as;
+  acquiresleep(&as->lock);
+  if (!fully_mapped(as, addr, end)) {
+    releasesleep(&as->lock);
+    return -ENOMEM;
+  }
+  for (struct region *r = as->regions; r; r = r->next)
+    if (r->start < end && addr < r->end && (prot & ~r->maxprot)) {
+      releasesleep(&as->lock);
+      return -EACCES;
+    }
+  if ((err = split_at(as, addr)) < 0 || (err = split_at(as, end)) < 0) {
+    releasesleep(&as->lock);
+    return err;
+  }
+  // New rights apply to PTEs by removing what is no longer allowed; rights
+  // that were added come back through vm_fault on the next access.
+  for (struct region *r = as->regions; r; r = r->next) {
+    if (r->end <= addr || r->start >= end)
+      continue;
+    r->prot = prot;
+    for (uint64 va = r->start; va < r->end; va += PGSIZE) {
+      pte_t *pte = walk(as->root, va, 0);
+      if (!pte || !(*pte & PTE_V))
+        continue;
+      uint64 keep = PTE_V | PTE_U | PTE_A | PTE_D | PTE_COW | PTE_G;
+      if (prot & (PROT_READ | PROT_WRITE)) keep |= PTE_R;
+      if (prot & PROT_WRITE) keep |= PTE_W;
+      if (prot & PROT_EXEC) keep |= PTE_X;
+      if (!(prot & PROT_ALL))
+        keep &= ~PTE_U;     // PROT_NONE: present for us, inaccessible to the user
+      *pte &= ~0x3FFUL | keep;
+    }
+  }
+  tlb_flush_range(as, addr, end);
+  releasesleep(&as->lock);
+  return 0;
+}
+
+int64 sys_msync(void)
+{
+  uint64 addr = argaddr(0), len = argaddr(1), end;
+  int flags = argint(2);
+  if (flags & ~(MS_ASYNC | MS_SYNC | MS_INVALIDATE))
+    return -EINVAL;
+  if ((flags & MS_ASYNC) && (flags & MS_SYNC))
+    return -EINVAL;
+  if (addr % PGSIZE)
+    return -EINVAL;
+  if (len == 0)
+    return 0;
+  int err = page_range(addr, len, &end);
+  if (err < 0)
+    return err;
+  struct aspace *as = myproc()->as;
+  acquiresleep(&as->lock);
+  if (!fully_mapped(as, addr, end)) {
+    releasesleep(&as->lock);
+    return -ENOMEM;
+  }
+  // Write-back is synchronous, so MS_ASYNC and MS_SYNC both complete here.
+  for (struct region *r = as->regions; r; r = r->next) {
+    if (r->end <= addr || r->start >= end)
+      continue;
+    if (r->obj && (r->flags & REG_SHARED) && r->obj->kind == VMOBJ_FILE) {
+      uint64 lo = MAX(r->start, addr), hi = MIN(r->end, end);
+      vmobj_writeback(r->obj, (lo - r->start + r->off) / PGSIZE, (hi - r->start + r->off) / PGSIZE);
+    }
+  }
+  releasesleep(&as->lock);
+  return 0;
+}

@@ -1,0 +1,212 @@
+// Memory objects: a file (its inode's page cache) or a POSIX shared-memory
+// object. The object supplies page n (vmobj_getpage) and keeps the list of
+// regions that map it: the reverse map used to unmap one page from every
+// address space (eviction, truncation, write-protection for write-back).
+#include "kernel/types.h"
+#include "kernel/param.h"
+#include "kernel/memlayout.h"
+#include "kernel/riscv.h"
+#include "kernel/fcntl.h"
+#include "kernel/errno.h"
+#include "kernel/lib/klib.h"
+#include "kernel/lib/spinlock.h"
+#include "kernel/mm/mm.h"
+#include "kernel/proc/proc.h"
+#include "kernel/fs/file.h"
+
+#define NVMOBJ (NINODE + 64)
+static struct spinlock obj_lock;
+static struct vmobj objs[NVMOBJ];
+static int obj_ready;
+
+static void obj_init(void)
+{
+  if (!__atomic_load_n(&obj_ready, __ATOMIC_ACQUIRE)) {
+    initlock(&obj_lock, "vmobj");
+    __atomic_store_n(&obj_ready, 1, __ATOMIC_RELEASE);
+  }
+}
+
+struct vmobj *vmobj_alloc(int kind)
+{
+  obj_init();
+  acquire(&obj_lock);
+  for (struct vmobj *o = objs; o < &objs[NVMOBJ]; o++) {
+    if (o->ref == 0 && o->kind == 0) {
+      memset(o, 0, sizeof *o);
+      o->kind = kind;
+      o->ref = 1;
+      initlock(&o->lock, "vmobj");
+      release(&obj_lock);
+      return o;
+    }
+  }
+  release(&obj_lock);
+  return 0;
+}
+
+void vmobj_get(struct vmobj *o)
+{
+  acquire(&obj_lock);
+  o->ref++;
+  release(&obj_lock);
+}
+
+void vmobj_put(struct vmobj *o)
+{
+  acquire(&obj_lock);
+  int last = --o->ref == 0;
+  release(&obj_lock);
+  if (!last)
+    return;
+  pc_drop_all(o);
+  if (o->kind == VMOBJ_SHM)
+    VMCOUNT_SUB(shm_objects);
+  acquire(&obj_lock);
+  o->kind = 0;    // slot free
+  release(&obj_lock);
+}
+
+// The file's object. Its life is the in-memory inode's: pagecache_forget
+// drops it when the inode's last reference goes. Caller holds a reference.
+struct vmobj *vmobj_of_inode(struct inode *ip)
+{
+  if (ip->obj)
+    return ip->obj;
+  struct vmobj *o = vmobj_alloc(VMOBJ_FILE);
+  if (!o)
+    return 0;
+  o->ip = ip;
+  if (!__sync_bool_compare_and_swap(&ip->obj, 0, o))
+    vmobj_put(o);          // someone else made it first
+  return ip->obj;
+}
+
+// Page idx of o, with a reference for the caller. Files are read in on a
+// miss; shared memory is zero-filled.
+int vmobj_getpage(struct vmobj *o, uint64 idx, uint64 *pa)
+{
+  if ((*pa = pc_find(o, idx)) != 0)
+    return 0;
+  if (o->kind == VMOBJ_SHM) {
+    if (idx >= PGROUNDUP(o->size) / PGSIZE)
+      return -EFAULT;
+    uint64 f = frame_alloc_reclaim(0);
+    if (!f)
+      return -ENOMEM;
+    frame_get(f);                    // one for the cache, one for the caller
+    if (pc_insert(o, idx, f) < 0) {  // lost a race: use the winner's
+      frame_put(f);
+      frame_put(f);
+      return vmobj_getpage(o, idx, pa);
+    }
+    VMCOUNT(fault_shm);
+    *pa = f;
+    return 0;
+  }
+  // A file: the inode lock serialises read-ins (and we may already hold
+  // it, when read() copies into a mapping of the same file).
+  struct inode *ip = o->ip;
+  int locked = holdingsleep(&ip->lock);
+  if (!locked)
+    ilock(ip);
+  int err = 0;
+  if ((*pa = pc_find(o, idx)) == 0) {
+    if (idx * PGSIZE >= ip->size) {
+      err = -EFAULT;      // wholly past the end of the file
+    } else {
+      uint64 f = frame_alloc_reclaim(0);
+      if (!f) {
+        err = -ENOMEM;
+      } else if ((err = fs_readpage(ip, idx, P2V(f))) < 0) {
+        frame_put(f);
+      } else {
+        frame_get(f);
+        if (pc_insert(o, idx, f) < 0)
+          panic("vmobj_getpage: double read-in");
+        VMCOUNT(fault_file);
+        *pa = f;
+      }
+    }
+  }
+  if (!locked)
+    iunlock(ip);
+  return err;
+}
+
+void vmobj_add_mapper(struct vmobj *o, struct region *r)
+{
+  acquire(&o->lock);
+  r->objnext = o->mappers;
+  o->mappers = r;
+  release(&o->lock);
+}
+
+void vmobj_remove_mapper(struct vmobj *o, struct region *r)
+{
+  acquire(&o->lock);
+  struct region **pp = &o->mappers;
+  while (*pp && *pp != r)
+    pp = &(*pp)->objnext;
+  if (*pp)
+    *pp = r->objnext;
+  r->objnext = 0;
+  release(&o->lock);
+}
+
+// Through the reverse map: remove (or only write-protect) every PTE that
+// maps frame pa as page idx of o, with a TLB shootdown for each.
+void vmobj_unmap_page(struct vmobj *o, uint64 idx, uint64 pa, int write_protect_only)
+{
+  acquire(&o->lock);
+  for (struct region *r = o->mappers; r; r = r->objnext) {
+    uint64 off = idx * PGSIZE;
+    if (off < r->off || off >= r->off + (r->end - r->start))
+      continue;
+    uint64 va = r->start + (off - r->off);
+    pte_t *pte = walk(r->as->root, va, 0);
+    if (!pte || !(*pte & PTE_V) || PTE2PA(*pte) != pa)
+      continue;
+    if (write_protect_only) {
+      if (!(*pte & PTE_W))
+        continue;
+      *pte &= ~PTE_W;
+      tlb_flush_page(r->as, va);
+    } else {
+      *pte = 0;
+      tlb_flush_page(r->as, va);
+      frame_put(pa);
+    }
+  }
+  release(&o->lock);
+}
+
+// Write dirty pages [lo, hi) of a file back through the log. Each page is
+// write-protected in every mapping first, so a store after this point
+// dirties it again.
+int vmobj_writeback(struct vmobj *o, uint64 lo, uint64 hi)
+{
+  if (o->kind != VMOBJ_FILE || o->npages == 0)
+    return 0;
+  struct inode *ip = o->ip;
+  for (uint64 idx = lo; idx < hi; idx++) {
+    uint64 pa = pc_find(o, idx);
+    if (!pa)
+      continue;
+    struct frame *f = pa2frame(pa);
+    if (f->flags & FRAME_DIRTY) {
+      vmobj_unmap_page(o, idx, pa, 1);
+      __atomic_fetch_and(&f->flags, ~FRAME_DIRTY, __ATOMIC_ACQ_REL);
+      begin_op();
+      ilock(ip);
+      fs_writepage(ip, idx, P2V(pa));
+      iunlock(ip);
+      end_op();
+      VMCOUNT(writebacks);
+    }
+    frame_put(pa);
+    if (o->npages == 0)
+      break;
+  }
+  return 0;
+}
