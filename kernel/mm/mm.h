@@ -57,6 +57,7 @@ struct vmobj *vmobj_of_inode(struct inode *ip);      // the file's object (creat
 struct vmobj *vmobj_alloc(int kind);
 void   vmobj_get(struct vmobj *o);
 void   vmobj_put(struct vmobj *o);                    // last ref frees its pages
+void   vmobj_stats(uint64 *nshm, uint64 *frames);
 int    vmobj_getpage(struct vmobj *o, uint64 idx, uint64 *pa);  // pa with a ref for the caller
 void   vmobj_add_mapper(struct vmobj *o, struct region *r);
 void   vmobj_remove_mapper(struct vmobj *o, struct region *r);

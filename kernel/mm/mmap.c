@@ -93,7 +93,6 @@ int64 sys_mmap(void)
       if (!(obj = vmobj_alloc(VMOBJ_SHM)))
         return -ENOMEM;
       obj->size = size;
-      VMCOUNT(shm_objects);
       safestrcpy(name, "[shared anon]", sizeof name);
     }
     off = 0;

@@ -24,6 +24,7 @@ int64 sys_vmstat(void)
   st.page_size = PGSIZE;
   frame_stats(&st.frames_total, &st.frames_free, &st.frames_shared);
   st.frames_used = st.frames_total - st.frames_free;
+  vmobj_stats(&st.shm_objects, &st.frames_shm);
   return copyout(argaddr(0), &st, sizeof st);
 }
 
@@ -90,6 +91,3 @@ int64 sys_vmmap(void)
   return err < 0 ? err : count;
 }
 
-// POSIX shared memory arrives with its issue.
-int64 sys_shm_open(void)   { return -ENOSYS; }
-int64 sys_shm_unlink(void) { return -ENOSYS; }

@@ -60,10 +60,23 @@ void vmobj_put(struct vmobj *o)
   if (!last)
     return;
   pc_drop_all(o);
-  if (o->kind == VMOBJ_SHM)
-    VMCOUNT_SUB(shm_objects);
   acquire(&obj_lock);
   o->kind = 0;    // slot free
+  release(&obj_lock);
+}
+
+// Shared-memory objects alive, and the frames they hold.
+void vmobj_stats(uint64 *nshm, uint64 *frames)
+{
+  obj_init();
+  *nshm = *frames = 0;
+  acquire(&obj_lock);
+  for (struct vmobj *o = objs; o < &objs[NVMOBJ]; o++) {
+    if (o->kind == VMOBJ_SHM && o->ref > 0) {
+      (*nshm)++;
+      *frames += o->npages;
+    }
+  }
   release(&obj_lock);
 }
 
