@@ -27,7 +27,7 @@ struct vmstat {
   unsigned long tlb_all;         // local sfence.vma zero, zero (boot, rollover)
   unsigned long tlb_remote;      // SBI remote fences sent
   unsigned long asid_generation; // ASID generations so far (1 at boot)
-  unsigned long asid_bits;       // ASIDs in use: pool size is 1 << asid_bits
+  unsigned long asid_bits;       // size of the ASID pool (ASIDs 1..n-1 for processes)
   unsigned long nfork;
   unsigned long pages_cow_shared; // private pages shared (not copied) by fork
 };
