@@ -160,23 +160,31 @@ iget(uint dev, uint inum)
 {
   struct inode *ip, *empty = 0;
 
+  // An unreferenced inode keeps its page cache (ip->obj) until its slot
+  // is needed for another file, so a file read again soon is still in
+  // memory. Prefer empty slots that cache nothing.
   acquire(&itable.lock);
   for (ip = itable.inode; ip < itable.inode + NINODE; ip++) {
-    if (ip->ref > 0 && ip->dev == dev && ip->inum == inum) {
+    if ((ip->ref > 0 || ip->obj) && ip->dev == dev && ip->inum == inum) {
       ip->ref++;
       release(&itable.lock);
       return ip;
     }
-    if (empty == 0 && ip->ref == 0)
+    if (ip->ref == 0 && (empty == 0 || (empty->obj && !ip->obj)))
       empty = ip;
   }
+  struct vmobj *old = 0;
   if (empty) {
+    old = empty->obj;
+    empty->obj = 0;
     empty->dev = dev;
     empty->inum = inum;
     empty->ref = 1;
     empty->valid = 0;
   }
   release(&itable.lock);
+  if (old)
+    pagecache_forget_obj(old);   // clean and unmapped: nobody held the inode
   return empty;
 }
 
@@ -283,19 +291,14 @@ void
 iput(struct inode *ip)
 {
   acquire(&itable.lock);
-  if (ip->ref == 1 && ip->obj) {
-    // The last user is going: so does the page cache (mappings hold
-    // references, so none is left; their dirty pages were written back).
-    release(&itable.lock);
-    pagecache_forget(ip);
-    acquire(&itable.lock);
-  }
   if (ip->ref == 1 && ip->valid && ip->nlink == 0) {
     // Ours is the only reference, so nobody else holds the lock or can
     // find the inode (no directory entry names it): this cannot block.
     acquiresleep(&ip->lock);
     release(&itable.lock);
 
+    // Its cached pages die with it (nobody maps it: mappings hold references).
+    pagecache_forget(ip);
     // Free the blocks, committing in between if the file is big.
     while (!trunc_step(ip, 0, 0)) {
       end_op();
@@ -704,6 +707,9 @@ itrunc_to(struct inode *ip, uint64 len)
   }
   ip->size = len;
   iupdate(ip);
+  // Again: the inode was unlocked between steps, and a fault may have
+  // read a page past the new end back in meanwhile.
+  pagecache_truncate(ip, len);
   return 0;
 }
 

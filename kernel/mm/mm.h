@@ -75,6 +75,7 @@ int    pagecache_read(struct inode *ip, int user_dst, uint64 dst, uint off, uint
 void   pagecache_write(struct inode *ip, uint off, const void *src, uint n);
 void   pagecache_truncate(struct inode *ip, uint64 size);
 void   pagecache_forget(struct inode *ip);
+void   pagecache_forget_obj(struct vmobj *o);
 
 // ---- Sv39 page tables (pagetable.c) ----
 extern pagetable_t kernel_root;
@@ -99,7 +100,7 @@ struct region {
   int flags;               // REG_*
   struct vmobj *obj;       // backing object, or 0 for anonymous memory
   uint64 off;              // byte offset of start in obj
-  char name[16];
+  char name[24];           // as long as struct vmregion's
   struct region *next;     // sorted by start
 };
 

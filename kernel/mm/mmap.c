@@ -39,12 +39,12 @@ static int fd_object(int fd, int flags, struct vmobj **obj, int *maxprot, char *
   struct file *f = p->ofile[fd];
   if (f->type == FD_OBJ && f->obj) {        // POSIX shared memory
     *obj = f->obj;
-    safestrcpy(name, ((struct vmobj *)f->obj)->name, 16);
+    safestrcpy(name, ((struct vmobj *)f->obj)->name, 24);
   } else if (f->type == FD_INODE && f->ip->type == T_FILE) {
     if (!(*obj = vmobj_of_inode(f->ip)))
       return -ENOMEM;
     // the file's name is not known here; pmap shows the inode number
-    snprintf(name, 16, "file:%d", f->ip->inum);
+    snprintf(name, 24, "file:%d", f->ip->inum);
   } else {
     return -ENODEV;                          // pipes, devices, directories
   }
@@ -86,7 +86,7 @@ int64 sys_mmap(void)
 
   struct vmobj *obj = 0;
   int maxprot = PROT_ALL, rflags = (flags & MAP_SHARED) ? REG_SHARED : 0;
-  char name[16] = "[anon]";
+  char name[24] = "[anon]";
   if (flags & MAP_ANONYMOUS) {
     if (flags & MAP_SHARED) {
       // Shared anonymous memory is an unnamed shared-memory object.

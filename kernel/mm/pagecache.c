@@ -48,9 +48,10 @@ static void unhash(struct frame *f)
   *pp = f->next;
   f->next = 0;
   f->obj->npages--;
+  if (f->obj->kind == VMOBJ_FILE)
+    VMCOUNT_SUB(frames_pagecache);
   __atomic_fetch_and(&f->flags, ~(FRAME_CACHE | FRAME_DIRTY | FRAME_REF), __ATOMIC_ACQ_REL);
   f->obj = 0;
-  VMCOUNT_SUB(frames_pagecache);
 }
 
 
@@ -86,7 +87,8 @@ int pc_insert(struct vmobj *o, uint64 idx, uint64 pa)
   f->next = htab[hash(o, idx)];
   htab[hash(o, idx)] = f;
   o->npages++;
-  VMCOUNT(frames_pagecache);
+  if (o->kind == VMOBJ_FILE)
+    VMCOUNT(frames_pagecache);   // shm frames are counted as frames_shm
   release(&pc_lock);
   return 0;
 }
@@ -195,15 +197,22 @@ void pagecache_truncate(struct inode *ip, uint64 size)
     pc_truncate(ip->obj, size);
 }
 
-// The inode's last reference is going: its cache goes too.
+// A file's cache is no longer wanted (the file is deleted, or its inode
+// slot is recycled). Its pages are clean and unmapped by then: every
+// mapping holds a reference on the inode and writes back when it goes.
+void pagecache_forget_obj(struct vmobj *o)
+{
+  pc_drop_all(o);
+  vmobj_put(o);
+}
+
 void pagecache_forget(struct inode *ip)
 {
   struct vmobj *o = ip->obj;
   if (!o)
     return;
-  pc_drop_all(o);
   ip->obj = 0;
-  vmobj_put(o);
+  pagecache_forget_obj(o);
 }
 
 // ---- reclaim: a clock over all frames ----
@@ -252,8 +261,12 @@ int pc_reclaim(int want, int may_write)
       uint64 idx = f->index;
       struct inode *ip = idup(o->ip);
       release(&pc_lock);
-      if (holdingsleep(&ip->lock)) {   // our own caller is using this file
-        iput(ip);          // not the last reference: the caller holds one
+      // The slot may have been recycled for another file meanwhile, and
+      // our own caller may be using this file: leave both alone.
+      if (ip->obj != o || holdingsleep(&ip->lock)) {
+        begin_op();
+        iput(ip);
+        end_op();
         continue;
       }
       begin_op();
