@@ -36,6 +36,7 @@ struct file {
   short major;       // FD_DEVICE
   const struct fileops *ops;  // FD_OBJ
   void *obj;                  // FD_OBJ
+  char name[DIRSIZ + 1];      // FD_INODE: last path component at open (pmap names mappings)
 };
 
 #define major(dev)  ((dev) >> 16 & 0xFFFF)

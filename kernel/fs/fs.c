@@ -678,6 +678,7 @@ itrunc_to(struct inode *ip, uint64 len)
     return -EFBIG;
   if (len >= ip->size) {
     if (len > ip->size) {
+      pagecache_zero_tail(ip, ip->size);
       ip->size = len;
       iupdate(ip);
     }
@@ -813,6 +814,8 @@ writei(struct inode *ip, int user_src, uint64 src, uint off, uint n)
   char bounce[BSIZE];
   uint tot = 0;
   int err = 0;
+  if (ip->type == T_FILE && off + n > ip->size)
+    pagecache_zero_tail(ip, ip->size);   // the file grows: no stale bytes past the old end
   while (tot < n) {
     uint boff = off % BSIZE;
     uint m = MIN(n - tot, BSIZE - boff);

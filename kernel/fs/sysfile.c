@@ -385,6 +385,16 @@ sys_open(void)
     f->off = 0;
   }
   f->ip = ip;
+  {
+    char *last = path;
+    for (char *c = path; *c; c++)
+      if (*c == '/' && c[1])
+        last = c + 1;
+    safestrcpy(f->name, last, sizeof f->name);
+    for (char *c = f->name; *c; c++)
+      if (*c == '/')
+        *c = 0;
+  }
   f->readable = !(omode & O_WRONLY);
   f->writable = writable;
 

@@ -88,6 +88,10 @@ int vm_fault(struct aspace *as, uint64 va, int access)
   if (va >= MAXVA)
     return -EFAULT;
   va = PGROUNDDOWN(va);
+  // A fault from user mode holds no locks: the place to make room,
+  // writing dirty file pages back if need be (pagecache.c).
+  if (access & VM_USER)
+    pc_reclaim_if_low();
   acquiresleep(&as->lock);
   int err = 0;
   struct region *r = region_find(as, va);

@@ -69,11 +69,13 @@ int    pc_insert(struct vmobj *o, uint64 idx, uint64 pa);
 void   pc_truncate(struct vmobj *o, uint64 size);     // drop pages past size, zero the tail
 void   pc_drop_all(struct vmobj *o);                  // forget every (clean) page
 int    pc_reclaim(int want, int may_write);           // evict pages; returns frames freed
-uint64 frame_alloc_reclaim(int may_write);            // frame_alloc, evicting if need be
+uint64 frame_alloc_reclaim(int may_write);
+void   pc_reclaim_if_low(void);                       // user faults: keep LOW_WATER frames free            // frame_alloc, evicting if need be
 // fs hooks (fs/fs.c calls these; mm never calls fs except through vmobj.c)
 int    pagecache_read(struct inode *ip, int user_dst, uint64 dst, uint off, uint n);
 void   pagecache_write(struct inode *ip, uint off, const void *src, uint n);
 void   pagecache_truncate(struct inode *ip, uint64 size);
+void   pagecache_zero_tail(struct inode *ip, uint64 size);
 void   pagecache_forget(struct inode *ip);
 void   pagecache_forget_obj(struct vmobj *o);
 

@@ -43,8 +43,11 @@ static int fd_object(int fd, int flags, struct vmobj **obj, int *maxprot, char *
   } else if (f->type == FD_INODE && f->ip->type == T_FILE) {
     if (!(*obj = vmobj_of_inode(f->ip)))
       return -ENOMEM;
-    // the file's name is not known here; pmap shows the inode number
-    snprintf(name, 24, "file:%d", f->ip->inum);
+    // the name it was opened by (pmap); the inode number if it has none
+    if (f->name[0])
+      safestrcpy(name, f->name, 24);
+    else
+      snprintf(name, 24, "file:%d", f->ip->inum);
   } else {
     return -ENODEV;                          // pipes, devices, directories
   }
@@ -212,9 +215,11 @@ int64 sys_mprotect(void)
       if (prot & (PROT_READ | PROT_WRITE)) keep |= PTE_R;
       if (prot & PROT_WRITE) keep |= PTE_W;
       if (prot & PROT_EXEC) keep |= PTE_X;
-      if (!(prot & PROT_ALL))
-        keep &= ~PTE_U;     // PROT_NONE: present for us, inaccessible to the user
       *pte &= ~0x3FFUL | keep;
+      if (prot & PROT_ALL)
+        *pte |= PTE_U;
+      else
+        *pte &= ~PTE_U;     // PROT_NONE: kept for us, inaccessible to the user
     }
   }
   tlb_flush_range(as, addr, end);

@@ -191,6 +191,19 @@ void pagecache_write(struct inode *ip, uint off, const void *src, uint n)
   }
 }
 
+// The file grows from size: the cached bytes past the old end (stores
+// through a shared mapping land there) must read as zeros from now on.
+void pagecache_zero_tail(struct inode *ip, uint64 size)
+{
+  if (!ip->obj || size % PGSIZE == 0)
+    return;
+  uint64 pa = pc_find(ip->obj, size / PGSIZE);
+  if (pa) {
+    memset((char *)P2V(pa) + size % PGSIZE, 0, PGSIZE - size % PGSIZE);
+    frame_put(pa);
+  }
+}
+
 void pagecache_truncate(struct inode *ip, uint64 size)
 {
   if (ip->obj)
@@ -305,6 +318,16 @@ int pc_reclaim(int want, int may_write)
 }
 
 #define LOW_WATER 64   // frames kept free for the kernel's own needs
+
+// Called at the start of a user fault, with no locks held: if memory is
+// low, evict a batch of page-cache pages, writing dirty ones back.
+void pc_reclaim_if_low(void)
+{
+  uint64 total, nfree;
+  frame_stats_quick(&total, &nfree);
+  if (nfree < LOW_WATER)
+    pc_reclaim(4 * LOW_WATER, 1);
+}
 
 uint64 frame_alloc_reclaim(int may_write)
 {
