@@ -330,6 +330,68 @@ row_pipe_rtt(void)
               median(in, r) / RTT_N);
 }
 
+// The same ping-pong through one shared-memory word: each side spins on
+// it, so a round trip needs no system call (on one hart, each turn costs a
+// timer tick's worth of spinning; run with CPUS>1 to see the real figure).
+#define SHM_RTT_N 200
+
+static void
+row_shm_rtt(void)
+{
+  uint64 t[MAXREP], in[MAXREP];
+  int fd = shm_open("/bench_rtt", O_CREAT | O_RDWR, 0600);
+  if (fd < 0) {
+    if (errno != ENOSYS)
+      skip_err("shm_rtt", "shm_open");
+    return;
+  }
+  shm_unlink("/bench_rtt");
+  if (ftruncate(fd, 4096) < 0) {
+    skip_err("shm_rtt", "ftruncate");
+    return;
+  }
+  volatile uint64 *w = mmap(0, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+  close(fd);
+  if (w == (volatile uint64 *)-1) {
+    skip_err("shm_rtt", "mmap");
+    return;
+  }
+  *w = 0;
+  int pid = fork();
+  if (pid < 0) {
+    skip_err("shm_rtt", "fork");
+    return;
+  }
+  if (pid == 0) {
+    // odd values are pings, the next even value the pong; ~0 ends it
+    for (;;) {
+      uint64 v = *w;
+      if (v == ~0UL)
+        exit(0);
+      if (v & 1)
+        *w = v + 1;
+    }
+  }
+  int r = 0;
+  uint64 seq = 0, start = now();
+  while (more(r, 3, 9, start, 5)) {
+    uint64 i0 = instret(), t0 = now();
+    for (int k = 0; k < SHM_RTT_N; k++) {
+      *w = ++seq;
+      while (*w != seq + 1)
+        ;
+      seq++;
+    }
+    uint64 t1 = now(), i1 = instret();
+    t[r] = t1 - t0;
+    in[r++] = i1 - i0;
+  }
+  *w = ~0UL;
+  wait(0);
+  munmap((void *)w, 4096);
+  emit_inst("shm_rtt", per_op(median(t, r), SHM_RTT_N, 1000, 2), 2, "us", median(in, r) / SHM_RTT_N);
+}
+
 #define BW_BYTES (64UL * MiB)
 
 static void
@@ -814,6 +876,7 @@ static struct row rows[] = {
   { "pipe_rtt", row_pipe_rtt, { "pipe_rtt" }, 1 },
   { "pipe_bw", row_pipe_bw, { "pipe_bw" }, 1 },
   { "shm_bw", row_shm_bw, { "shm_bw" }, 1 },
+  { "shm_rtt", row_shm_rtt, { "shm_rtt" }, 1 },
   { "fork", row_fork_0, { "fork_0M" }, 1 },
   { "fork", row_fork_1, { "fork_1M" }, 1 },
   { "fork", row_fork_16, { "fork_16M" }, 1 },
@@ -862,7 +925,7 @@ static int
 selected(struct row *row, int argc, char **argv, int first)
 {
   if (first >= argc)
-    return 1;
+    return row->fn != row_shm_rtt;   // spinning ping-pong needs 2 harts: run it by name
   for (int i = first; i < argc; i++) {
     if (strcmp(argv[i], row->group) == 0)
       return 1;

@@ -11,7 +11,8 @@
 
 struct vmstat vmcount;
 
-static uint64 pte_rights(int prot)
+// The PTE bits for a region's protection (PROT_WRITE implies read).
+uint64 pte_rights(int prot)
 {
   uint64 f = PTE_U;
   if (prot & PROT_READ)  f |= PTE_R;

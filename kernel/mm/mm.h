@@ -141,6 +141,7 @@ void   as_activate_kernel(void);                 // leave user spaces (idle hart
 #define VM_USER  8     // from user mode: no kernel locks held, may write back to reclaim
 int    vm_fault(struct aspace *as, uint64 va, int access);   // 0, -EFAULT, -ENOMEM
 const char *fault_cause(uint64 scause);
+uint64 pte_rights(int prot);
 
 // ---- TLB (tlb.c): the only place that executes sfence.vma ----
 void   tlbinit(int asid_bits);

@@ -24,15 +24,6 @@ static int seg_prot(uint32 flags)
   return prot;
 }
 
-static uint64 pte_prot(int prot)
-{
-  uint64 f = PTE_U;
-  if (prot & PROT_READ)  f |= PTE_R;
-  if (prot & PROT_WRITE) f |= PTE_R | PTE_W;
-  if (prot & PROT_EXEC)  f |= PTE_X;
-  return f;
-}
-
 // Allocate, fill from the file, and map the pages of a segment that hold
 // file bytes: [vaddr, vaddr + filesz).
 static int load_segment(struct aspace *as, struct inode *ip, struct proghdr *ph, int prot)
@@ -42,7 +33,7 @@ static int load_segment(struct aspace *as, struct inode *ip, struct proghdr *ph,
     uint64 pa = frame_alloc();
     if (!pa)
       return -ENOMEM;
-    if (pt_map(as->root, va, pa, PGSIZE, pte_prot(prot), 0) < 0) {
+    if (pt_map(as->root, va, pa, PGSIZE, pte_rights(prot), 0) < 0) {
       frame_put(pa);
       return -ENOMEM;
     }
@@ -134,7 +125,7 @@ int exec(char *path, char **argv)
   as->heap_start = as->brk = stack_hi;
   for (uint64 va = stack_lo; va < stack_hi; va += PGSIZE) {
     uint64 pa = frame_alloc();
-    if (!pa || pt_map(as->root, va, pa, PGSIZE, pte_prot(PROT_READ | PROT_WRITE), 0) < 0) {
+    if (!pa || pt_map(as->root, va, pa, PGSIZE, pte_rights(PROT_READ | PROT_WRITE), 0) < 0) {
       if (pa)
         frame_put(pa);
       err = -ENOMEM;
