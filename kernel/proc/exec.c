@@ -1,7 +1,7 @@
 // exec: replace the current process's address space with a program's.
 // Each PT_LOAD segment becomes a region with exactly its rights (text
-// R+X, rodata R, data R+W; W+X is refused). File bytes are read in now;
-// bss pages beyond them are zero-filled on first touch.
+// R+X, rodata R, data R+W; W+X is refused), backed by the file through the
+// page cache; bss pages beyond the file bytes are zero-filled on first touch.
 #include "kernel/types.h"
 #include "kernel/param.h"
 #include "kernel/memlayout.h"
@@ -24,22 +24,42 @@ static int seg_prot(uint32 flags)
   return prot;
 }
 
-// Allocate, fill from the file, and map the pages of a segment that hold
-// file bytes: [vaddr, vaddr + filesz).
-static int load_segment(struct aspace *as, struct inode *ip, struct proghdr *ph, int prot)
+// Map a PT_LOAD segment. The pages that hold file bytes are a private
+// mapping of the file: they come from the page cache on first touch, so
+// every process running the program shares one copy of its text, and a
+// write to data copies the page (COW). The bss beyond the file bytes is
+// anonymous, zero-filled memory. The page where the file bytes end and the
+// bss begins is made private at once, with its tail zeroed: the file holds
+// other things there.
+static int map_segment(struct aspace *as, struct inode *ip, struct proghdr *ph, int prot)
 {
-  uint64 end = ph->vaddr + ph->filesz;
-  for (uint64 va = PGROUNDDOWN(ph->vaddr); va < end; va += PGSIZE) {
-    uint64 pa = frame_alloc();
+  const char *name = (prot & PROT_EXEC) ? "[text]" : (prot & PROT_WRITE) ? "[data]" : "[rodata]";
+  uint64 lo = PGROUNDDOWN(ph->vaddr);
+  uint64 fend = ph->vaddr + ph->filesz;           // end of the file bytes
+  uint64 mid = PGROUNDUP(fend), hi = PGROUNDUP(ph->vaddr + ph->memsz);
+  int err;
+  if (ph->filesz > 0) {
+    struct vmobj *o = vmobj_of_inode(ip);
+    if (!o)
+      return -ENOMEM;
+    if ((err = region_add(as, lo, mid, prot, 0, o, PGROUNDDOWN(ph->off), name)) < 0)
+      return err;
+  } else {
+    mid = lo;
+  }
+  if (hi > mid && (err = region_add(as, mid, hi, prot, 0, 0, 0, "[bss]")) < 0)
+    return err;
+  if (ph->filesz > 0 && fend % PGSIZE && ph->memsz > ph->filesz) {
+    uint64 page = PGROUNDDOWN(fend), pa = frame_alloc();
     if (!pa)
       return -ENOMEM;
-    if (pt_map(as->root, va, pa, PGSIZE, pte_rights(prot), 0) < 0) {
+    if (pt_map(as->root, page, pa, PGSIZE, pte_rights(prot), 0) < 0) {
       frame_put(pa);
       return -ENOMEM;
     }
-    uint64 from = MAX(va, ph->vaddr), to = MIN(va + PGSIZE, end);
-    uint64 n = to - from;
-    if (readi(ip, 0, (uint64)P2V(pa) + (from - va), ph->off + (from - ph->vaddr), n) != (int)n)
+    uint64 from = MAX(page, ph->vaddr);
+    uint64 n = fend - from;
+    if (readi(ip, 0, (uint64)P2V(pa) + (from - page), ph->off + (from - ph->vaddr), n) != (int)n)
       return -ENOEXEC;
   }
   return 0;
@@ -99,15 +119,11 @@ int exec(char *path, char **argv)
         ph.off + ph.filesz > ip->size || (ph.vaddr % PGSIZE) != (ph.off % PGSIZE) ||
         ((prot & PROT_WRITE) && (prot & PROT_EXEC)))
       goto bad;
-    const char *name = (prot & PROT_EXEC) ? "[text]" : (prot & PROT_WRITE) ? "[data]" : "[rodata]";
-    if ((err = region_add(as, PGROUNDDOWN(ph.vaddr), PGROUNDUP(ph.vaddr + ph.memsz), prot, 0,
-                          0, 0, name)) < 0) {
+    if ((err = map_segment(as, ip, &ph, prot)) < 0) {
       if (err == -EINVAL)
         err = -ENOEXEC;   // overlapping segments
       goto bad;
     }
-    if ((err = load_segment(as, ip, &ph, prot)) < 0)
-      goto bad;
     top = MAX(top, PGROUNDUP(ph.vaddr + ph.memsz));
   }
   err = -ENOEXEC;
@@ -177,13 +193,13 @@ int exec(char *path, char **argv)
   return argc;   // lands in a0: main(argc, argv)
 
 bad:
-  if (as) {
-    as_teardown(as);
-    as_put(as);
-  }
   if (ip) {
     iunlockput(ip);
     end_op();
+  }
+  if (as) {             // outside the transaction: dropping regions may iput
+    as_teardown(as);
+    as_put(as);
   }
   return err;
 }
