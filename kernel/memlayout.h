@@ -26,6 +26,7 @@
 #define TRAMPOLINE (MAXVA - PGSIZE)          // never user-accessible (kept for xv6 programs)
 #define TRAPFRAME  (TRAMPOLINE - PGSIZE)     // never user-accessible
 #define USERTOP    TRAPFRAME                 // first address above all user mappings
+#define LDSO_BASE  0x2000000000L             // where exec loads a program's interpreter (ld.so)
 
 // Kernel half.
 #define KVA_OFFSET 0xFFFFFFC000000000UL

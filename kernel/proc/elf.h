@@ -36,7 +36,20 @@ struct proghdr {
   uint64 align;
 };
 
-#define ELF_PROG_LOAD 1
+#define ET_DYN  3
+#define MAXPHDR 64          // program headers exec accepts
+
+#define ELF_PROG_LOAD    1
+#define ELF_PROG_INTERP  3
+
+// Auxiliary vector entries exec puts on the stack for ld.so.
+#define AT_NULL   0
+#define AT_PHDR   3
+#define AT_PHENT  4
+#define AT_PHNUM  5
+#define AT_PAGESZ 6
+#define AT_BASE   7
+#define AT_ENTRY  9
 #define ELF_PROG_FLAG_EXEC  1
 #define ELF_PROG_FLAG_WRITE 2
 #define ELF_PROG_FLAG_READ  4

@@ -79,59 +79,117 @@ static int stack_write(struct aspace *as, uint64 va, const void *src, uint64 n)
   return 0;
 }
 
+// Is a PT_LOAD segment, placed at bias + vaddr, sane and inside [USERBASE, limit)?
+static int segment_ok(struct proghdr *ph, uint64 bias, struct inode *ip, uint64 limit)
+{
+  uint64 va = bias + ph->vaddr;
+  int prot = seg_prot(ph->flags);
+  return ph->memsz >= ph->filesz && va >= bias && va + ph->memsz >= va && va >= USERBASE &&
+         va + ph->memsz <= limit && ph->off + ph->filesz >= ph->off &&
+         ph->off + ph->filesz <= ip->size && (ph->vaddr % PGSIZE) == (ph->off % PGSIZE) &&
+         !((prot & PROT_WRITE) && (prot & PROT_EXEC));
+}
+
+// Read and check an ELF header of the given type.
+static int read_elf(struct inode *ip, struct elfhdr *eh, int type)
+{
+  if (ip->type != T_FILE || readi(ip, 0, (uint64)eh, 0, sizeof *eh) != sizeof *eh)
+    return -ENOEXEC;
+  if (eh->magic != ELF_MAGIC || eh->elf[0] != ELFCLASS64 || eh->machine != EM_RISCV ||
+      eh->type != type || eh->phentsize != sizeof(struct proghdr) || eh->phnum == 0 ||
+      eh->phnum > MAXPHDR)
+    return -ENOEXEC;
+  return 0;
+}
+
+// Map every PT_LOAD of an ELF file at bias + vaddr; *top is the end of the
+// highest one. The program headers are left in phdrs.
+static int map_image(struct aspace *as, struct inode *ip, struct elfhdr *eh, struct proghdr *phdrs,
+                     uint64 bias, uint64 limit, uint64 *top)
+{
+  uint64 n = eh->phnum * sizeof(struct proghdr);
+  if (eh->phoff + n < eh->phoff || readi(ip, 0, (uint64)phdrs, eh->phoff, n) != (int)n)
+    return -ENOEXEC;
+  *top = 0;
+  for (int i = 0; i < eh->phnum; i++) {
+    struct proghdr ph = phdrs[i];
+    if (ph.type != ELF_PROG_LOAD || ph.memsz == 0)
+      continue;
+    if (!segment_ok(&ph, bias, ip, limit))
+      return -ENOEXEC;
+    ph.vaddr += bias;
+    int err = map_segment(as, ip, &ph, seg_prot(ph.flags));
+    if (err < 0)
+      return err == -EINVAL ? -ENOEXEC : err;   // -EINVAL: overlapping segments
+    *top = MAX(*top, PGROUNDUP(ph.vaddr + ph.memsz));
+  }
+  return *top ? 0 : -ENOEXEC;
+}
+
 int exec(char *path, char **argv)
 {
   struct proc *p = myproc();
-  struct elfhdr eh;
-  struct proghdr ph;
+  struct elfhdr eh, ieh;
   struct aspace *as = 0;
-  int err;
+  struct proghdr *phdrs = kalloc();    // the program's headers (one page holds MAXPHDR)
+  char *interp = 0;
+  uint64 ibase = 0, entry, top, itop;
+  int err = -ENOMEM;
+  if (!phdrs)
+    return -ENOMEM;
 
   begin_op();
+  int in_op = 1;
   struct inode *ip = namei(path);
   if (!ip) {
     end_op();
+    kfree(phdrs);
     return -ENOENT;
   }
   ilock(ip);
-  err = -ENOEXEC;
-  if (ip->type != T_FILE)
-    goto bad;
-  if (readi(ip, 0, (uint64)&eh, 0, sizeof eh) != sizeof eh)
-    goto bad;
-  if (eh.magic != ELF_MAGIC || eh.elf[0] != ELFCLASS64 || eh.machine != EM_RISCV ||
-      eh.type != ET_EXEC || eh.phentsize != sizeof ph || eh.phnum == 0 || eh.phnum > 64)
+  if ((err = read_elf(ip, &eh, ET_EXEC)) < 0)
     goto bad;
   err = -ENOMEM;
   if (!(as = as_create()))
     goto bad;
-
-  uint64 top = 0;
-  for (int i = 0; i < eh.phnum; i++) {
-    err = -ENOEXEC;
-    if (readi(ip, 0, (uint64)&ph, eh.phoff + i * sizeof ph, sizeof ph) != sizeof ph)
-      goto bad;
-    if (ph.type != ELF_PROG_LOAD || ph.memsz == 0)
-      continue;
-    int prot = seg_prot(ph.flags);
-    if (ph.memsz < ph.filesz || ph.vaddr + ph.memsz < ph.vaddr || ph.vaddr < USERBASE ||
-        ph.vaddr + ph.memsz > USERTOP / 2 || ph.off + ph.filesz < ph.off ||
-        ph.off + ph.filesz > ip->size || (ph.vaddr % PGSIZE) != (ph.off % PGSIZE) ||
-        ((prot & PROT_WRITE) && (prot & PROT_EXEC)))
-      goto bad;
-    if ((err = map_segment(as, ip, &ph, prot)) < 0) {
-      if (err == -EINVAL)
-        err = -ENOEXEC;   // overlapping segments
-      goto bad;
-    }
-    top = MAX(top, PGROUNDUP(ph.vaddr + ph.memsz));
-  }
-  err = -ENOEXEC;
-  if (top == 0 || eh.entry < USERBASE || eh.entry >= top)
+  if ((err = map_image(as, ip, &eh, phdrs, 0, USERTOP / 2, &top)) < 0)
     goto bad;
+  err = -ENOEXEC;
+  if (eh.entry < USERBASE || eh.entry >= top)
+    goto bad;
+  entry = eh.entry;
+  // A dynamically linked program names its interpreter (ld.so).
+  for (int i = 0; i < eh.phnum; i++) {
+    if (phdrs[i].type != ELF_PROG_INTERP)
+      continue;
+    if (interp || phdrs[i].filesz < 2 || phdrs[i].filesz > MAXPATH || !(interp = kalloc()))
+      goto bad;
+    if (readi(ip, 0, (uint64)interp, phdrs[i].off, phdrs[i].filesz) != (int)phdrs[i].filesz ||
+        interp[phdrs[i].filesz - 1] != 0)
+      goto bad;
+  }
   iunlockput(ip);
-  end_op();
   ip = 0;
+  if (interp) {
+    err = -ENOENT;
+    if (!(ip = namei(interp)))
+      goto bad;
+    ilock(ip);
+    struct proghdr *iph = (struct proghdr *)((char *)interp + MAXPATH);  // rest of that page
+    if ((err = read_elf(ip, &ieh, ET_DYN)) < 0 ||
+        ieh.phnum * sizeof(struct proghdr) > PGSIZE - MAXPATH ||
+        (err = map_image(as, ip, &ieh, iph, LDSO_BASE, USERTOP, &itop)) < 0)
+      goto bad;
+    ibase = LDSO_BASE;
+    entry = ibase + ieh.entry;
+    err = -ENOEXEC;
+    if (entry < ibase || entry >= itop)
+      goto bad;
+    iunlockput(ip);
+    ip = 0;
+  }
+  end_op();
+  in_op = 0;
 
   // Guard page, stack, then the (empty) heap above it, as in xv6.
   uint64 stack_lo = top + PGSIZE, stack_hi = stack_lo + USERSTACK * PGSIZE;
@@ -149,7 +207,10 @@ int exec(char *path, char **argv)
     }
   }
 
-  // Arguments: strings at the top, then the argv array, 16-byte aligned.
+  // The initial stack, as the RISC-V Linux ABI lays it out: strings at the
+  // top, a copy of the program headers (AT_PHDR), then from sp upwards:
+  // argc, argv[0..argc-1], 0, envp (empty: 0), auxv pairs, AT_NULL.
+  // a0 and a1 also hold argc and argv, which is all a static program reads.
   uint64 sp = stack_hi, ustack[MAXARG + 1];
   int argc;
   err = -E2BIG;
@@ -165,11 +226,28 @@ int exec(char *path, char **argv)
     ustack[argc] = sp;
   }
   ustack[argc] = 0;
-  uint64 vec = (argc + 1) * sizeof(uint64);
-  if (vec > sp - stack_lo)
+  uint64 phsize = eh.phnum * sizeof(struct proghdr);
+  if (phsize > sp - stack_lo)
     goto bad;
-  sp = (sp - vec) & ~15UL;
-  if (sp < stack_lo || stack_write(as, sp, ustack, vec) < 0)
+  sp = (sp - phsize) & ~15UL;
+  if (sp < stack_lo || stack_write(as, sp, phdrs, phsize) < 0)
+    goto bad;
+  uint64 auxv[] = {
+    AT_PHDR, sp, AT_PHENT, sizeof(struct proghdr), AT_PHNUM, eh.phnum,
+    AT_PAGESZ, PGSIZE, AT_BASE, ibase, AT_ENTRY, eh.entry, AT_NULL, 0,
+  };
+  uint64 words = 1 + (argc + 1) + 1;
+  uint64 need = words * sizeof(uint64) + sizeof auxv;
+  if (need > sp - stack_lo)
+    goto bad;
+  sp = (sp - need) & ~15UL;
+  if (sp < stack_lo)
+    goto bad;
+  uint64 zero = 0, uargc = argc;
+  if (stack_write(as, sp, &uargc, 8) < 0 ||
+      stack_write(as, sp + 8, ustack, (argc + 1) * 8) < 0 ||
+      stack_write(as, sp + 8 + (argc + 1) * 8, &zero, 8) < 0 ||
+      stack_write(as, sp + words * 8, auxv, sizeof auxv) < 0)
     goto bad;
 
   // Commit: nothing can fail from here on.
@@ -179,9 +257,9 @@ int exec(char *path, char **argv)
       last = s + 1;
   safestrcpy(p->name, last, sizeof p->name);
   memset(p->tf, 0, sizeof *p->tf);
-  p->tf->epc = eh.entry;
+  p->tf->epc = entry;
   p->tf->sp = sp;
-  p->tf->a1 = sp;
+  p->tf->a1 = sp + 8;
   fp_forget(p);
   struct aspace *old = p->as;
   p->as = as;
@@ -190,16 +268,22 @@ int exec(char *path, char **argv)
     as_teardown(old);
     as_put(old);
   }
+  kfree(phdrs);
+  if (interp)
+    kfree(interp);
   return argc;   // lands in a0: main(argc, argv)
 
 bad:
-  if (ip) {
+  if (ip)
     iunlockput(ip);
+  if (in_op)
     end_op();
-  }
   if (as) {             // outside the transaction: dropping regions may iput
     as_teardown(as);
     as_put(as);
   }
+  kfree(phdrs);
+  if (interp)
+    kfree(interp);
   return err;
 }
