@@ -46,6 +46,9 @@ void main(uint64 hartid, uint64 dtb_pa)
     pool = pool * 10 + (*asids - '0');
   tlbinit(pool);
   aspaceinit();
+  vmobjinit();
+  pagecacheinit();
+  shminit();
   trapinit();
   trapinithart();
   plicinit();

@@ -53,6 +53,9 @@ struct vmobj {
   uint64 npages;           // pages in the cache
 };
 
+void   vmobjinit(void);
+void   pagecacheinit(void);
+void   shminit(void);
 struct vmobj *vmobj_of_inode(struct inode *ip);      // the file's object (created on demand)
 struct vmobj *vmobj_alloc(int kind);
 void   vmobj_get(struct vmobj *o);

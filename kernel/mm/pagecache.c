@@ -17,19 +17,15 @@
 #define NHASH 4096
 static struct spinlock pc_lock;
 static struct frame *htab[NHASH];
-static int pc_ready;
 
 static uint hash(struct vmobj *o, uint64 idx)
 {
   return (((uint64)o >> 6) ^ (idx * 2654435761UL)) % NHASH;
 }
 
-static void pc_init(void)
+void pagecacheinit(void)
 {
-  if (!__atomic_load_n(&pc_ready, __ATOMIC_ACQUIRE)) {
-    initlock(&pc_lock, "pagecache");
-    __atomic_store_n(&pc_ready, 1, __ATOMIC_RELEASE);
-  }
+  initlock(&pc_lock, "pagecache");
 }
 
 static struct frame *lookup(struct vmobj *o, uint64 idx)
@@ -57,7 +53,6 @@ static void unhash(struct frame *f)
 
 uint64 pc_find(struct vmobj *o, uint64 idx)
 {
-  pc_init();
   acquire(&pc_lock);
   struct frame *f = lookup(o, idx);
   uint64 pa = 0;
@@ -74,7 +69,6 @@ uint64 pc_find(struct vmobj *o, uint64 idx)
 // already cached (the caller keeps its frame).
 int pc_insert(struct vmobj *o, uint64 idx, uint64 pa)
 {
-  pc_init();
   acquire(&pc_lock);
   if (lookup(o, idx)) {
     release(&pc_lock);
@@ -117,20 +111,22 @@ static void pc_evict_index(struct vmobj *o, uint64 idx)
 void pc_truncate(struct vmobj *o, uint64 size)
 {
   uint64 first = PGROUNDUP(size) / PGSIZE;
-  while (o->npages) {
-    // Find any cached index >= first (the cache is small; scan the hash).
-    uint64 victim = ~0UL;
-    acquire(&pc_lock);
-    for (int h = 0; h < NHASH && victim == ~0UL; h++)
-      for (struct frame *f = htab[h]; f; f = f->next)
-        if (f->obj == o && f->index >= first) {
-          victim = f->index;
-          break;
-        }
-    release(&pc_lock);
-    if (victim == ~0UL)
-      break;
-    pc_evict_index(o, victim);
+  // One pass over the hash table, evicting a bucket's victims in batches
+  // (eviction unmaps and may sleep: not under the cache lock).
+  for (int h = 0; h < NHASH && o->npages; h++) {
+    for (;;) {
+      uint64 victim[32];
+      int n = 0;
+      acquire(&pc_lock);
+      for (struct frame *f = htab[h]; f && n < (int)NELEM(victim); f = f->next)
+        if (f->obj == o && f->index >= first)
+          victim[n++] = f->index;
+      release(&pc_lock);
+      if (n == 0)
+        break;
+      for (int i = 0; i < n; i++)
+        pc_evict_index(o, victim[i]);
+    }
   }
   if (size % PGSIZE) {
     uint64 pa = pc_find(o, size / PGSIZE);
@@ -237,7 +233,6 @@ static uint64 hand;
 // pages are unmapped through the reverse map, written back and freed too.
 int pc_reclaim(int want, int may_write)
 {
-  pc_init();
   uint64 n = nframes_total();
   int freed = 0;
   for (int pass = 0; pass < 3 && freed < want; pass++) {

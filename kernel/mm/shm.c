@@ -21,14 +21,10 @@
 
 static struct spinlock shm_lock;
 static struct vmobj *names[NSHM];
-static int shm_ready;
 
-static void shm_init(void)
+void shminit(void)
 {
-  if (!__atomic_load_n(&shm_ready, __ATOMIC_ACQUIRE)) {
-    initlock(&shm_lock, "shm");
-    __atomic_store_n(&shm_ready, 1, __ATOMIC_RELEASE);
-  }
+  initlock(&shm_lock, "shm");
 }
 
 // "/name": one leading slash, no other, not empty.
@@ -91,7 +87,6 @@ int64 sys_shm_open(void)
     return -EINVAL;
   if (oflag & ~(3 | O_CREAT | O_EXCL | O_TRUNC))
     return -EINVAL;
-  shm_init();
 
   struct file *f = filealloc();
   if (!f)
@@ -149,7 +144,6 @@ int64 sys_shm_unlink(void)
   int err = get_name(0, name);
   if (err < 0)
     return err;
-  shm_init();
   struct vmobj *o = 0;
   acquire(&shm_lock);
   for (int i = 0; i < NSHM; i++) {

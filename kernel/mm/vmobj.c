@@ -17,19 +17,14 @@
 #define NVMOBJ (NINODE + 64)
 static struct spinlock obj_lock;
 static struct vmobj objs[NVMOBJ];
-static int obj_ready;
 
-static void obj_init(void)
+void vmobjinit(void)
 {
-  if (!__atomic_load_n(&obj_ready, __ATOMIC_ACQUIRE)) {
-    initlock(&obj_lock, "vmobj");
-    __atomic_store_n(&obj_ready, 1, __ATOMIC_RELEASE);
-  }
+  initlock(&obj_lock, "vmobj");
 }
 
 struct vmobj *vmobj_alloc(int kind)
 {
-  obj_init();
   acquire(&obj_lock);
   for (struct vmobj *o = objs; o < &objs[NVMOBJ]; o++) {
     if (o->ref == 0 && o->kind == 0) {
@@ -68,7 +63,6 @@ void vmobj_put(struct vmobj *o)
 // Shared-memory objects alive, and the frames they hold.
 void vmobj_stats(uint64 *nshm, uint64 *frames)
 {
-  obj_init();
   *nshm = *frames = 0;
   acquire(&obj_lock);
   for (struct vmobj *o = objs; o < &objs[NVMOBJ]; o++) {
