@@ -72,7 +72,7 @@ static void region_detach(struct region *r)
   struct vmobj *o = r->obj;
   if (!o)
     return;
-  vmobj_remove_mapper(o, r);
+  vmobj_remove_mapper(o, r);    // no-op if it is not on the list
   if (o->kind == VMOBJ_FILE) {
     begin_op();
     iput(o->ip);
@@ -251,9 +251,7 @@ int as_remove(struct aspace *as, uint64 start, uint64 end)
       pp = &r->next;
     } else {                                     // the whole region goes
       *pp = r->next;
-      if (r->obj)
-        vmobj_add_mapper(r->obj, r);            // so that detach finds it
-      region_detach(r);
+      region_detach(r);                         // already off the mappers list
       region_free(r);
     }
   }
@@ -308,6 +306,9 @@ int as_fork(struct aspace *parent, struct aspace *child)
   for (struct region *r = parent->regions; r && !err; r = r->next) {
     if ((err = region_add(child, r->start, r->end, r->prot, r->flags, r->obj, r->off, r->name)) < 0)
       break;
+    for (struct region *c = child->regions; c; c = c->next)
+      if (c->start == r->start && c->end == r->end)
+        c->maxprot = r->maxprot;        // a read-only fd stays read-only in the child
     for (uint64 va = r->start; va < r->end; va += PGSIZE) {
       pte_t *pte = walk(parent->root, va, 0);
       if (!pte || !(*pte & PTE_V))
