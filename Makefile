@@ -31,10 +31,40 @@ UCFLAGS = -march=rv64gc -mabi=lp64d -mcmodel=medany -fno-pie -ffreestanding \
 	-fno-asynchronous-unwind-tables -O2 -g -Wall -Werror -I. -MMD -MP
 ULDFLAGS = -no-pie -nostdlib -Wl,--build-id=none -T user/user.ld
 
+# Linking of the user programs (docs/shlib.md). DYNAMIC=1 links every
+# program in user/*.c against /lib/libc.so, run by the dynamic loader
+# /lib/ld.so; DYNAMIC=0 links them statically, with the user library
+# copied in. Programs named in STATIC_PROGS are static either way: bench,
+# so that its rows (and its `exec` row, which execs bench itself) measure
+# the same thing in both modes (exec_dyn measures a dynamic program).
+# libc.so, ld.so, the test libraries and the test programs in user/shlib/
+# are built, and put into fs.img, in both modes.
+DYNAMIC ?= 0
+STATIC_PROGS ?= bench
+# Preferred base addresses: libc.so; libt1.so and libt2.so (the same one,
+# on purpose); the broken test libraries.
+LIBC_BASE   := 0x3E00000000
+TLIB_BASE   := 0x3D00000000
+BADLIB_BASE := 0x3C00000000
+
+# libc.so: the user library (all of user/lib but start.S) compiled as
+# position-independent code, linked at a preferred base address. Its text
+# is read-only and executable, its data separate; no text relocations.
+PICFLAGS  = $(filter-out -fno-pie,$(UCFLAGS)) -fPIC
+SOFLAGS   = -shared -nostdlib -Wl,--build-id=none -Wl,--hash-style=sysv \
+	-Wl,-z,separate-code -Wl,-z,max-page-size=4096 -Wl,-z,noexecstack -Wl,-z,text
+# Dynamically linked programs: linked as now (not PIC, at 0x10000), with
+# user/dyn.ld, start.o copied in, and the rest from the shared libraries.
+DYNLDFLAGS = -no-pie -nostdlib -Wl,--build-id=none -T user/dyn.ld \
+	-Wl,--dynamic-linker=/lib/ld.so -Wl,--hash-style=sysv -Wl,-z,text
+DYNDEPS  := $(B)/user/lib/start.o $(B)/lib/libc.so user/dyn.ld
+
 KSRC  := $(sort $(wildcard kernel/*/*.c) $(wildcard kernel/*/*.S))
 KOBJ  := $(patsubst %,$(B)/%.o,$(basename $(KSRC)))
 ULIBSRC := $(sort $(wildcard user/lib/*.c) $(wildcard user/lib/*.S))
 ULIBOBJ := $(patsubst %,$(B)/%.o,$(basename $(ULIBSRC))) $(B)/user/lib/usys.o
+LIBCSRC := $(filter-out user/lib/start.S,$(ULIBSRC))
+LIBCOBJ := $(patsubst user/lib/%,$(B)/user/pic/%.o,$(basename $(LIBCSRC))) $(B)/user/pic/usys.o
 UPROGS  := $(patsubst user/%.c,$(B)/user/_%,$(sort $(wildcard user/*.c)))
 
 all: $(B)/kernel.elf fs.img
@@ -78,16 +108,116 @@ $(B)/user/%.o: user/%.S
 	$(CC) $(UCFLAGS) -c -o $@ $<
 $(B)/user/libulib.a: $(ULIBOBJ)
 	rm -f $@ && $(TOOLPREFIX)ar rcs $@ $^
-$(B)/user/_%: $(B)/user/%.o $(B)/user/libulib.a user/user.ld
-	$(CC) $(UCFLAGS) $(ULDFLAGS) -o $@ $< $(B)/user/libulib.a -lgcc
+
+# How a program is linked: statically (user/user.ld, the user library
+# copied in) or dynamically (user/dyn.ld: start.o copied in, the rest from
+# libc.so, loaded by /lib/ld.so). $(B)/linkmode changes whenever DYNAMIC or
+# STATIC_PROGS does, so that every program is linked again.
+LINKMODE := DYNAMIC=$(DYNAMIC) STATIC_PROGS=$(STATIC_PROGS)
+$(shell mkdir -p $(B) && [ "`cat $(B)/linkmode 2>/dev/null`" = "$(LINKMODE)" ] || echo "$(LINKMODE)" > $(B)/linkmode)
+LINK_STATIC  = $(CC) $(UCFLAGS) $(ULDFLAGS) -o $@ $(1) $(B)/user/libulib.a -lgcc
+LINK_DYNAMIC = $(CC) $(UCFLAGS) $(DYNLDFLAGS) -o $@ $(B)/user/lib/start.o $(1) $(B)/lib/libc.so -lgcc
+IS_DYNAMIC   = $(and $(filter 1,$(DYNAMIC)),$(filter-out $(STATIC_PROGS),$(1)))
+$(B)/user/_%: $(B)/user/%.o $(B)/user/libulib.a user/user.ld $(B)/linkmode $(if $(filter 1,$(DYNAMIC)),$(DYNDEPS))
+	$(if $(call IS_DYNAMIC,$*),$(call LINK_DYNAMIC,$<),$(call LINK_STATIC,$<))
+
+# ---- shared libraries (docs/shlib.md) ----
+$(B)/user/pic/%.o: user/lib/%.c
+	@mkdir -p $(@D)
+	$(CC) $(PICFLAGS) -c -o $@ $<
+$(B)/user/pic/%.o: user/lib/%.S
+	@mkdir -p $(@D)
+	$(CC) $(PICFLAGS) -c -o $@ $<
+$(B)/user/pic/usys.o: $(B)/user/lib/usys.S
+	@mkdir -p $(@D)
+	$(CC) $(PICFLAGS) -c -o $@ $<
+$(B)/lib/libc.so: $(LIBCOBJ)
+	@mkdir -p $(@D)
+	$(CC) $(PICFLAGS) $(SOFLAGS) -Wl,-soname,libc.so -Wl,-Ttext-segment=$(LIBC_BASE) -o $@ $^ -lgcc
+
+# ld.so: built by user/ld/build.sh (the exact commands are there).
+LDSO := $(if $(wildcard user/ld/build.sh),$(B)/lib/ld.so)
+$(B)/lib/ld.so: $(wildcard user/ld/*) kernel/syscall.h
+	@test -f user/ld/build.sh || { echo "ld.so: user/ld/build.sh is missing: cannot build /lib/ld.so (needed when DYNAMIC=1)" >&2; exit 1; }
+	@mkdir -p $(@D)
+	CC="$(CC)" TOOLPREFIX="$(TOOLPREFIX)" sh user/ld/build.sh $@
+
+# Test libraries and programs (user/shlib/). All of them are dynamically
+# linked, whatever DYNAMIC says. Libraries installed in /lib go to $(B)/lib;
+# libraries only linked against stay in $(B)/user/shlib.
+SH := $(B)/user/shlib
+SHLINK = $(CC) $(UCFLAGS) $(DYNLDFLAGS) -o $@ $(B)/user/lib/start.o
+SHLIB  = $(CC) $(PICFLAGS) $(SOFLAGS) -o $@
+$(SH)/%.o: user/shlib/%.c
+	@mkdir -p $(@D)
+	$(CC) $(UCFLAGS) -c -o $@ $<
+$(SH)/pic/%.o: user/shlib/%.c
+	@mkdir -p $(@D)
+	$(CC) $(PICFLAGS) -c -o $@ $<
+$(SH)/pic/nosym_full.o: user/shlib/nosym.c
+	@mkdir -p $(@D)
+	$(CC) $(PICFLAGS) -DWITH_NOSYM_FN -c -o $@ $<
+
+# libt1.so and libt2.so: the same preferred base, so a program using both
+# gets one of them relocated.
+$(B)/lib/libt1.so: $(SH)/pic/t1.o $(B)/lib/libc.so
+	$(SHLIB) -Wl,-soname,libt1.so -Wl,-Ttext-segment=$(TLIB_BASE) $^
+$(B)/lib/libt2.so: $(SH)/pic/t2.o $(B)/lib/libc.so
+	$(SHLIB) -Wl,-soname,libt2.so -Wl,-Ttext-segment=$(TLIB_BASE) $^
+# Broken libraries: a good library with the name, damaged by corrupt.py.
+$(SH)/lib%.so: $(SH)/pic/bad.o $(B)/lib/libc.so
+	$(SHLIB) -Wl,-soname,lib$*.so -Wl,-Ttext-segment=$(BADLIB_BASE) $^
+$(B)/lib/libbadhdr.so $(B)/lib/libtrunc.so $(B)/lib/libbadrel.so $(B)/lib/libunkrel.so: \
+		$(B)/lib/%.so: $(SH)/%.so user/shlib/corrupt.py
+	$(PYTHON) user/shlib/corrupt.py $(patsubst lib%,%,$*) $< $@
+# libnosym.so: programs link against the full one (it has nosym_fn); the
+# image gets one without nosym_fn.
+$(SH)/libnosym.so: $(SH)/pic/nosym_full.o $(B)/lib/libc.so
+	$(SHLIB) -Wl,-soname,libnosym.so -Wl,-Ttext-segment=$(BADLIB_BASE) $^
+$(B)/lib/libnosym.so: $(SH)/pic/nosym.o $(B)/lib/libc.so
+	$(SHLIB) -Wl,-soname,libnosym.so -Wl,-Ttext-segment=$(BADLIB_BASE) $^
+
+SHLIBS := $(addprefix $(B)/lib/,libc.so libt1.so libt2.so libbadhdr.so libtrunc.so \
+	libbadrel.so libunkrel.so libnosym.so)
+SHPROGS := $(addprefix $(B)/user/_,t_two t_one t_noop t_wait t_badhdr t_trunc t_badrel \
+	t_unkrel t_nolib t_nosym t_nointerp sh_static sh_dyn)
+SHDEPS = $(DYNDEPS)
+
+$(B)/user/_t_two: $(SH)/t_two.o $(B)/lib/libt1.so $(B)/lib/libt2.so $(SHDEPS)
+	$(SHLINK) $< $(B)/lib/libt1.so $(B)/lib/libt2.so $(B)/lib/libc.so -lgcc
+$(B)/user/_t_one: $(SH)/t_one.o $(B)/lib/libt2.so $(SHDEPS)
+	$(SHLINK) $< $(B)/lib/libt2.so $(B)/lib/libc.so -lgcc
+$(B)/user/_t_noop $(B)/user/_t_wait: $(B)/user/_%: $(SH)/%.o $(SHDEPS)
+	$(SHLINK) $< $(B)/lib/libc.so -lgcc
+# Each needs one broken library (and libc.so).
+$(B)/user/_t_badhdr $(B)/user/_t_trunc $(B)/user/_t_badrel $(B)/user/_t_unkrel: \
+		$(B)/user/_t_%: $(SH)/t_bad.o $(SH)/lib%.so $(SHDEPS)
+	$(SHLINK) $< $(SH)/lib$*.so $(B)/lib/libc.so -lgcc
+$(B)/user/_t_nolib: $(SH)/t_bad.o $(SH)/libmissing.so $(SHDEPS)
+	$(SHLINK) $< $(SH)/libmissing.so $(B)/lib/libc.so -lgcc
+# -z now: the missing function is looked up at load time, whatever ld.so's
+# policy for PLT entries.
+$(B)/user/_t_nosym: $(SH)/t_nosym.o $(SH)/libnosym.so $(SHDEPS)
+	$(SHLINK) -Wl,-z,now $< $(SH)/libnosym.so $(B)/lib/libc.so -lgcc
+$(B)/user/_t_nointerp: $(SH)/t_noop.o $(SHDEPS)
+	$(SHLINK) -Wl,--dynamic-linker=/lib/nold.so $< $(B)/lib/libc.so -lgcc
+# The shell twice, for bench's idle-shell rows: static and dynamic.
+$(B)/user/_sh_static: $(B)/user/sh.o $(B)/user/libulib.a user/user.ld
+	$(call LINK_STATIC,$<)
+$(B)/user/_sh_dyn: $(B)/user/sh.o $(SHDEPS)
+	$(SHLINK) $< $(B)/lib/libc.so -lgcc
+
+# fs.img: lib/NAME=FILE puts FILE into the image as /lib/NAME. ld.so is
+# left out only while user/ld/build.sh does not exist and DYNAMIC=0.
+IMGLIBS := $(SHLIBS) $(if $(filter 1,$(DYNAMIC)),$(B)/lib/ld.so,$(LDSO))
 
 # ---- file system image ----
 $(B)/mkfs: mkfs/mkfs.c kernel/fs.h kernel/param.h kernel/stat.h
 	@mkdir -p $(B)
 	$(HOSTCC) -Wall -Werror -O2 -I. -o $@ mkfs/mkfs.c
 
-fs.img: $(B)/mkfs README $(UPROGS)
-	$(B)/mkfs fs.img README $(UPROGS)
+fs.img: $(B)/mkfs README $(UPROGS) $(SHPROGS) $(IMGLIBS)
+	$(B)/mkfs fs.img README $(UPROGS) $(SHPROGS) $(foreach f,$(IMGLIBS),lib/$(notdir $(f))=$(f))
 
 # ---- running ----
 QEMUOPTS = -machine virt -bios default -kernel $(B)/kernel.elf -m $(MEM) -smp $(CPUS) -nographic \
@@ -115,5 +245,5 @@ clean:
 	rm -rf $(B) fs.img bench.json
 
 .PHONY: all qemu qemu-gdb test run bench clean check-tools
-.PRECIOUS: $(B)/user/%.o
+.PRECIOUS: $(B)/user/%.o $(SH)/%.o $(SH)/pic/%.o $(SH)/lib%.so
 -include $(shell find $(B) -name '*.d' 2>/dev/null)

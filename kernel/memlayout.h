@@ -26,7 +26,7 @@
 #define TRAMPOLINE (MAXVA - PGSIZE)          // never user-accessible (kept for xv6 programs)
 #define TRAPFRAME  (TRAMPOLINE - PGSIZE)     // never user-accessible
 #define USERTOP    TRAPFRAME                 // first address above all user mappings
-#define LDSO_BASE  0x2000000000L             // where exec loads a program's interpreter (ld.so)
+#define LDSO_BASE  0x3F00000000L             // where exec loads a program's interpreter (ld.so): high, out of the heap's way
 
 // Kernel half.
 #define KVA_OFFSET 0xFFFFFFC000000000UL

@@ -1,10 +1,15 @@
 // mkfs: build a Pagoda file system image.
 //
-//   mkfs [-s blocks] [-i inodes] fs.img file...
+//   mkfs [-s blocks] [-i inodes] fs.img [dest=]file...
 //
 // The image holds a root directory with ".", "..", and one entry per
 // file, named after the file's last path component with one leading '_'
-// removed (build/user/_cat becomes /cat). Layout, in BSIZE blocks:
+// removed (build/user/_cat becomes /cat). An argument DEST=FILE puts FILE
+// at the path DEST instead (lib/libc.so=build/lib/libc.so becomes
+// /lib/libc.so), making the directories DEST names; every directory has
+// "." and "..", and a directory's link count is 1 plus its number of
+// subdirectories (their ".." entries), as the kernel's mkdir keeps it.
+// Layout, in BSIZE blocks:
 //
 //   0          boot block (unused)
 //   1          super block
@@ -62,7 +67,7 @@ die(const char *fmt, ...)
 static void __attribute__((noreturn))
 usage(void)
 {
-  fprintf(stderr, "usage: mkfs [-s blocks] [-i inodes] fs.img file...\n");
+  fprintf(stderr, "usage: mkfs [-s blocks] [-i inodes] fs.img [dest=]file...\n");
   exit(2);
 }
 
@@ -108,12 +113,29 @@ parse_count(const char *s, const char *what, unsigned lo, unsigned hi)
 // Input files
 
 struct input {
-  const char *path;
+  const char *arg;     // the argument as given, for messages
+  const char *path;    // the host file
   char name[DIRSIZ + 1];
+  int dir;             // the directory it goes into (index into dirs)
   unsigned char *data;
   size_t size;
   unsigned inum;
 };
+
+// Directories: dirs[0] is the root; the others are made by DEST=FILE
+// arguments, in the order they are first named.
+struct dir {
+  char name[DIRSIZ + 1];
+  int parent;          // index into dirs (the root is its own parent)
+  const char *arg;     // the argument that made it, for messages
+  int first;           // the index of that argument
+  unsigned inum;
+  int nsub;            // subdirectories
+  int nent;            // entries other than "." and ".."
+};
+
+static struct dir *dirs;
+static int ndirs;
 
 // Blocks a file of the given size occupies: data plus indirect blocks.
 static size_t
@@ -130,24 +152,93 @@ file_blocks(size_t size)
   return n;
 }
 
-// Read a whole input file into memory and name it.
+// Check one component of a name: not empty, not "." or "..", at most
+// DIRSIZ characters. Returns it in out.
 static void
-load_input(struct input *in, const char *path)
+check_name(const char *arg, const char *name, size_t len, char *out)
 {
+  if (len == 0)
+    die("%s: cannot make a file name from this path", arg);
+  if (len > DIRSIZ)
+    die("%s: name '%.*s' is longer than %d characters", arg, (int)len, name, DIRSIZ);
+  memcpy(out, name, len);
+  out[len] = 0;
+  if (strcmp(out, ".") == 0 || strcmp(out, "..") == 0)
+    die("%s: '%s' cannot be a file name", arg, out);
+}
+
+// The subdirectory `name` of directory d, made if it does not exist yet.
+// A file already there by that name is an error.
+static int
+subdir(int d, const char *name, const char *arg, struct input *in, int nin)
+{
+  for (int i = 1; i < ndirs; i++)
+    if (dirs[i].parent == d && strcmp(dirs[i].name, name) == 0)
+      return i;
+  for (int k = 0; k < nin; k++)
+    if (in[k].dir == d && strcmp(in[k].name, name) == 0)
+      die("'%s' is both a file (from %s) and a directory (from %s)", name, in[k].arg, arg);
+  struct dir *n = &dirs[ndirs];
+  strcpy(n->name, name);
+  n->parent = d;
+  n->arg = arg;
+  n->first = nin;
+  dirs[d].nsub++;
+  dirs[d].nent++;
+  return ndirs++;
+}
+
+// Read a whole input file into memory and name it: in[i] comes from arg
+// (in[0..i-1] are done, for the duplicate checks).
+static void
+load_input(struct input *ins, int i, const char *arg)
+{
+  struct input *in = &ins[i];
+  const char *path = arg;
+  const char *eq = strchr(arg, '=');
+  in->arg = arg;
+  in->dir = 0;
+
+  if (eq) {
+    // DEST=FILE: DEST is the path in the image, made of components
+    // separated by '/' (one leading '/' is allowed).
+    const char *dest = arg;
+    path = eq + 1;
+    if (dest == eq)
+      die("%s: no name before '='", arg);
+    if (*path == 0)
+      die("%s: no file after '='", arg);
+    if (*dest == '/')
+      dest++;
+    for (;;) {
+      const char *slash = memchr(dest, '/', eq - dest);
+      size_t len = (slash ? slash : eq) - dest;
+      char comp[DIRSIZ + 1];
+      check_name(arg, dest, len, comp);
+      if (!slash) {
+        strcpy(in->name, comp);
+        break;
+      }
+      in->dir = subdir(in->dir, comp, arg, ins, i);
+      dest = slash + 1;
+    }
+  } else {
+    // Name: last path component, minus one leading '_'.
+    const char *base = strrchr(path, '/');
+    base = base ? base + 1 : path;
+    if (*base == '_')
+      base++;
+    check_name(path, base, strlen(base), in->name);
+  }
   in->path = path;
 
-  // Name: last path component, minus one leading '_'.
-  const char *base = strrchr(path, '/');
-  base = base ? base + 1 : path;
-  if (*base == '_')
-    base++;
-  if (*base == 0)
-    die("%s: cannot make a file name from this path", path);
-  if (strlen(base) > DIRSIZ)
-    die("%s: name '%s' is longer than %d characters", path, base, DIRSIZ);
-  if (strcmp(base, ".") == 0 || strcmp(base, "..") == 0)
-    die("%s: '%s' cannot be a file name", path, base);
-  strcpy(in->name, base);
+  for (int k = 1; k < ndirs; k++)
+    if (dirs[k].parent == in->dir && strcmp(dirs[k].name, in->name) == 0)
+      die("'%s' is both a file (from %s) and a directory (from %s)", in->name, arg, dirs[k].arg);
+  for (int k = 0; k < i; k++)
+    if (ins[k].dir == in->dir && strcmp(ins[k].name, in->name) == 0)
+      die("duplicate name '%s' (from %s and %s)", in->name, ins[k].arg, arg);
+  dirs[in->dir].nent++;
 
   FILE *fp = fopen(path, "rb");
   if (fp == 0)
@@ -268,6 +359,16 @@ new_inode(unsigned inum, short type)
   din->nlink = (short)le16(1);
 }
 
+// A directory entry; name has at most DIRSIZ characters (NUL-padded, not
+// necessarily NUL-terminated, as in the kernel).
+static void
+set_dirent(struct dirent *de, unsigned inum, const char *name)
+{
+  memset(de, 0, sizeof(*de));
+  de->inum = le16((uint16_t)inum);
+  memcpy(de->name, name, strlen(name));
+}
+
 int
 main(int argc, char *argv[])
 {
@@ -296,22 +397,26 @@ main(int argc, char *argv[])
   const char *out = argv[optind++];
   int nfiles = argc - optind;
 
-  // Load and check the inputs.
+  // Load and check the inputs. Each '/' in an argument may make a directory.
   struct input *in = calloc(nfiles ? nfiles : 1, sizeof(*in));
-  if (in == 0)
+  size_t maxdirs = 1;
+  for (int i = 0; i < nfiles; i++)
+    for (const char *c = argv[optind + i]; *c; c++)
+      maxdirs += *c == '/';
+  dirs = calloc(maxdirs, sizeof(*dirs));
+  if (in == 0 || dirs == 0)
     die("out of memory");
-  for (int i = 0; i < nfiles; i++) {
-    load_input(&in[i], argv[optind + i]);
-    for (int k = 0; k < i; k++)
-      if (strcmp(in[k].name, in[i].name) == 0)
-        die("duplicate name '%s' (from %s and %s)", in[i].name, in[k].path, in[i].path);
-  }
+  ndirs = 1;   // the root
+  for (int i = 0; i < nfiles; i++)
+    load_input(in, i, argv[optind + i]);
+  int nsubdirs = ndirs - 1;
+  int nnodes = nfiles + nsubdirs;   // inodes besides the root
 
   // Default inode count: DEFAULT_NINODES, or one per 8 blocks on a small image.
   if (ninodes == 0) {
     ninodes = size / 8 < DEFAULT_NINODES ? size / 8 : DEFAULT_NINODES;
-    if (ninodes < (unsigned)nfiles + 2)
-      ninodes = nfiles + 2;
+    if (ninodes < (unsigned)nnodes + 2)
+      ninodes = nnodes + 2;
     if (ninodes > MAX_NINODES)
       ninodes = MAX_NINODES;
   }
@@ -319,8 +424,12 @@ main(int argc, char *argv[])
   if (ninodes > MAX_NINODES)
     ninodes = MAX_NINODES;
   // Inode 0 is unused and inode 1 is the root directory.
-  if ((unsigned)nfiles + 2 > ninodes)
-    die("too many files: %d files need %d inodes, the image has %u", nfiles, nfiles + 2, ninodes);
+  if ((unsigned)nnodes + 2 > ninodes) {
+    if (nsubdirs == 0)
+      die("too many files: %d files need %d inodes, the image has %u", nfiles, nfiles + 2, ninodes);
+    die("too many files: %d files and %d directories need %d inodes, the image has %u",
+        nfiles, nsubdirs, nnodes + 2, ninodes);
+  }
 
   // Layout.
   unsigned nlog = LOGBLOCKS + 1;   // header + blocks
@@ -328,7 +437,9 @@ main(int argc, char *argv[])
   unsigned nbitmap = (size + BPB - 1) / BPB;
   unsigned long long nmeta = 2ull + nlog + ninodeblocks + nbitmap;
 
-  unsigned long long need = nmeta + file_blocks((size_t)(nfiles + 2) * sizeof(struct dirent));
+  unsigned long long need = nmeta;
+  for (int d = 0; d < ndirs; d++)
+    need += file_blocks((size_t)(dirs[d].nent + 2) * sizeof(struct dirent));
   for (int i = 0; i < nfiles; i++)
     need += file_blocks(in[i].size);
   if (need > size)
@@ -366,23 +477,40 @@ main(int argc, char *argv[])
   memcpy(buf, &disk_sb, sizeof(disk_sb));
   wblock(1, buf);
 
-  // Root directory, then the files.
+  // Inode numbers: the root, the files in argument order, then the other
+  // directories.
   for (int i = 0; i < nfiles; i++)
     in[i].inum = ROOTINO + 1 + i;
-  size_t dsize = (size_t)(nfiles + 2) * sizeof(struct dirent);
-  struct dirent *dir = calloc(nfiles + 2, sizeof(struct dirent));
-  if (dir == 0)
-    die("out of memory");
-  dir[0].inum = le16(ROOTINO);
-  strcpy(dir[0].name, ".");
-  dir[1].inum = le16(ROOTINO);
-  strcpy(dir[1].name, "..");
-  for (int i = 0; i < nfiles; i++) {
-    dir[i + 2].inum = le16(in[i].inum);
-    strncpy(dir[i + 2].name, in[i].name, DIRSIZ);
+  dirs[0].inum = ROOTINO;
+  dirs[0].parent = 0;
+  for (int d = 1; d < ndirs; d++)
+    dirs[d].inum = ROOTINO + 1 + nfiles + (d - 1);
+
+  // The directories, then the files. A directory lists ".", "..", then
+  // its entries in the order the arguments name them.
+  for (int d = 0; d < ndirs; d++) {
+    size_t n = 0, dsize = (size_t)(dirs[d].nent + 2) * sizeof(struct dirent);
+    struct dirent *dir = calloc(dirs[d].nent + 2, sizeof(struct dirent));
+    if (dir == 0)
+      die("out of memory");
+    set_dirent(&dir[n++], dirs[d].inum, ".");
+    set_dirent(&dir[n++], dirs[dirs[d].parent].inum, "..");
+    for (int i = 0; i < nfiles; i++) {
+      for (int k = 1; k < ndirs; k++)
+        if (dirs[k].parent == d && dirs[k].first == i)
+          set_dirent(&dir[n++], dirs[k].inum, dirs[k].name);
+      if (in[i].dir == d)
+        set_dirent(&dir[n++], in[i].inum, in[i].name);
+    }
+    if (n != (size_t)dirs[d].nent + 2)
+      die("internal error: directory entries miscounted");
+    new_inode(dirs[d].inum, T_DIR);
+    // One link from the parent's entry (none for the root), one from
+    // each subdirectory's "..": the kernel's mkdir keeps this count.
+    dinode(dirs[d].inum)->nlink = (short)le16(1 + dirs[d].nsub);
+    write_contents(dirs[d].inum, (unsigned char *)dir, dsize);
+    free(dir);
   }
-  new_inode(ROOTINO, T_DIR);
-  write_contents(ROOTINO, (unsigned char *)dir, dsize);
 
   for (int i = 0; i < nfiles; i++) {
     new_inode(in[i].inum, T_FILE);

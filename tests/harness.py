@@ -75,7 +75,8 @@ FILE_MIB = 32              # bench's file for read_seq and mmap_seq
 COLD_MAX = 90              # longest cold-cache boot worth running (seconds)
 BENCH_ORDER = ["trap_null", "getpid", "pipe_rtt", "pipe_rtt_2cpu", "shm_rtt", "pipe_bw", "shm_bw",
                "fork_0M", "fork_1M", "fork_16M", "fork_64M",
-               "cow_fault", "zero_fault", "exec",
+               "cow_fault", "zero_fault", "exec", "exec_dyn",
+               "sh10_static_frames", "sh10_dynamic_frames",
                "read_seq_cold", "read_seq_warm", "mmap_seq_cold", "mmap_seq_warm",
                "memcpy_bw"]
 
@@ -234,15 +235,20 @@ def copy_image(P, dst):
 
 
 def fresh_image(P, dst, blocks):
-    """A new image of the given size with README and every user program."""
+    """A new image of the given size with README, every user program and /lib."""
     if not os.path.isfile(P.mkfs):
         raise HarnessError("%s not found (run make)" % P.rel(P.mkfs))
     progs = sorted(f for f in os.listdir(os.path.join(P.build, "user"))
                    if f.startswith("_"))
     if os.path.exists(dst):
         os.unlink(dst)
+    # Shared libraries (ld.so, libc.so, the test libraries) go into /lib.
+    libdir = os.path.join(P.build, "lib")
+    libs = sorted(f for f in os.listdir(libdir) if f.endswith(".so")) \
+        if os.path.isdir(libdir) else []
     cmd = [P.mkfs, "-s", str(blocks), dst, os.path.join(P.root, "README")] + \
-          [os.path.join(P.build, "user", f) for f in progs]
+          [os.path.join(P.build, "user", f) for f in progs] + \
+          ["lib/%s=%s" % (f, os.path.join(libdir, f)) for f in libs]
     r = subprocess.run(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                        stderr=subprocess.STDOUT)
     if r.returncode != 0:

@@ -7,8 +7,8 @@
 // with integer arithmetic (user printf has no floating point).
 //
 // usage: bench [-i] [-keep] [ROW...]   all rows, or only the named ones
-//                                      (fork, read_seq and mmap_seq name
-//                                      their groups); -i adds instructions
+//                                      (fork, read_seq, mmap_seq and sh10
+//                                      name their groups); -i adds instructions
 //                                      per operation (meaningful under
 //                                      QEMU -icount); -keep leaves
 //                                      /benchfile in place for -cold
@@ -17,6 +17,11 @@
 //                                      run right after boot, the cache is
 //                                      really cold
 //        bench -noop                   exit at once (the exec row runs it)
+//
+// exec execs bench itself (always linked statically, see STATIC_PROGS in
+// the Makefile); exec_dyn execs /t_noop, dynamically linked against
+// libc.so. sh10_static_frames and sh10_dynamic_frames: frames_used grows
+// by this much while 10 shells (/sh_static, /sh_dyn) wait on a pipe.
 //
 // Every row runs in a child process, so a row that runs out of memory or
 // faults costs only its own lines: the parent prints "skip" for each row
@@ -638,11 +643,11 @@ row_zero_fault(void)
             median(in, r) / FAULT_PAGES);
 }
 
+// fork + exec + wait of a program that exits at once.
 static void
-row_exec(void)
+row_exec_of(const char *name, char *path, char **argv)
 {
   uint64 t[MAXREP], in[MAXREP];
-  char *argv[] = { "bench", "-noop", 0 };
   int r = 0;
   uint64 start = now();
   while (more(r, 3, 11, start, 5)) {
@@ -650,23 +655,158 @@ row_exec(void)
     uint64 i0 = instret(), t0 = now();
     int pid = fork();
     if (pid < 0) {
-      skip_err("exec", "fork");
+      skip_err(name, "fork");
       return;
     }
     if (pid == 0) {
-      exec("/bench", argv);
+      exec(path, argv);
       exit(127);
     }
     wait(&st);
     uint64 t1 = now(), i1 = instret();
     if (st != 0) {
-      skip("exec", "exec /bench failed");
+      char why[64];
+      snprintf(why, sizeof why, "exec %s failed (status %d)", path, st);
+      skip(name, why);
       return;
     }
     t[r] = t1 - t0;
     in[r++] = i1 - i0;
   }
-  emit_inst("exec", per_op(median(t, r), 1, 1000000, 3), 3, "ms", median(in, r));
+  emit_inst(name, per_op(median(t, r), 1, 1000000, 3), 3, "ms", median(in, r));
+}
+
+// exec: bench itself (always linked statically) with -noop. exec_dyn: the
+// dynamically linked /t_noop, which ld.so must load with libc.so first.
+static void
+row_exec(void)
+{
+  char *argv[] = { "bench", "-noop", 0 };
+  row_exec_of("exec", "/bench", argv);
+}
+
+static void
+row_exec_dyn(void)
+{
+  char *argv[] = { "t_noop", 0 };
+  row_exec_of("exec_dyn", "/t_noop", argv);
+}
+
+// ---------------------------------------------------------------------------
+// memory of idle shells: static vs dynamically linked
+
+#define IDLE_SH 10
+
+static long
+frames_used(void)
+{
+  struct vmstat vs;
+  memset(&vs, 0, sizeof vs);
+  if (vmstat(&vs) < 0)
+    return -1;
+  return (long)vs.frames_used;
+}
+
+// Start n shells (prog) reading a pipe: with inr = 0 the write end is
+// closed at once and they exit; otherwise *inw stays open and they wait.
+// Returns the number started.
+static int
+start_shells(char *prog, int n, int *pids, int *inw)
+{
+  int in[2];
+  char *argv[] = { "sh", 0 };
+  if (pipe(in) < 0)
+    return 0;
+  int k;
+  for (k = 0; k < n; k++) {
+    pids[k] = fork();
+    if (pids[k] < 0)
+      break;
+    if (pids[k] == 0) {
+      close(0);
+      dup(in[0]);
+      close(in[0]);
+      close(in[1]);
+      exec(prog, argv);
+      exit(127);
+    }
+  }
+  close(in[0]);
+  if (inw)
+    *inw = in[1];
+  else
+    close(in[1]);
+  return k;
+}
+
+// Reap the shells; 0 if all exited with status 0.
+static int
+reap_shells(int *pids, int n)
+{
+  int bad = 0;
+  for (int k = 0; k < n; k++) {
+    int st = -1;
+    if (wait(&st) < 0 || st != 0)
+      bad = 1;
+  }
+  (void)pids;
+  return bad ? -1 : 0;
+}
+
+// Frames used by IDLE_SH idle shells of prog (median of 3 runs), with its
+// file pages already in the page cache; -1 on failure (why says what).
+static long
+idle_shell_frames(char *prog, char *why, int whylen)
+{
+  int pids[IDLE_SH], inw;
+  uint64 d[3];
+  // A first shell that exits at once brings the program in.
+  if (start_shells(prog, 1, pids, 0) != 1 || reap_shells(pids, 1) < 0) {
+    snprintf(why, whylen, "%s does not run", prog);
+    return -1;
+  }
+  for (int r = 0; r < 3; r++) {
+    long before = frames_used();
+    int n = start_shells(prog, IDLE_SH, pids, &inw);
+    if (n != IDLE_SH) {
+      close(inw);
+      reap_shells(pids, n);
+      snprintf(why, whylen, "fork: %s", strerror(errno));
+      return -1;
+    }
+    // Idle: frames_used has not moved for three ticks in a row.
+    long last = frames_used(), now_used = last;
+    for (int same = 0, t = 0; same < 3 && t < 100; t++) {
+      sleep(1);
+      now_used = frames_used();
+      same = now_used == last ? same + 1 : 0;
+      last = now_used;
+    }
+    close(inw);
+    if (reap_shells(pids, n) < 0 || before < 0 || now_used < 0) {
+      snprintf(why, whylen, "%s failed", prog);
+      return -1;
+    }
+    d[r] = now_used > before ? now_used - before : 0;
+  }
+  return (long)median(d, 3);
+}
+
+static void
+row_sh10(void)
+{
+  static char *progs[2] = { "/sh_static", "/sh_dyn" };
+  static const char *names[2] = { "sh10_static_frames", "sh10_dynamic_frames" };
+  for (int i = 0; i < 2; i++) {
+    char why[64], extra[32];
+    long f = idle_shell_frames(progs[i], why, sizeof why);
+    if (f < 0) {
+      skip(names[i], why);
+      continue;
+    }
+    snprintf(extra, sizeof extra, "per_sh=%ld.%ld", f / 10, f % 10);   // f / IDLE_SH
+    emit(names[i], f, 0, "frames", extra);
+  }
 }
 
 // ---------------------------------------------------------------------------
@@ -884,6 +1024,8 @@ static struct row rows[] = {
   { "cow_fault", row_cow_fault, { "cow_fault" }, 1 },
   { "zero_fault", row_zero_fault, { "zero_fault" }, 1 },
   { "exec", row_exec, { "exec" }, 1 },
+  { "exec_dyn", row_exec_dyn, { "exec_dyn" }, 1 },
+  { "sh10", row_sh10, { "sh10_static_frames", "sh10_dynamic_frames" }, 2 },
   { "read_seq", row_read_seq, { "read_seq_cold", "read_seq_warm" }, 2 },
   { "mmap_seq", row_mmap_seq, { "mmap_seq_cold", "mmap_seq_warm" }, 2 },
   { "memcpy_bw", row_memcpy_bw, { "memcpy_bw" }, 1 },

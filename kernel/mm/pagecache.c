@@ -87,23 +87,23 @@ int pc_insert(struct vmobj *o, uint64 idx, uint64 pa)
   return 0;
 }
 
-// Remove the cached page idx of o if it is there: unmap it from every
-// mapper first, then drop the cache's reference.
+// Remove the cached page idx of o if it is there. It leaves the cache
+// first, so no fault can map it again (fault_object installs a PTE only
+// for a frame that is still cached, under o->lock), then every mapping of
+// it goes, then the cache's reference.
 static void pc_evict_index(struct vmobj *o, uint64 idx)
 {
-  uint64 pa = pc_find(o, idx);
-  if (!pa)
-    return;
-  vmobj_unmap_page(o, idx, pa, 0);
   acquire(&pc_lock);
-  struct frame *f = pa2frame(pa);
-  int cached = (f->flags & FRAME_CACHE) && f->obj == o && f->index == idx;
-  if (cached)
-    unhash(f);
+  struct frame *f = lookup(o, idx);
+  if (!f) {
+    release(&pc_lock);
+    return;
+  }
+  uint64 pa = frame_pa(f);
+  unhash(f);
   release(&pc_lock);
-  if (cached)
-    frame_put(pa);      // the cache's reference
-  frame_put(pa);        // ours
+  vmobj_unmap_page(o, idx, pa, 0);
+  frame_put(pa);
 }
 
 // Shrink: pages wholly past size leave every mapping and the cache; the

@@ -27,13 +27,18 @@ cat <<'HEAD'
 
         .text
 
-# Shared error path: a0 holds -errno.
+# Shared error path: a0 holds -errno. Hidden: inside libc.so the stubs
+# branch to it directly. errno is reached with la, which is lla in a static
+# program and a load from the GOT when assembled with -fPIC (libc.so): a
+# dynamically linked program may hold errno itself (a copy relocation),
+# and then the library must use that copy.
         .globl __syscall_error
+        .hidden __syscall_error
         .type __syscall_error, @function
         .balign 4
 __syscall_error:
         neg     a0, a0
-        lla     t0, errno
+        la      t0, errno
         sw      a0, 0(t0)
         li      a0, -1
         ret
