@@ -70,6 +70,21 @@ static int tl_marker = -1;          // write end: "the test printed its FAIL lin
 static int tl_failed;               // runner: number of failed subtests
 static int tl_ran;                  // runner: number of subtests run
 static uint64 tl_heap0;             // the break when main() started
+
+// How far the heap can grow: to the lowest region above it (in a
+// dynamically linked program, the libraries ld.so mapped high up), or to
+// USERTOP when there is none.
+static __attribute__((unused)) uint64
+tl_heap_ceiling(void)
+{
+  static struct vmregion regs[64];
+  uint64 brk = (uint64)sbrk(0), top = USERTOP;
+  int n = vmmap(0, regs, 64);
+  for (int i = 0; i < n && i < 64; i++)
+    if (regs[i].start >= brk && regs[i].start < top && strcmp(regs[i].name, "[heap]") != 0)
+      top = regs[i].start;
+  return top;
+}
 static char tl_self[MAXPATH];       // path of this program, for exec
 static char tl_msg[320];            // fail() message
 static char tl_line[400];           // one output line
