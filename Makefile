@@ -39,7 +39,7 @@ ULDFLAGS = -no-pie -nostdlib -Wl,--build-id=none -T user/user.ld
 # the same thing in both modes (exec_dyn measures a dynamic program).
 # libc.so, ld.so, the test libraries and the test programs in user/shlib/
 # are built, and put into fs.img, in both modes.
-DYNAMIC ?= 0
+DYNAMIC ?= 1
 STATIC_PROGS ?= bench
 # Preferred base addresses: libc.so; libt1.so and libt2.so (the same one,
 # on purpose); the broken test libraries.
