@@ -76,36 +76,39 @@ sys_dup(void)
   return fd;
 }
 
+// read and write take (fd, buffer, count); the buffer must lie wholly in
+// memory the process may write (read) or read (write): no partial transfer.
+static int
+rw_args(int access, struct file **f, uint64 *addr, int *n)
+{
+  int r = argfd(0, 0, f);
+  if (r < 0)
+    return r;
+  *addr = argaddr(1);
+  *n = argint(2);
+  if (*n < 0)
+    return -EINVAL;
+  if (!user_buffer_ok(*addr, *n, access))
+    return -EFAULT;
+  return 0;
+}
+
 int64
 sys_read(void)
 {
   struct file *f;
-  int r = argfd(0, 0, &f);
-  if (r < 0)
-    return r;
-  uint64 addr = argaddr(1);
-  int n = argint(2);
-  if (n < 0)
-    return -EINVAL;
-  if (!user_buffer_ok(addr, n, VM_WRITE))
-    return -EFAULT;
-  return fileread(f, addr, n);
+  uint64 addr;
+  int n, r = rw_args(VM_WRITE, &f, &addr, &n);
+  return r < 0 ? r : fileread(f, addr, n);
 }
 
 int64
 sys_write(void)
 {
   struct file *f;
-  int r = argfd(0, 0, &f);
-  if (r < 0)
-    return r;
-  uint64 addr = argaddr(1);
-  int n = argint(2);
-  if (n < 0)
-    return -EINVAL;
-  if (!user_buffer_ok(addr, n, VM_READ))
-    return -EFAULT;
-  return filewrite(f, addr, n);
+  uint64 addr;
+  int n, r = rw_args(VM_READ, &f, &addr, &n);
+  return r < 0 ? r : filewrite(f, addr, n);
 }
 
 int64
