@@ -49,35 +49,6 @@ errname(int e)
   return e == ENODEV ? "ENODEV" : tl_errname(e);
 }
 
-static int
-xopen(const char *path, int flags)
-{
-  int fd = open(path, flags);
-  if (fd < 0)
-    fail("open(%s, 0x%x): %s", path, flags, strerror(errno));
-  return fd;
-}
-
-static void
-xwrite(int fd, const void *p, int n)
-{
-  int r = write(fd, p, n);
-  if (r != n)
-    fail("write(%d, %d bytes) returned %d: %s", fd, n, r, strerror(errno));
-}
-
-static void
-xread(int fd, void *p, int n)
-{
-  char *c = p;
-  while (n > 0) {
-    int r = read(fd, c, n);
-    if (r <= 0)
-      fail("read(%d, %d bytes) returned %d: %s", fd, n, r, r < 0 ? strerror(errno) : "EOF");
-    c += r;
-    n -= r;
-  }
-}
 
 static void
 pread_x(int fd, long off, void *dst, int n)

@@ -264,6 +264,38 @@ xfork(void)
 // Memory probes for expect_killed()/expect_alive(). The address is a volatile
 // global, so the compiler cannot see (or "optimize") a null dereference.
 static volatile uint64 probe_addr;
+// open/write/read that fail the test on error (read: exactly n bytes,
+// looping over short reads, as pipes give them).
+TL_FN int
+xopen(const char *path, int flags)
+{
+  int fd = open(path, flags);
+  if (fd < 0)
+    fail("open(%s, 0x%x): %s", path, flags, strerror(errno));
+  return fd;
+}
+
+TL_FN void
+xwrite(int fd, const void *p, int n)
+{
+  int r = write(fd, p, n);
+  if (r != n)
+    fail("write(%d, %d bytes) returned %d: %s", fd, n, r, strerror(errno));
+}
+
+TL_FN void
+xread(int fd, void *p, int n)
+{
+  char *c = p;
+  while (n > 0) {
+    int r = read(fd, c, n);
+    if (r <= 0)
+      fail("read(%d, %d bytes) returned %d: %s", fd, n, r, r < 0 ? strerror(errno) : "EOF");
+    c += r;
+    n -= r;
+  }
+}
+
 TL_FN void probe_load(void) { (void)*(volatile char *)probe_addr; }
 TL_FN void probe_store(void) { *(volatile char *)probe_addr = 0x5a; }
 TL_FN void probe_exec(void) { ((void (*)(void))probe_addr)(); }

@@ -20,36 +20,6 @@ static uint32 data_code[4] = { 0x00008067, 0x00008067, 0, 0 };   // ret; in .dat
 
 // ---------------------------------------------------------------- helpers
 
-static int
-xopen(const char *path, int flags)
-{
-  int fd = open(path, flags);
-  if (fd < 0)
-    fail("open(%s, 0x%x): %s", path, flags, strerror(errno));
-  return fd;
-}
-
-static void
-xwrite(int fd, const void *p, int n)
-{
-  int r = write(fd, p, n);
-  if (r != n)
-    fail("write(%d, %d bytes) returned %d: %s", fd, n, r, strerror(errno));
-}
-
-// Read exactly n bytes (looping over short reads, as pipes give them).
-static void
-xread(int fd, void *p, int n)
-{
-  char *c = p;
-  while (n > 0) {
-    int r = read(fd, c, n);
-    if (r <= 0)
-      fail("read(%d, %d bytes) returned %d: %s", fd, n, r, r < 0 ? strerror(errno) : "EOF");
-    c += r;
-    n -= r;
-  }
-}
 
 // The byte at offset off of pattern `seed`.
 static inline char
