@@ -74,7 +74,8 @@ void   pc_drop_all(struct vmobj *o);                  // forget every (clean) pa
 int    pc_reclaim(int want, int may_write);           // evict pages; returns frames freed
 uint64 frame_alloc_reclaim(int may_write);
 void   pc_reclaim_if_low(void);                       // user faults: keep LOW_WATER frames free            // frame_alloc, evicting if need be
-// fs hooks (fs/fs.c calls these; mm never calls fs except through vmobj.c)
+// fs hooks (fs/fs.c calls these). mm calls into fs only to read and write
+// file pages: vmobj.c (read-in, write-back) and pagecache.c (reclaim).
 int    pagecache_read(struct inode *ip, int user_dst, uint64 dst, uint off, uint n);
 void   pagecache_write(struct inode *ip, uint off, const void *src, uint n);
 void   pagecache_truncate(struct inode *ip, uint64 size);
