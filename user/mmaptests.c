@@ -66,15 +66,6 @@ pwrite_x(int fd, long off, const void *src, int n)
   xwrite(fd, src, n);
 }
 
-static long
-fsize(int fd)
-{
-  struct stat st;
-  if (fstat(fd, &st) < 0)
-    fail("fstat(%d): %s", fd, strerror(errno));
-  return (long)st.size;
-}
-
 // Create path holding `size` bytes of pattern `seed`; returns an O_RDWR fd.
 static int
 mkfile(const char *path, long size, int seed)

@@ -283,6 +283,16 @@ xwrite(int fd, const void *p, int n)
     fail("write(%d, %d bytes) returned %d: %s", fd, n, r, strerror(errno));
 }
 
+// The size fstat reports for fd.
+TL_FN long
+fsize(int fd)
+{
+  struct stat st;
+  if (fstat(fd, &st) < 0)
+    fail("fstat(%d): %s", fd, strerror(errno));
+  return (long)st.size;
+}
+
 TL_FN void
 xread(int fd, void *p, int n)
 {

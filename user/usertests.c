@@ -54,15 +54,6 @@ write_file(const char *path, int n, int seed)
   close(fd);
 }
 
-static long
-fsize(int fd)
-{
-  struct stat st;
-  if (fstat(fd, &st) < 0)
-    fail("fstat(%d): %s", fd, strerror(errno));
-  return (long)st.size;
-}
-
 static void
 xstat(const char *path, struct stat *st)
 {
