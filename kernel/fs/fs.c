@@ -772,6 +772,8 @@ readi(struct inode *ip, int user_dst, uint64 dst, uint off, uint n)
   return readi_blocks(ip, user_dst, dst, off, n);
 }
 
+static int writei_blocks(struct inode *ip, int user_src, uint64 src, uint off, uint n, int to_cache);
+
 // Fill one page-cache page from the disk (zeros past EOF and in holes).
 int
 fs_readpage(struct inode *ip, uint64 idx, void *kva)
@@ -792,7 +794,7 @@ fs_writepage(struct inode *ip, uint64 idx, void *kva)
   if (off >= ip->size)
     return 0;
   uint n = MIN(PGSIZE, ip->size - off);
-  int r = writei(ip, 0, (uint64)kva, off, n);
+  int r = writei_blocks(ip, 0, (uint64)kva, off, n, 0);
   return r < 0 ? r : 0;
 }
 
@@ -803,6 +805,15 @@ fs_writepage(struct inode *ip, uint64 idx, void *kva)
 // one call within writei_chunk(ip, off, n) bytes.
 int
 writei(struct inode *ip, int user_src, uint64 src, uint off, uint n)
+{
+  return writei_blocks(ip, user_src, src, off, n, 1);
+}
+
+// to_cache: also copy the bytes into the cached page. Not when the source
+// is that page itself (write-back): a store through a mapping made while
+// the page is being written out would be overwritten by the older copy.
+static int
+writei_blocks(struct inode *ip, int user_src, uint64 src, uint off, uint n, int to_cache)
 {
   if (n == 0)
     return 0;
@@ -835,7 +846,7 @@ writei(struct inode *ip, int user_src, uint64 src, uint off, uint n)
     memmove(bp->data + boff, bounce, m);
     log_write(bp);
     brelse(bp);
-    if (ip->type == T_FILE)
+    if (ip->type == T_FILE && to_cache)
       pagecache_write(ip, off, bounce, m);   // keep mappings coherent
     tot += m;
     off += m;
