@@ -42,6 +42,7 @@ void main(uint64 hartid, uint64 dtb_pa)
   kvminit(bootinfo.ram_base + bootinfo.ram_size);
   tlbinit(bootarg_num("asids"));
   fault_delay_us = bootarg_num("faultdelay");
+  tlbtrace_init();
   aspaceinit();
   vmobjinit();
   pagecacheinit();

@@ -196,9 +196,11 @@ int region_insert(struct aspace *as, uint64 start, uint64 end, int prot, int fla
 
 // Change a leaf PTE of as. Every change to a user leaf PTE goes through
 // here, under as->ptlock (the leaf-PTE rule in mm.h); rss follows.
-void as_pte_set(struct aspace *as, pte_t *pte, pte_t new)
+void as_pte_set(struct aspace *as, uint64 va, pte_t *pte, pte_t new)
 {
   ASSERT(holding(&as->ptlock));
+  if (tlbtrace_on)
+    tlbtrace_pte(as, va, *pte, new);
   if ((*pte & PTE_V) && !(new & PTE_V))
     as->rss--;
   else if (!(*pte & PTE_V) && (new & PTE_V))
@@ -217,7 +219,7 @@ int as_map_page(struct aspace *as, uint64 va, uint64 pa, int prot)
   acquire(&as->ptlock);
   int err = (*pte & PTE_V) ? -EEXIST : 0;
   if (!err)
-    as_pte_set(as, pte, PA2PTE(pa) | pte_rights(prot) | PTE_V | PTE_A | PTE_D);
+    as_pte_set(as, va, pte, PA2PTE(pa) | pte_rights(prot) | PTE_V | PTE_A | PTE_D);
   release(&as->ptlock);
   return err;
 }
@@ -236,7 +238,7 @@ void as_unmap_range(struct aspace *as, uint64 start, uint64 end)
     acquire(&as->ptlock);
     while (n < BATCH && (pte = pt_next_leaf(as->root, &va, end)) != 0) {
       pas[n++] = PTE2PA(*pte);
-      as_pte_set(as, pte, 0);
+      as_pte_set(as, va, pte, 0);
       va += PGSIZE;
     }
     release(&as->ptlock);
@@ -357,7 +359,7 @@ static int fork_region(struct aspace *parent, struct aspace *child, struct regio
       pte_t e = *pte;
       if (!(r->flags & REG_SHARED) && (e & PTE_W)) {
         e = (e & ~PTE_W) | PTE_COW;
-        as_pte_set(parent, pte, e);
+        as_pte_set(parent, va, pte, e);
         *lo = MIN(*lo, va);
         *hi = MAX(*hi, va + PGSIZE);
         VMCOUNT(pages_cow_shared);
@@ -372,7 +374,7 @@ static int fork_region(struct aspace *parent, struct aspace *child, struct regio
     for (int i = 0; i < n; i++) {
       pte_t *cpte = err ? 0 : walk(child->root, vas[i], 1);
       if (cpte)
-        as_pte_set(child, cpte, ptes[i]);
+        as_pte_set(child, vas[i], cpte, ptes[i]);
       else {
         err = -ENOMEM;
         frame_put(PTE2PA(ptes[i]));

@@ -72,7 +72,7 @@ static int fault_object(struct aspace *as, struct region *r, uint64 va, int acce
     acquire(&as->ptlock);
     int absent = !(*pte & PTE_V);
     if (absent)
-      as_pte_set(as, pte, PA2PTE(copy) | rights | PTE_V | PTE_A | PTE_D);
+      as_pte_set(as, va, pte, PA2PTE(copy) | rights | PTE_V | PTE_A | PTE_D);
     release(&as->ptlock);
     if (!absent) {
       frame_put(copy);
@@ -96,7 +96,7 @@ static int fault_object(struct aspace *as, struct region *r, uint64 va, int acce
   if (ok) {
     if (dirty)
       __atomic_fetch_or(&f->flags, FRAME_DIRTY, __ATOMIC_ACQ_REL);
-    as_pte_set(as, pte, PA2PTE(pa) | rights | PTE_V | PTE_A | PTE_D);
+    as_pte_set(as, va, pte, PA2PTE(pa) | rights | PTE_V | PTE_A | PTE_D);
   }
   release(&as->ptlock);
   release(&o->lock);
@@ -118,7 +118,7 @@ static int fault_absent(struct aspace *as, struct region *r, uint64 va, int acce
   acquire(&as->ptlock);
   int absent = !(*pte & PTE_V);
   if (absent)
-    as_pte_set(as, pte, PA2PTE(pa) | pte_rights(r->prot) | PTE_V | PTE_A | PTE_D);
+    as_pte_set(as, va, pte, PA2PTE(pa) | pte_rights(r->prot) | PTE_V | PTE_A | PTE_D);
   release(&as->ptlock);
   if (!absent) {
     frame_put(pa);
@@ -145,7 +145,7 @@ static int fault_cow(struct aspace *as, struct region *r, uint64 va, pte_t *pte)
   uint64 pa = PTE2PA(old);
   if (frame_refcount(pa) == 1 && !(pa2frame(pa)->flags & FRAME_CACHE)) {
     // Nobody else can take a reference now: only our PTE has the frame.
-    as_pte_set(as, pte, PA2PTE(pa) | pte_rights(r->prot) | PTE_V | PTE_A | PTE_D);
+    as_pte_set(as, va, pte, PA2PTE(pa) | pte_rights(r->prot) | PTE_V | PTE_A | PTE_D);
     release(&as->ptlock);
     VMCOUNT(fault_cow_reuse);
     return 0;
@@ -162,7 +162,7 @@ static int fault_cow(struct aspace *as, struct region *r, uint64 va, pte_t *pte)
   acquire(&as->ptlock);
   int same = *pte == old;
   if (same)
-    as_pte_set(as, pte, PA2PTE(copy) | pte_rights(r->prot) | PTE_V | PTE_A | PTE_D);
+    as_pte_set(as, va, pte, PA2PTE(copy) | pte_rights(r->prot) | PTE_V | PTE_A | PTE_D);
   release(&as->ptlock);
   if (!same) {
     frame_put(copy);
@@ -182,7 +182,7 @@ static int fault_cow(struct aspace *as, struct region *r, uint64 va, pte_t *pte)
 // Case 3: the first write to a page of a shared mapping: mark the page
 // dirty and make the PTE writable, both under the object's lock, so that
 // write-back (vmobj_clean_page) sees them change together.
-static int fault_dirty(struct aspace *as, struct region *r, pte_t *pte)
+static int fault_dirty(struct aspace *as, struct region *r, uint64 va, pte_t *pte)
 {
   struct vmobj *o = r->obj;
   acquire(&o->lock);
@@ -191,7 +191,7 @@ static int fault_dirty(struct aspace *as, struct region *r, pte_t *pte)
   int ok = (old & PTE_V) && !(old & PTE_W);
   if (ok) {
     __atomic_fetch_or(&pa2frame(PTE2PA(old))->flags, FRAME_DIRTY, __ATOMIC_ACQ_REL);
-    as_pte_set(as, pte, old | PTE_W | PTE_R | PTE_D);
+    as_pte_set(as, va, pte, old | PTE_W | PTE_R | PTE_D);
   }
   release(&as->ptlock);
   release(&o->lock);
@@ -213,7 +213,7 @@ static int fault_rights(struct aspace *as, struct region *r, uint64 va, int acce
   pte_t old = *pte;
   int raise = (old & PTE_V) && (want & ~old);
   if (raise)
-    as_pte_set(as, pte, old | want | PTE_U);
+    as_pte_set(as, va, pte, old | want | PTE_U);
   release(&as->ptlock);
   if (!raise)
     tlb_spurious(as, va);
@@ -252,7 +252,7 @@ int vm_fault(struct aspace *as, uint64 va, int access)
   else if (!(*pte & PTE_V))
     err = fault_absent(as, r, va, access, pte);
   else if ((access & VM_WRITE) && !(*pte & PTE_W))
-    err = (r->flags & REG_SHARED) && r->obj ? fault_dirty(as, r, pte) : fault_cow(as, r, va, pte);
+    err = (r->flags & REG_SHARED) && r->obj ? fault_dirty(as, r, va, pte) : fault_cow(as, r, va, pte);
   else
     err = fault_rights(as, r, va, access, pte);
   if (err == -EFAULT)

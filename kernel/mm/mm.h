@@ -153,7 +153,7 @@ int    region_add(struct aspace *as, uint64 start, uint64 end, int prot, int fla
 int    region_insert(struct aspace *as, uint64 start, uint64 end, int prot, int flags,
                      struct vmobj *obj, uint64 off, const char *name, struct region **out);
 void   region_set_prot(struct region *r, int prot);
-void   as_pte_set(struct aspace *as, pte_t *pte, pte_t new);       // holding as->ptlock
+void   as_pte_set(struct aspace *as, uint64 va, pte_t *pte, pte_t new); // holding as->ptlock
 int    as_map_page(struct aspace *as, uint64 va, uint64 pa, int prot); // a private page, as->lock held
 void   as_unmap_range(struct aspace *as, uint64 start, uint64 end); // PTEs + frames
 int    as_remove(struct aspace *as, uint64 start, uint64 end);      // regions too
@@ -179,6 +179,20 @@ void   tlb_spurious(struct aspace *as, uint64 va);            // a fault found t
 void   tlb_switch(struct aspace *as);                          // satp for as (asid, generation)
 void   tlb_switch_kernel(void);
 void   tlb_boot_flush(void);
+
+// ---- TLB trace (tlbtrace.c): bootarg tlbtrace=1 prints every leaf-PTE
+// change, fence, satp switch and frame free, for the host TLB model
+// (tests/tlbmodel.c) to replay. Off, it costs a load and a branch.
+#define TT_PAGE  1   // sfence.vma va, asid on this hart
+#define TT_ASID  2   // sfence.vma zero, asid on this hart
+#define TT_ALL   3   // sfence.vma zero, zero on this hart
+#define TT_REMOTE 4  // SBI remote fence of [va, va+size) to the harts in mask
+extern int tlbtrace_on;
+void   tlbtrace_init(void);
+void   tlbtrace_pte(struct aspace *as, uint64 va, pte_t old, pte_t new);
+void   tlbtrace_fence(int kind, uint64 asid, uint64 va, uint64 size, uint64 mask);
+void   tlbtrace_switch(struct aspace *as);   // this hart's satp now names as (0: the kernel's)
+void   tlbtrace_free(uint64 pa);             // a frame went back to the free list
 
 // ---- user memory access (uaccess.c, usercopy.S) ----
 int    copyin(void *dst, uint64 srcva, uint64 len);    // 0 or -EFAULT

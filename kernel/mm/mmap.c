@@ -221,7 +221,7 @@ int64 sys_mprotect(void)
                   (allow & PTE_U);
       if (new != old) {
         removed |= (old & ~new) != 0;
-        as_pte_set(as, pte, new);
+        as_pte_set(as, va, pte, new);
       }
       va += PGSIZE;
     }

@@ -32,16 +32,22 @@ static uint64 nasids;          // ASIDs 0 .. nasids-1
 static inline void sfence_page(uint64 va, uint64 asid)
 {
   asm volatile("sfence.vma %0, %1" :: "r"(va), "r"(asid) : "memory");
+  if (tlbtrace_on)
+    tlbtrace_fence(TT_PAGE, asid, va, PGSIZE, 0);
 }
 
 static inline void sfence_asid(uint64 asid)
 {
   asm volatile("sfence.vma zero, %0" :: "r"(asid) : "memory");
+  if (tlbtrace_on)
+    tlbtrace_fence(TT_ASID, asid, 0, 0, 0);
 }
 
 static inline void sfence_all(void)
 {
   asm volatile("sfence.vma zero, zero" ::: "memory");
+  if (tlbtrace_on)
+    tlbtrace_fence(TT_ALL, 0, 0, 0, 0);
 }
 
 // pool: ASIDs to use (bootarg asids=N shrinks the pool to force
@@ -98,6 +104,8 @@ void tlb_switch(struct aspace *as)
   uint64 satp = MAKE_SATP(V2P(as->root), as->asid);
   if (csr_read(satp) != satp)
     csr_write(satp, satp);
+  if (tlbtrace_on)
+    tlbtrace_switch(as);
   if (joined && !flush) {
     sfence_asid(as->asid);
     VMCOUNT(tlb_asid);
@@ -115,6 +123,8 @@ void tlb_switch_kernel(void)
   uint64 satp = MAKE_SATP(V2P(kernel_root), 0);
   if (csr_read(satp) != satp)
     csr_write(satp, satp);   // only global mappings: nothing to fence
+  if (tlbtrace_on)
+    tlbtrace_switch(0);
 }
 
 // A fault found the PTE already allowing the access: this hart holds an
@@ -137,6 +147,8 @@ static void remote(struct aspace *as, uint64 start, uint64 size)
   pop_off();
   if (others) {
     int err = sbi_remote_sfence_vma_asid(others, start, size, as->asid);
+    if (tlbtrace_on)
+      tlbtrace_fence(TT_REMOTE, as->asid, start, size, others);
     if (err)
       panic("tlb: remote fence to harts %p failed: SBI error %d", (void *)others, err);
     VMCOUNT(tlb_remote);

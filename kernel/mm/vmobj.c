@@ -195,7 +195,7 @@ static void for_each_mapping(struct vmobj *o, uint64 idx, uint64 pa, int unmap)
     pte_t e = *pte;
     int hit = (e & PTE_V) && PTE2PA(e) == pa && (unmap || (e & PTE_W));
     if (hit)
-      as_pte_set(r->as, pte, unmap ? 0 : e & ~PTE_W);
+      as_pte_set(r->as, va, pte, unmap ? 0 : e & ~PTE_W);
     release(&r->as->ptlock);
     if (!hit)
       continue;
