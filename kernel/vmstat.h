@@ -33,6 +33,7 @@ struct vmstat {
   unsigned long tlb_spurious;    // faults on a PTE that already allowed the access
   unsigned long oom_waits;       // faults that waited for an OOM victim's memory
   unsigned long writeback_errors; // write-backs that failed (the page stays dirty)
+  unsigned long fault_around;    // cached neighbours mapped by a file fault
 };
 
 #define VMR_READ    1

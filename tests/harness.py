@@ -75,10 +75,10 @@ FILE_MIB = 32              # bench's file for read_seq and mmap_seq
 COLD_MAX = 90              # longest cold-cache boot worth running (seconds)
 BENCH_ORDER = ["trap_null", "getpid", "pipe_rtt", "pipe_rtt_2cpu", "shm_rtt", "pipe_bw", "shm_bw",
                "fork_0M", "fork_1M", "fork_16M", "fork_64M",
-               "cow_fault", "zero_fault", "exec", "exec_dyn",
+               "cow_fault", "zero_fault", "cow_touch_8M", "exec", "exec_dyn", "kill60",
                "sh10_static_frames", "sh10_dynamic_frames",
                "read_seq_cold", "read_seq_warm", "mmap_seq_cold", "mmap_seq_warm",
-               "memcpy_bw"]
+               "write_seq", "read_after_write", "memcpy_bw"]
 
 
 def say(*a):
@@ -784,6 +784,16 @@ def cmd_bench(P, args):
                 row["metric"] = m + "_2cpu" if m == "pipe_rtt" else m
                 row["note"] = " ".join(x for x in (row.get("note"), "CPUS=2") if x)
                 rows[row["metric"]] = row
+        # Killing many sleepers is about waking idle harts: CPUS=3.
+        argv = qemu_argv(P, img, args.mem, 3, make_append([], "bench kill60"), icount=False)
+        say("bench: boot: bench kill60 (CPUS=3)")
+        with open(os.path.join(P.logs, "bench-kill60.log"), "wb") as log:
+            r3 = boot(argv, idle=args.timeout, maxtime=4 * args.timeout, log=log)
+        three = parse_bench(r3.lines)
+        if "kill60" in three:
+            row = dict(three["kill60"])
+            row["note"] = " ".join(x for x in (row.get("note"), "CPUS=3") if x)
+            rows["kill60"] = row
     table, lines = bench_table(rows)
     say("")
     say("bench: %.0f s" % (time.monotonic() - t0))

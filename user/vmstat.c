@@ -23,6 +23,7 @@ static const struct {
   FIELD(fault_cow_reuse),
   FIELD(fault_file),
   FIELD(fault_shm),
+  FIELD(fault_around),
   FIELD(fault_kill),
   FIELD(writebacks),
   FIELD(writeback_errors),
