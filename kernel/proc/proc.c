@@ -12,6 +12,7 @@
 #include "kernel/mm/mm.h"
 #include "kernel/fs/file.h"
 #include "kernel/trap/trap.h"
+#include "kernel/boot/sbi.h"
 
 struct cpu cpus[NCPU];
 int ncpu;
@@ -23,6 +24,7 @@ static struct spinlock pid_lock;
 static struct spinlock wait_lock;
 static char init_cmd[256];
 static void forkret(void);
+static void kick_idle(void);
 
 int cpuid(void)
 {
@@ -171,6 +173,7 @@ int fork(void)
   acquire(&np->lock);
   np->state = RUNNABLE;
   release(&np->lock);
+  kick_idle();
   VMCOUNT(nfork);
   return pid;
 }
@@ -252,9 +255,34 @@ int wait(uint64 addr)
   }
 }
 
+// A process just became runnable. If a hart is idle in wfi, wake it with
+// an IPI, so it runs the process now and not at its next timer tick (a
+// tenth of a second later). The fence pairs with the one in scheduler():
+// either we see the hart's idle flag, or it sees the runnable process.
+static void kick_idle(void)
+{
+  __atomic_thread_fence(__ATOMIC_SEQ_CST);
+  for (struct cpu *c = cpus; c < &cpus[NCPU]; c++) {
+    if (c->started && __atomic_exchange_n(&c->idle, 0, __ATOMIC_ACQ_REL)) {
+      sbi_send_ipi(1UL << c->hartid);
+      return;
+    }
+  }
+}
+
+// Is any process runnable? A hint, read without locks.
+static int any_runnable(void)
+{
+  for (struct proc *p = proc; p < &proc[NPROC]; p++)
+    if (__atomic_load_n(&p->state, __ATOMIC_RELAXED) == RUNNABLE)
+      return 1;
+  return 0;
+}
+
 // Each hart runs this loop forever. A hart with nothing to run leaves
 // user address spaces (so their page tables can be freed) and waits in
-// wfi with interrupts on, so it does not burn a host core.
+// wfi, so it does not burn a host core, until an interrupt: its timer,
+// a device, or kick_idle's IPI.
 void scheduler(void)
 {
   struct cpu *c = mycpu();
@@ -278,8 +306,15 @@ void scheduler(void)
     if (!found) {
       intr_off();
       as_activate_kernel();
+      // Say we are idle before the last look (kick_idle's fence pairs
+      // with this one). wfi returns when an interrupt is pending, even
+      // with interrupts off; it is taken once they are on again.
+      __atomic_store_n(&c->idle, 1, __ATOMIC_SEQ_CST);
+      __atomic_thread_fence(__ATOMIC_SEQ_CST);
+      if (!any_runnable())
+        asm volatile("wfi");
+      __atomic_store_n(&c->idle, 0, __ATOMIC_RELEASE);
       intr_on();
-      asm volatile("wfi");
     }
   }
 }
@@ -325,14 +360,19 @@ void sleep(void *chan, struct spinlock *lk)
 
 void wakeup(void *chan)
 {
+  int woke = 0;
   for (struct proc *p = proc; p < &proc[NPROC]; p++) {
     if (p == myproc())
       continue;
     acquire(&p->lock);
-    if (p->state == SLEEPING && p->chan == chan)
+    if (p->state == SLEEPING && p->chan == chan) {
       p->state = RUNNABLE;
+      woke = 1;
+    }
     release(&p->lock);
   }
+  if (woke)
+    kick_idle();
 }
 
 int kill(int pid)
@@ -342,9 +382,12 @@ int kill(int pid)
     if (p->pid == pid && p->state != UNUSED) {
       // A zombie is still a process (POSIX); killing it changes nothing.
       p->killed = 1;
-      if (p->state == SLEEPING)
+      int woke = p->state == SLEEPING;
+      if (woke)
         p->state = RUNNABLE;
       release(&p->lock);
+      if (woke)
+        kick_idle();
       return 0;
     }
     release(&p->lock);

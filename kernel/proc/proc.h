@@ -36,6 +36,7 @@ struct cpu {
   struct proc *fpowner;       // whose f-registers this hart holds
   uint64 asid_gen;            // TLB generation this hart has flushed to (mm/tlb.c)
   struct aspace *as;          // the space in satp; holds a reference (mm/aspace.c)
+  int idle;                   // waiting in wfi for work; kick_idle wakes it
 };
 
 extern struct cpu cpus[NCPU];
