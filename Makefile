@@ -40,7 +40,7 @@ ULDFLAGS = -no-pie -nostdlib -Wl,--build-id=none -T user/user.ld
 # libc.so, ld.so, the test libraries and the test programs in user/shlib/
 # are built, and put into fs.img, in both modes.
 DYNAMIC ?= 1
-STATIC_PROGS ?= bench
+STATIC_PROGS ?= bench init
 # Preferred base addresses: libc.so; libt1.so and libt2.so (the same one,
 # on purpose); the broken test libraries.
 LIBC_BASE   := 0x3E00000000
@@ -80,10 +80,12 @@ $(B)/kernel/%.o: kernel/%.S
 	@mkdir -p $(@D)
 	$(CC) $(KCFLAGS) -c -o $@ $<
 
-# The kernel is linked twice: the second time with a symbol table (for
-# backtraces) generated from the first link.
+# The kernel is linked three times: first with an empty symbol table
+# (`true` stands in for nm: no symbols, no warning), then twice with the
+# table (for backtraces) generated from the previous link, so that the
+# addresses settle.
 $(B)/kernel.elf: $(KOBJ) linker.ld tools/symtab.sh
-	sh tools/symtab.sh $(NM) /dev/null > $(B)/ksyms.S
+	sh tools/symtab.sh true /dev/null > $(B)/ksyms.S
 	$(CC) $(KCFLAGS) -c -o $(B)/ksyms.o $(B)/ksyms.S
 	$(CC) $(KLDFLAGS) -o $(B)/kernel0.elf $(KOBJ) $(B)/ksyms.o
 	sh tools/symtab.sh $(NM) $(B)/kernel0.elf > $(B)/ksyms.S

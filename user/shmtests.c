@@ -14,10 +14,6 @@
 // all object memory come back. See user/testlib.h for the runner.
 #include "user/testlib.h"
 
-#ifndef MAP_FAILED
-#define MAP_FAILED ((char *) -1)
-#endif
-
 // Longest name: 31 characters, the leading '/' included (SHM_NAME_MAX - 1);
 // 32 or more fail with ENAMETOOLONG.
 #define SHM_NAME_MAX 32
