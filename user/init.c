@@ -99,7 +99,8 @@ main(int argc, char *argv[])
   int rescue = 0;   // run the rescue shell next
   for (;;) {
     const char *path = rescue ? RESCUE : SH;
-    char *sh_argv[] = { "sh", 0 };
+    // argv[0] is the path: it tells the rescue shell that it is one.
+    char *sh_argv[] = { (char *)path, 0 };
     printf("init: starting %s\n", path);
     int pid = start_sh(path, sh_argv);
     if (pid < 0) {

@@ -93,6 +93,7 @@ static int laststatus;        // status of the last pipeline
 static int lastbg;            // pid of the last background job ($!)
 static int jobctl;            // this shell does job control (interactive)
 static int origfg;            // the console's foreground group when we started
+static int rescue;            // run as /rescue/sh: programs from /rescue first
 
 // A background job: its processes, until all are reaped.
 struct job {
@@ -100,6 +101,8 @@ struct job {
   int pgid;
   int n, left;                // processes started, not yet reaped
   int pids[NPIPE];
+  int st[NPIPE];              // exit status of each, once reaped
+  char done[NPIPE];           // reaped
   int status;                 // of the last process
   char text[JOBTEXT + 1];
 };
@@ -114,7 +117,8 @@ enum { TK_END, TK_WORD, TK_PIPE, TK_LT, TK_GT, TK_GTGT, TK_SEMI, TK_AMP,
 
 static const char *src;               // next character to read
 static const char *tokstart;          // where the current token began
-static char words[6 * MAXLINE + 2];   // text of the words, 0-terminated
+static char words[2 * MAXLINE + 2];   // text of the words, 0-terminated
+#define VAR '\001'                       // in words[]: $? or $! follows
 static int wlen;
 static int tok;                       // current token
 static char *tokword;                 // its text if tok == TK_WORD
@@ -173,14 +177,15 @@ advance(void)
   }
 
   // A word. Every input character yields at most one character of the
-  // word, except $? and $! (two yield at most 11), so words[] (six times
-  // the longest line) cannot overflow.
+  // word, so words[] (twice the longest line) cannot overflow. $? and $!
+  // become VAR '?' and VAR '!', replaced when the command runs (expand()),
+  // since a command of the line may change them for the next.
   tokword = words + wlen;
   while (!isspecial(*src)) {
     char c = *src++;
     if (c == '$' && (*src == '?' || *src == '!')) {
-      wlen += snprintf(words + wlen, 12, "%d", *src == '?' ? laststatus : lastbg);
-      src++;
+      words[wlen++] = VAR;        // expanded when the command runs
+      words[wlen++] = *src++;
     } else if (c == '\'') {
       while (*src && *src != '\'')
         words[wlen++] = *src++;
@@ -190,7 +195,8 @@ advance(void)
     } else if (c == '"') {
       while (*src && *src != '"') {
         if (*src == '$' && (src[1] == '?' || src[1] == '!')) {
-          wlen += snprintf(words + wlen, 12, "%d", src[1] == '?' ? laststatus : lastbg);
+          words[wlen++] = VAR;
+          words[wlen++] = src[1];
           src += 2;
           continue;
         }
@@ -383,8 +389,9 @@ job_reaped(int pid, int st)
     if (jb->id == 0)
       continue;
     for (int i = 0; i < jb->n; i++) {
-      if (jb->pids[i] == pid) {
-        jb->pids[i] = 0;
+      if (jb->pids[i] == pid && !jb->done[i]) {
+        jb->done[i] = 1;
+        jb->st[i] = st;
         jb->left--;
         if (i == jb->n - 1)
           jb->status = st;
@@ -462,6 +469,8 @@ add_job(struct pipeline *p, int *pids, int n, int pgid)
     jb->left = 0;
     for (int i = 0; i < n; i++) {
       jb->pids[i] = pids[i];
+      jb->done[i] = pids[i] <= 0;
+      jb->st[i] = -1;
       if (pids[i] > 0)
         jb->left++;
     }
@@ -476,20 +485,55 @@ add_job(struct pipeline *p, int *pids, int n, int pgid)
   return 0;
 }
 
-// Does any background job still have pid?
-static int
-job_has(int pid)
+// The background job that has pid, and its index there; 0 if none.
+static struct job *
+job_of(int pid, int *idx)
 {
   for (int j = 0; j < NJOBS; j++)
     for (int i = 0; jobs[j].id && i < jobs[j].n; i++)
-      if (jobs[j].pids[i] == pid)
-        return 1;
+      if (jobs[j].pids[i] == pid) {
+        *idx = i;
+        return &jobs[j];
+      }
   return 0;
 }
 
 // ---------------------------------------------------------------- running
 
 static int run_list(struct list *l);
+
+// Replace $? and $! (VAR '?', VAR '!') in c's words with their values
+// now. The expanded words go to xbuf: each value is at most 11
+// characters for 2 of the word, so six times the line is enough.
+static void
+expand(struct cmd *c)
+{
+  static char xbuf[6 * MAXLINE + 2];
+  int x = 0;
+  char **ws[MAXARG + NREDIR];
+  int n = 0;
+
+  for (int i = 0; i < c->argc; i++)
+    ws[n++] = &c->argv[i];
+  for (int i = 0; i < c->nredir; i++)
+    ws[n++] = &c->redir[i].file;
+  for (int k = 0; k < n; k++) {
+    const char *w = *ws[k];
+    if (strchr(w, VAR) == 0)
+      continue;
+    char *out = xbuf + x;
+    for (; *w; w++) {
+      if (*w == VAR && (w[1] == '?' || w[1] == '!')) {
+        x += snprintf(xbuf + x, 12, "%d", w[1] == '?' ? laststatus : lastbg);
+        w++;
+      } else {
+        xbuf[x++] = *w;
+      }
+    }
+    xbuf[x++] = 0;
+    *ws[k] = out;
+  }
+}
 
 // The 'wait' builtin: wait [PID]. Without PID, every child (all background
 // jobs); status 0. With PID (a background process), until it ends; its
@@ -502,20 +546,20 @@ builtin_wait(struct cmd *c)
     return 2;
   }
   if (c->argc == 2) {
-    int want = atoi(c->argv[1]);
-    if (want <= 0 || !job_has(want)) {
+    int want = atoi(c->argv[1]), i;
+    struct job *jb = want > 0 ? job_of(want, &i) : 0;
+    if (jb == 0) {
       fprintf(2, "sh: wait: %s: not a background process of this shell\n", c->argv[1]);
       return 127;
     }
-    for (;;) {
+    while (!jb->done[i]) {
       int st;
       int pid = wait(&st);
       if (pid < 0)
         return 127;
       job_reaped(pid, st);
-      if (pid == want)
-        return st;
     }
+    return jb->st[i];
   }
   int st, pid;
   while ((pid = wait(&st)) >= 0)     // every child, background jobs included
@@ -584,6 +628,13 @@ exec_command(char **argv)
 {
   static char path[MAXPATH + 1];
 
+  // The rescue shell (init runs it when /sh cannot run, e.g. with a
+  // damaged /lib) prefers the static tools in /rescue.
+  if (rescue && strchr(argv[0], '/') == 0 && strlen(argv[0]) + 8 < sizeof(path)) {
+    strcpy(path, "/rescue/");
+    strcpy(path + 8, argv[0]);
+    exec(path, argv);
+  }
   exec(argv[0], argv);
   int err = errno;
   // Not found here: try the root directory, where the programs live.
@@ -610,6 +661,7 @@ run_cmd(struct cmd *c)
   // of its own, and no jobs inherited from us.
   jobctl = 0;
   memset(jobs, 0, sizeof(jobs));
+  expand(c);
 
   for (int i = 0; i < c->nredir; i++) {
     struct redir *r = &c->redir[i];
@@ -689,8 +741,11 @@ run_pipeline(struct pipeline *p)
   int pgid = 0;                  // the job's group: its first process's pid
   int fg = !p->background;
 
-  if (fg && p->n == 1 && isbuiltin(p->cmd[0]) && builtin(p->cmd[0], &status))
-    return status;
+  if (fg && p->n == 1 && isbuiltin(p->cmd[0])) {
+    expand(p->cmd[0]);
+    if (builtin(p->cmd[0], &status))
+      return status;
+  }
 
   for (int i = 0; i < p->n; i++)
     pids[i] = -1;
@@ -845,6 +900,7 @@ done:
 int
 main(int argc, char *argv[])
 {
+  rescue = argc > 0 && strncmp(argv[0], "/rescue/", 8) == 0;
   if (argc >= 2 && strcmp(argv[1], "-c") == 0) {
     if (argc < 3) {
       fprintf(2, "sh: -c: option requires an argument\n");
