@@ -272,8 +272,11 @@ test: check-tools all
 
 # Exits with the command's status (as QEMU's: -1 arrives as 255), which
 # make reports as an error when it is not 0.
+# CMD is passed unexpanded ($(value CMD)), so that the shell's $? and $!
+# reach the guest instead of being taken for make's automatic variables.
+shquote = '$(subst ','\'',$(1))'
 run: check-tools all
-	@$(PYTHON) tests/harness.py run --mem $(MEM) --cpus $(CPUS) || \
+	@$(PYTHON) tests/harness.py run --cmd $(call shquote,$(value CMD)) --mem $(MEM) --cpus $(CPUS) || \
 	  { st=$$?; echo "make run: exit status $$st"; exit $$st; }
 
 bench: check-tools all
