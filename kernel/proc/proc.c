@@ -420,21 +420,23 @@ static void init_restart(int status)
   struct proc *p = myproc();
   static int restarts;
   printf("init: exited with status %d; restarting /init (restart %d)\n", status, ++restarts);
-  // Its descriptors go: the new init opens the console itself.
-  for (int fd = 0; fd < NOFILE; fd++) {
-    if (p->ofile[fd]) {
-      fileclose(p->ofile[fd]);
-      p->ofile[fd] = 0;
-    }
-  }
   acquire(&p->lock);
   p->killed = 0;
   release(&p->lock);
   char *argv[3] = { "init", "--restarted", 0 };
   int r = exec("/init", argv);
-  if (r < 0) {
+  if (r >= 0) {
+    // The new init opens the console as fds 0-2 itself.
+    for (int fd = 0; fd < NOFILE; fd++) {
+      if (p->ofile[fd]) {
+        fileclose(p->ofile[fd]);
+        p->ofile[fd] = 0;
+      }
+    }
+  } else {
+    // The rescue shell keeps init's descriptors: the console.
     printf("init: cannot run /init (error %d); running /rescue/sh\n", r);
-    char *rargv[2] = { "sh", 0 };
+    char *rargv[2] = { "/rescue/sh", 0 };
     r = exec("/rescue/sh", rargv);
     if (r < 0)
       panic("init died and neither /init nor /rescue/sh can run: %d", r);
