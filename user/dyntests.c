@@ -3,7 +3,7 @@
 //   dyntests            run every subtest
 //   dyntests NAME...    run only these
 //
-// The programs it runs are always dynamically linked (user/shlib/, built
+// The programs it runs (fixtures in /t/) are always dynamically linked (user/shlib/, built
 // whatever the Makefile's DYNAMIC says): t_wait (libc.so only), t_one
 // (libt2.so), t_two (libt1.so and libt2.so, which have the same preferred
 // base, so ld.so must move one), the broken-input programs t_badhdr,

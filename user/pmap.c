@@ -104,8 +104,8 @@ main(int argc, char *argv[])
     resident += v->resident;
     shared += v->shared;
   }
-  printf("total %luK mapped, %lu pages resident, %lu shared, %d regions\n",
-         total / 1024, resident, shared, n);
+  printf("total %luK mapped, %lu page%s resident, %lu shared, %d region%s\n",
+         total / 1024, resident, resident == 1 ? "" : "s", shared, n, n == 1 ? "" : "s");
   free(r);
   return 0;
 }
