@@ -390,4 +390,43 @@ def h_image_busy(root, log):
     return None
 
 
-HOST_TESTS = {"image_busy": h_image_busy}
+def h_image_keep(root, log):
+    """A rebuild keeps an image the guest changed as fs.img.old (and says
+    so), and replaces an unchanged one silently (tools/fsimg.py install,
+    on files in a scratch directory)."""
+    import tempfile
+    tool = os.path.join(root, "tools", "fsimg.py")
+    py = os.environ.get("PYTHON", "python3")
+    with tempfile.TemporaryDirectory() as d:
+        img, new, old = (os.path.join(d, n) for n in ("fs.img", "new.img", "fs.img.old"))
+
+        def install(data):
+            with open(new, "wb") as f:
+                f.write(data)
+            r = subprocess.run([py, tool, "install", new, img], stdout=subprocess.PIPE,
+                               stderr=subprocess.STDOUT)
+            log.write(r.stdout)
+            return r.returncode, r.stdout.decode(errors="replace")
+        rc, out = install(b"A" * 4096)
+        if rc != 0 or not os.path.exists(img):
+            return "first install failed: %s" % out
+        rc, out = install(b"B" * 4096)          # fs.img untouched since
+        if rc != 0 or os.path.exists(old) or out:
+            return "replacing an unchanged image: status %d, %s, said %r" % (
+                rc, "made fs.img.old" if os.path.exists(old) else "no fs.img.old", out)
+        with open(img, "r+b") as f:             # "the guest" writes a block
+            f.seek(1024)
+            f.write(b"guest file")
+        rc, out = install(b"C" * 4096)
+        if rc != 0 or not os.path.exists(old) or "files made in the guest" not in out:
+            return "replacing a changed image: status %d, said %r" % (rc, out)
+        with open(old, "rb") as f:
+            if b"guest file" not in f.read():
+                return "fs.img.old is not the changed image"
+        with open(img, "rb") as f:
+            if f.read() != b"C" * 4096:
+                return "fs.img is not the new image"
+    return None
+
+
+HOST_TESTS = {"image_busy": h_image_busy, "image_keep": h_image_keep}
