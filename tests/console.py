@@ -17,6 +17,7 @@ import subprocess
 import time
 
 PROMPT = b"$ "
+MAX_POLLS = 400
 
 
 class Fail(Exception):
@@ -85,8 +86,10 @@ class Console:
     def wait_running(self, names):
         """Ask the console for the process list (^P) until every program in
         names (a list; repeats count) runs. Two ^P in a row: the second
-        list's first line (init) marks the end of the first."""
-        while True:
+        list's first line (init) marks the end of the first. Gives up after
+        MAX_POLLS lists (a program that never starts)."""
+        for _ in range(MAX_POLLS):
+            time.sleep(0.05)           # not a threshold: only spares the guest
             self.send(b"\x10\x10")
             self.expect(rb"^1 \S+\s+init$", "a ^P process list")
             start = self.pos
@@ -95,6 +98,7 @@ class Console:
             have = re.findall(r"^\d+ \S+\s+(\S+)$", listing, re.M)
             if all(have.count(n) >= names.count(n) for n in set(names)):
                 return
+        raise Fail("%s not running after %d process lists" % (" ".join(names), MAX_POLLS))
 
     def close(self):
         if self.p.poll() is None:
@@ -131,11 +135,15 @@ def lines(text):
 # the tests: each takes a booted Console at the first prompt
 
 def t_ctrl_c(c):
-    """^C kills a foreground sleep; the shell survives; $? shows the kill."""
-    c.send("sleep 100\n")
+    """^C kills a foreground sleep, and the rest of its line does not run;
+    the shell survives; $? shows the kill."""
+    c.send("sleep 100; echo after-list\n")
     c.wait_running(["sleep"])
+    start = c.pos
     c.send(b"\x03")
     c.prompt()
+    if re.search(r"^after-list$", c.since(start), re.M):
+        raise Fail("the rest of the line ran after ^C")
     out = c.run("echo status=$?")
     if "status=-1" not in out:
         raise Fail("after ^C, echo $? printed %r, want status=-1" % out)

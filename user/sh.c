@@ -94,6 +94,7 @@ static int lastbg;            // pid of the last background job ($!)
 static int jobctl;            // this shell does job control (interactive)
 static int origfg;            // the console's foreground group when we started
 static int rescue;            // run as /rescue/sh: programs from /rescue first
+static int interrupted;       // ^C killed a foreground job of this line
 
 // A background job: its processes, until all are reaped.
 struct job {
@@ -808,15 +809,21 @@ run_pipeline(struct pipeline *p)
   if (jobctl && pgid)
     tcsetpgrp(0, pgid);
   status = wait_for(pids, p->n);
-  if (jobctl)
+  if (jobctl) {
+    // ^C kills the foreground group and leaves the console without one:
+    // then the rest of the line is not run either (as ^C stops a whole
+    // "sleep 100; sleep 100" in POSIX shells).
+    if (pgid && tcgetpgrp(0) != pgid)
+      interrupted = 1;
     tcsetpgrp(0, 0);             // back at the prompt: no foreground job
+  }
   return status;
 }
 
 static int
 run_list(struct list *l)
 {
-  for (int i = 0; i < l->n; i++)
+  for (int i = 0; i < l->n && !interrupted; i++)
     laststatus = run_pipeline(l->p[i]);
   return laststatus;
 }
@@ -832,6 +839,7 @@ run_line(const char *s)
   ncmds = npipes = nlists = 0;
   wlen = 0;
   errmsg = 0;
+  interrupted = 0;
   src = s;
 
   advance();

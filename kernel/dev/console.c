@@ -10,9 +10,10 @@
 //   ^P                              print the process list (procdump)
 //   ^C                              interrupt: throw away the input not yet
 //                                   read and kill the foreground job (the
-//                                   process group set by tcsetpgrp); with
-//                                   no foreground job, end the line empty
-//                                   so that the shell prompts again
+//                                   process group set by tcsetpgrp), which
+//                                   leaves no foreground group; with no
+//                                   foreground job, end the line empty so
+//                                   that the shell prompts again
 //
 // Flow control: when the ring is full, the UART's receive interrupt is
 // turned off and its FIFO left alone; QEMU then keeps the bytes that have
@@ -196,6 +197,9 @@ void consoleintr(int c) {
     consputc('\n');
     cons.e = cons.w = cons.r;
     intr = cons.fg;
+    // The job is gone: no foreground group now. (The shell sees this and
+    // does not run the rest of its command line.)
+    cons.fg = 0;
     if (intr == 0) {
       // No job to interrupt: an empty line makes a reading shell prompt
       // again.
