@@ -25,6 +25,10 @@ everything after " -- " to /init, which runs it with "sh -c" and powers off
 with its exit status.
 
 tests/tests.txt, one program per line ("#" starts a comment):
+  console NAME ...  console tests (tests/console.py): boot to the shell
+                    prompt, type at it (Ctrl-C, long lines, pastes), check
+                    what comes back; each on its own scratch image
+  host NAME ...     host-side checks (tests/console.py), e.g. image_busy
   PROGRAM [ARG ...] [mem=32M] [cpus=1] [bootargs=K=V ...] [timeout=S] [fssize=N] [reboot]
     ARG         arguments given to the program (a list of its subtests)
     mem, cpus   QEMU -m and -smp (defaults 128M, 3)
@@ -60,6 +64,8 @@ import sys
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+import console  # noqa: E402  (tests/console.py)
 
 DEFAULT_MEM = "128M"
 DEFAULT_CPUS = 3
@@ -235,9 +241,23 @@ def copy_image(P, dst):
 
 
 def fresh_image(P, dst, blocks):
-    """A new image of the given size with README, every user program and /lib."""
+    """A new image of the given size holding what fs.img holds (the list
+    the Makefile wrote to build/fs.contents), or README, every user program
+    and /lib."""
     if not os.path.isfile(P.mkfs):
         raise HarnessError("%s not found (run make)" % P.rel(P.mkfs))
+    contents = os.path.join(P.build, "fs.contents")
+    if os.path.isfile(contents):
+        with open(contents) as f:
+            files = f.read().split()
+        if os.path.exists(dst):
+            os.unlink(dst)
+        r = subprocess.run([P.mkfs, "-s", str(blocks), dst] + files, cwd=P.root,
+                           stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                           stderr=subprocess.STDOUT)
+        if r.returncode != 0:
+            raise HarnessError("mkfs -s %d failed: %s" % (blocks, r.stdout.decode(errors="replace").strip()))
+        return
     progs = sorted(f for f in os.listdir(os.path.join(P.build, "user"))
                    if f.startswith("_"))
     if os.path.exists(dst):
@@ -564,8 +584,47 @@ class Suite:
             if parser.current is not None or b.end != "exit":
                 crashes += 1
 
+    def run_console(self, e):
+        """tests.txt "console NAME...": interactive boots (tests/console.py)."""
+        P = self.P
+        names = e.args or console.console_names()
+        img = os.path.join(P.build, "test-fs.img")
+        for name in names:
+            tag = "console"
+            t0 = time.monotonic()
+            self.image(e, img)
+            self.nboot += 1
+            os.makedirs(P.logs, exist_ok=True)
+            logname = os.path.join(P.logs, "%02d-console-%s.log" % (self.nboot, name))
+
+            def argv_for(cmd):
+                append = make_append(e.bootargs, cmd) if cmd else " ".join(e.bootargs)
+                return qemu_argv(P, img, e.mem, e.cpus, append)
+            with open(logname, "wb") as log:
+                why = console.run_console(name, argv_for, log, e.timeout)
+            lines = []
+            if why:
+                with open(logname, "rb") as log:
+                    lines = log.read().decode(errors="replace").replace("\r", "").split("\n")
+            self.report(tag)(Result("console", name, why is None, why or "", lines,
+                                    "result" if why is None or "no output" not in why else "hang"))
+            say("[%s] %s: %.0f s" % (tag, name, time.monotonic() - t0))
+
+    def run_host(self, e):
+        """tests.txt "host NAME...": checks run on the host."""
+        os.makedirs(self.P.logs, exist_ok=True)
+        for name in e.args or list(console.HOST_TESTS):
+            fn = console.HOST_TESTS.get(name)
+            with open(os.path.join(self.P.logs, "host-%s.log" % name), "wb") as log:
+                why = fn(self.P.root, log) if fn else "no such host test"
+            self.report("host")(Result("host", name, why is None, why or "", []))
+
     def run_entry(self, e):
         P = self.P
+        if e.prog == "console":
+            return self.run_console(e)
+        if e.prog == "host":
+            return self.run_host(e)
         tag = e.label if not e.args or len(e.label) <= 30 else e.prog
         img = os.path.join(P.build, "test-fs.img")
         t0 = time.monotonic()

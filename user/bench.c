@@ -19,9 +19,9 @@
 //        bench -noop                   exit at once (the exec row runs it)
 //
 // exec execs bench itself (always linked statically, see STATIC_PROGS in
-// the Makefile); exec_dyn execs /t_noop, dynamically linked against
+// the Makefile); exec_dyn execs /t/t_noop, dynamically linked against
 // libc.so. sh10_static_frames and sh10_dynamic_frames: frames_used grows
-// by this much while 10 shells (/sh_static, /sh_dyn) wait on a pipe.
+// by this much while 10 shells (/t/sh_static, /t/sh_dyn) wait on a pipe.
 //
 // Every row runs in a child process, so a row that runs out of memory or
 // faults costs only its own lines: the parent prints "skip" for each row
@@ -677,7 +677,7 @@ row_exec_of(const char *name, char *path, char **argv)
 }
 
 // exec: bench itself (always linked statically) with -noop. exec_dyn: the
-// dynamically linked /t_noop, which ld.so must load with libc.so first.
+// dynamically linked /t/t_noop, which ld.so must load with libc.so first.
 static void
 row_exec(void)
 {
@@ -689,7 +689,7 @@ static void
 row_exec_dyn(void)
 {
   char *argv[] = { "t_noop", 0 };
-  row_exec_of("exec_dyn", "/t_noop", argv);
+  row_exec_of("exec_dyn", "/t/t_noop", argv);
 }
 
 // ---------------------------------------------------------------------------
@@ -795,7 +795,7 @@ idle_shell_frames(char *prog, char *why, int whylen)
 static void
 row_sh10(void)
 {
-  static char *progs[2] = { "/sh_static", "/sh_dyn" };
+  static char *progs[2] = { "/t/sh_static", "/t/sh_dyn" };
   static const char *names[2] = { "sh10_static_frames", "sh10_dynamic_frames" };
   for (int i = 0; i < 2; i++) {
     char why[64], extra[32];

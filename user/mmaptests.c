@@ -16,10 +16,6 @@
 // persist. See user/testlib.h for the runner and the leak check.
 #include "user/testlib.h"
 
-#ifndef MAP_FAILED
-#define MAP_FAILED ((char *) -1)
-#endif
-
 #define SEC 10000000UL                  // rdtime ticks per second (QEMU virt)
 #define RW (PROT_READ | PROT_WRITE)
 #define ANON (MAP_PRIVATE | MAP_ANONYMOUS)
@@ -1543,6 +1539,8 @@ t_truncspin(void)
       (void)v[0];
       if (k == 1)
         v[1] = 1;
+      if (k < 2)
+        tl_expect_kill("spinning on a page the truncation removes");
       write(rd[1], "r", 1);
       if (k == 0)
         for (uint64 i = 0;; i++)
@@ -2015,7 +2013,12 @@ main(int argc, char *argv[])
   tl_init(argc, argv);
   if (argc > 1 && strcmp(argv[1], "--after-reboot") == 0) {
     tl_run("persist_after_reboot", t_persist_after_reboot);
-    exit(tl_failed ? 1 : 0);
+    exit(tl_done());
+  }
+  if (argc == 2 && strcmp(argv[1], "-l") == 0) {
+    TL_LIST(tests);
+    TL_LIST(extra);
+    exit(0);
   }
   if (argc < 2)
     exit(TL_RUN(tests, argc, argv));
@@ -2029,6 +2032,7 @@ main(int argc, char *argv[])
       snprintf(tl_line, sizeof(tl_line), "test %s: FAIL no such test\n", argv[a]);
       tl_puts(tl_line);
       tl_failed++;
+      tl_nosuch++;
     }
   }
   for (int i = 0; i < NELEM(tests); i++)
@@ -2037,5 +2041,5 @@ main(int argc, char *argv[])
   for (int i = 0; i < NELEM(extra); i++)
     if (named(extra[i].name, argc, argv))
       tl_run(extra[i].name, extra[i].fn);
-  exit(tl_failed ? 1 : 0);
+  exit(tl_done());
 }

@@ -35,8 +35,9 @@ void main(uint64 hartid, uint64 dtb_pa)
   dtb_parse(dtb_pa);
   printfinit();
   consoleinit();
-  printf("\nPagoda: hart %d booting, %d harts, %d MiB RAM at %p\n", (int)hartid,
-         bootinfo.nharts, (int)(bootinfo.ram_size >> 20), (void *)bootinfo.ram_base);
+  printf("\nPagoda: hart %d booting, %d hart%s, %d MiB RAM at %p\n", (int)hartid,
+         bootinfo.nharts, bootinfo.nharts == 1 ? "" : "s", (int)(bootinfo.ram_size >> 20),
+         (void *)bootinfo.ram_base);
 
   frameinit(V2P(end), bootinfo.dtb_pa, bootinfo.dtb_size);
   kvminit(bootinfo.ram_base + bootinfo.ram_size);

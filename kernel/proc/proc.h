@@ -52,6 +52,8 @@ struct proc {
   int killed;
   int xstate;                 // exit status for the parent's wait
   int pid;
+  int pgid;                   // process group (job); ^C kills the console's foreground group
+  uint64 wchan;               // while SLEEPING: the pc that called sleep() (for ps)
 
   struct proc *parent;        // wait_lock must be held
 
@@ -99,6 +101,12 @@ int  either_copyin(void *dst, int user_src, uint64 src, uint64 len);
 struct proc *allocproc(void);
 void freeproc(struct proc *p);
 void proc_kill_report(struct proc *p, const char *cause, uint64 addr, uint64 pc);
+// process groups and ps (proc.c, the end of the file)
+int  kill_pgrp(int pgid);
+int  setpgid(int pid, int pgid);
+int  getpgid(int pid);
+int  proc_ppid(struct proc *p);
+int  proc_is_init(int pid);
 void swtch(struct context *old, struct context *new);
 
 // fp.c
