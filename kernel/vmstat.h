@@ -30,6 +30,11 @@ struct vmstat {
   unsigned long asid_bits;       // size of the ASID pool (ASIDs 1..n-1 for processes)
   unsigned long nfork;
   unsigned long pages_cow_shared; // private pages shared (not copied) by fork
+  // file system log (fs/log.c)
+  unsigned long log_commits;     // transactions committed
+  unsigned long disk_flushes;    // FLUSH requests the disk completed (4 per commit if it has a cache)
+  unsigned long log_waits;       // begin_op calls that had to wait
+  unsigned long log_overtaken_max; // most operations admitted while one begin_op waited (FIFO: those queued before it, < NPROC)
 };
 
 #define VMR_READ    1

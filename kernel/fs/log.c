@@ -5,16 +5,27 @@
 // log_write(b) instead of bwrite(b): the block is only noted (and pinned in
 // the cache). When the last running operation ends, commit():
 //
-//   1. copies every noted block into the log area on disk,
+//   1. copies every noted block into the log area on disk,     FLUSH
 //   2. writes the log header with the count n and the home block numbers:
-//      this single-block write is the commit point,
-//   3. writes every block to its home location ("install"),
-//   4. writes the header again with n = 0.
+//      this single-block write is the commit point,             FLUSH
+//   3. writes every block to its home location ("install"),    FLUSH
+//   4. writes the header again with n = 0.                      FLUSH
 //
 // A crash before step 2 leaves the disk as before the operations; a crash
 // after it is repaired at boot by initlog(), which installs the logged
 // blocks again (doing it twice is harmless). Either way the disk holds all
 // of a transaction or none of it.
+//
+// A disk with a write-back cache may make completed writes durable in any
+// order, so where the order matters the commit sends a FLUSH (when the
+// device offers one) and waits for it:
+//   after 1: the header must never be durable before the blocks it names;
+//   after 2: the commit point is durable before any home block changes and
+//            before end_op returns;
+//   after 3: the home blocks are durable before the header forgets them;
+//   after 4: the cleared header is durable before the next commit
+//            overwrites the log blocks (a stale header naming new log
+//            contents would install them at the wrong homes).
 //
 // Several operations may run at once and commit together (group commit).
 // Each one may note at most MAXOPBLOCKS distinct blocks; begin_op admits a
@@ -22,6 +33,15 @@
 // case of every operation already running. A block noted twice takes one
 // slot (absorption), so a transaction touching the bitmap many times costs
 // one log block.
+//
+// Admission is first come, first served: begin_op takes a ticket and
+// operations start in ticket order. A newcomer queues behind the waiters
+// even when the log has room for it; otherwise a process that commits and
+// comes straight back finds the room before the woken waiters run, again
+// and again, and they starve. The head of the queue waits only for room,
+// and while it waits nobody else is admitted, so the running operations
+// drain, the group commits, and the head gets in: a waiter is admitted
+// after at most the operations queued before it (vmstat log_overtaken_max).
 //
 // On-disk log: a header block followed by the logged blocks.
 
@@ -33,6 +53,8 @@
 #include "kernel/lib/spinlock.h"
 #include "kernel/lib/klib.h"
 #include "kernel/proc/proc.h"
+#include "kernel/dev/dev.h"
+#include "kernel/mm/mm.h"
 
 // Header block contents, on disk and in memory.
 struct logheader {
@@ -46,6 +68,8 @@ static struct {
   int cap;          // usable log blocks: min(LOGBLOCKS, blocks after the header)
   int outstanding;  // operations between begin_op and end_op
   int committing;   // commit() running: new operations wait
+  uint next_ticket; // begin_op's queue: the ticket the next caller takes
+  uint serving;     // the ticket admitted next
   int dev;
   struct logheader lh;
 } log;
@@ -56,6 +80,7 @@ static void recover_from_log(void);
 // few device round trips instead of one per block.
 #define WBATCH 16
 static void commit(void);
+static void flush(void);
 
 void
 initlog(int dev, struct superblock *sb)
@@ -133,31 +158,42 @@ static void
 recover_from_log(void)
 {
   read_head();
-  if (log.lh.n > 0)
+  if (log.lh.n > 0) {
     printf("fs: recovering %d blocks from the log\n", log.lh.n);
-  install_trans(1);
-  log.lh.n = 0;
-  write_head();   // clear the log
+    install_trans(1);
+    flush();        // installed before the header forgets them
+    log.lh.n = 0;
+    write_head();   // clear the log
+    flush();        // cleared before the first commit reuses the log
+  }
 }
 
-// Start a file system operation.
-void
-begin_op(void)
+// Room for one more operation if every running one used its maximum?
+static int log_has_room(void)
+{
+  return log.lh.n + (log.outstanding + 1) * MAXOPBLOCKS <= log.cap;
+}
+
+// Start a file system operation: wait for our turn (ticket order), for no
+// commit to be running, and for room in the log.
+void begin_op(void)
 {
   acquire(&log.lock);
-  for (;;) {
-    if (log.committing) {
+  uint t = log.next_ticket++;
+  uint ahead = t - log.serving;   // operations queued before us
+  if (ahead > 0 || log.committing || !log_has_room()) {
+    VMCOUNT(log_waits);
+    while (t != log.serving || log.committing || !log_has_room())
       sleep(&log, &log.lock);
-    } else if (log.lh.n + (log.outstanding + 1) * MAXOPBLOCKS > log.cap) {
-      // Not enough room if every running operation used its maximum;
-      // wait for one to end (or for the commit).
-      sleep(&log, &log.lock);
-    } else {
-      log.outstanding++;
-      release(&log.lock);
-      return;
-    }
+    if (ahead > vmcount.log_overtaken_max)
+      vmcount.log_overtaken_max = ahead;
   }
+  log.serving++;
+  log.outstanding++;
+  // The next in line may fit as well.
+  if (log.next_ticket != log.serving)
+    wakeup(&log);
+  release(&log.lock);
 }
 
 // End a file system operation; commit if it was the last one running.
@@ -175,8 +211,8 @@ end_op(void)
   if (log.outstanding == 0) {
     do_commit = 1;
     log.committing = 1;
-  } else {
-    // This operation's reservation is free now: maybe a waiter fits.
+  } else if (log.next_ticket != log.serving) {
+    // This operation's reservation is free now: maybe the head fits.
     wakeup(&log);
   }
   release(&log.lock);
@@ -211,15 +247,27 @@ write_log(void)
   }
 }
 
+// Make every completed write durable, if the disk has a write-back cache.
+static void flush(void)
+{
+  if (virtio_disk_flush() == 0)
+    VMCOUNT(disk_flushes);
+}
+
 static void
 commit(void)
 {
   if (log.lh.n > 0) {
     write_log();
+    flush();           // log blocks durable before the header naming them
     write_head();      // the commit point
+    flush();           // committed, before any home block changes
     install_trans(0);
+    flush();           // home blocks durable before the header forgets them
     log.lh.n = 0;
     write_head();      // erase the transaction from the log
+    flush();           // cleared before the next commit reuses the log
+    VMCOUNT(log_commits);
   }
 }
 
