@@ -110,12 +110,17 @@ def make_append(bootargs, cmd):
     return opts + " -- " + cmd
 
 
-def qemu_argv(P, img, mem, cpus, append, icount=False):
+def qemu_argv(P, img, mem, cpus, append, icount=False, cache=None):
+    """cache: QEMU's -drive cache mode (None: QEMU's default, writeback,
+    where the guest's FLUSH is an fdatasync of the image on the host)."""
+    drive = "file=%s,if=none,format=raw,id=x0" % img
+    if cache:
+        drive += ",cache=" + cache
     argv = [P.qemu, "-machine", "virt", "-bios", "default", "-kernel", P.kernel,
             "-m", str(mem), "-smp", str(cpus), "-nographic",
             "-monitor", "none", "-serial", "stdio",
             "-global", "virtio-mmio.force-legacy=false",
-            "-drive", "file=%s,if=none,format=raw,id=x0" % img,
+            "-drive", drive,
             "-device", "virtio-blk-device,drive=x0,bus=virtio-mmio-bus.0",
             "-append", append]
     if icount:
@@ -653,7 +658,7 @@ def cmd_run(P, args):
         return 1
     argv = qemu_argv(P, img, args.mem, args.cpus,
                      make_append(shlex.split(args.bootargs or ""), args.cmd),
-                     icount=args.icount)
+                     icount=args.icount, cache=os.environ.get("DISKCACHE") or None)
     out = sys.stdout.buffer
 
     def data(d):

@@ -70,6 +70,7 @@ static struct {
   int committing;   // commit() running: new operations wait
   uint next_ticket; // begin_op's queue: the ticket the next caller takes
   uint serving;     // the ticket admitted next
+  char queue[NPROC];// sleep channels: ticket t waits on queue[t % NPROC]
   int dev;
   struct logheader lh;
 } log;
@@ -174,6 +175,14 @@ static int log_has_room(void)
   return log.lh.n + (log.outstanding + 1) * MAXOPBLOCKS <= log.cap;
 }
 
+// Wake the head of begin_op's queue, if any: the only waiter that can go.
+// There are fewer than NPROC waiters, so their tickets differ mod NPROC.
+static void wake_head(void)
+{
+  if (log.next_ticket != log.serving)
+    wakeup(&log.queue[log.serving % NPROC]);
+}
+
 // Start a file system operation: wait for our turn (ticket order), for no
 // commit to be running, and for room in the log.
 void begin_op(void)
@@ -184,15 +193,14 @@ void begin_op(void)
   if (ahead > 0 || log.committing || !log_has_room()) {
     VMCOUNT(log_waits);
     while (t != log.serving || log.committing || !log_has_room())
-      sleep(&log, &log.lock);
+      sleep(&log.queue[t % NPROC], &log.lock);
     if (ahead > vmcount.log_overtaken_max)
       vmcount.log_overtaken_max = ahead;
   }
   log.serving++;
   log.outstanding++;
   // The next in line may fit as well.
-  if (log.next_ticket != log.serving)
-    wakeup(&log);
+  wake_head();
   release(&log.lock);
 }
 
@@ -211,9 +219,9 @@ end_op(void)
   if (log.outstanding == 0) {
     do_commit = 1;
     log.committing = 1;
-  } else if (log.next_ticket != log.serving) {
+  } else {
     // This operation's reservation is free now: maybe the head fits.
-    wakeup(&log);
+    wake_head();
   }
   release(&log.lock);
 
@@ -223,7 +231,7 @@ end_op(void)
     commit();
     acquire(&log.lock);
     log.committing = 0;
-    wakeup(&log);
+    wake_head();
     release(&log.lock);
   }
 }
