@@ -67,7 +67,7 @@ LIBCSRC := $(filter-out user/lib/start.S,$(ULIBSRC))
 LIBCOBJ := $(patsubst user/lib/%,$(B)/user/pic/%.o,$(basename $(LIBCSRC))) $(B)/user/pic/usys.o
 UPROGS  := $(patsubst user/%.c,$(B)/user/_%,$(sort $(wildcard user/*.c)))
 
-all: $(B)/kernel.elf fs.img
+all: $(B)/kernel.elf fs.img $(B)/fsck
 
 check-tools:
 	@$(PYTHON) tests/need.py
@@ -215,6 +215,11 @@ IMGLIBS := $(SHLIBS) $(if $(filter 1,$(DYNAMIC)),$(B)/lib/ld.so,$(LDSO))
 $(B)/mkfs: mkfs/mkfs.c kernel/fs.h kernel/param.h kernel/stat.h
 	@mkdir -p $(B)
 	$(HOSTCC) -Wall -Werror -O2 -I. -o $@ mkfs/mkfs.c
+
+# fsck: the host checker of an image (tools/fsck.c, docs/fs.md).
+$(B)/fsck: tools/fsck.c kernel/fs.h kernel/param.h kernel/stat.h
+	@mkdir -p $(B)
+	$(HOSTCC) -Wall -Wextra -Werror -O2 -I. -o $@ tools/fsck.c
 
 fs.img: $(B)/mkfs README $(UPROGS) $(SHPROGS) $(IMGLIBS)
 	$(B)/mkfs fs.img README $(UPROGS) $(SHPROGS) $(foreach f,$(IMGLIBS),lib/$(notdir $(f))=$(f))
