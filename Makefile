@@ -3,6 +3,7 @@
 #   make test [T=name]   run the test suite headless; last line "N passed, N failed"
 #   make run CMD='...'   boot, run one command line, exit with its status
 #   make bench           run the benchmarks, print the table, write bench.json
+#   make crashtest [N=20] kill QEMU N times during a file-system workload; check the disk
 #   make qemu-gdb        like qemu, but wait for gdb-multiarch
 
 CPUS ?= 3
@@ -246,9 +247,14 @@ run: check-tools all
 bench: check-tools all
 	$(PYTHON) tests/harness.py bench
 
+# The crash test alone, longer: make crashtest [N=points] [SEED=seed]
+# (make test runs a few points: tests/tests.txt, crashwork crash=N).
+crashtest: check-tools all
+	$(PYTHON) tests/harness.py crash --points $(or $(N),20) $(if $(SEED),--seed $(SEED))
+
 clean:
 	rm -rf $(B) fs.img bench.json
 
-.PHONY: all qemu qemu-gdb test run bench clean check-tools
+.PHONY: all qemu qemu-gdb test run bench crashtest clean check-tools
 .PRECIOUS: $(B)/user/%.o $(SH)/%.o $(SH)/pic/%.o $(SH)/lib%.so
 -include $(shell find $(B) -name '*.d' 2>/dev/null)

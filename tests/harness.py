@@ -17,6 +17,16 @@
   harness.py bench [--icount] [--mem 128M]
       Run the bench program with CPUS=1, print a table, write bench.json.
 
+  harness.py crash [--points N] [--seed S] [--cpus C]
+      The crash test: N times, boot a fresh image with the file-system
+      workload user/crashwork.c, SIGKILL QEMU at a random point (after a
+      seeded random number of reported operations plus a random delay),
+      run the host checker build/fsck on the image, boot again with
+      "crashwork -check" (the kernel recovers from its log) and compare the
+      listing with every operation the guest reported done; fsck again.
+      One result per crash point ("crashN"). The seed is printed; $CRASHSEED
+      or --seed repeats the choices (not QEMU's timing).
+
   harness.py selftest
       Check the output parser against canned guest output (no QEMU).
 
@@ -25,7 +35,7 @@ everything after " -- " to /init, which runs it with "sh -c" and powers off
 with its exit status.
 
 tests/tests.txt, one program per line ("#" starts a comment):
-  PROGRAM [ARG ...] [mem=32M] [cpus=1] [bootargs=K=V ...] [timeout=S] [fssize=N] [reboot]
+  PROGRAM [ARG ...] [mem=32M] [cpus=1] [bootargs=K=V ...] [timeout=S] [fssize=N] [reboot] [crash=N]
     ARG         arguments given to the program (a list of its subtests)
     mem, cpus   QEMU -m and -smp (defaults 128M, 3)
     bootargs=   kernel options (repeat the key, or quote: bootargs="a=1 b=2")
@@ -35,6 +45,8 @@ tests/tests.txt, one program per line ("#" starts a comment):
                 copy of fs.img
     reboot      boot twice on the same disk: "PROGRAM" then
                 "PROGRAM --after-reboot"; both runs' results count
+    crash=N     the crash test (see "harness.py crash") with N points instead
+                of booting PROGRAM (crashwork) as usual
 
 Guest contract: before a subtest a program prints "start NAME", after it
 "test NAME: ok" or "test NAME: FAIL reason".  A line containing "panic:" is
@@ -45,7 +57,8 @@ program is booted again with the subtests it has not run yet: their names come
 from the `{ "name", function }` entries of the tests[] table in user/PROGRAM.c.
 
 Environment: QEMU (binary), KERNEL (kernel ELF), QEMUEXTRA (more QEMU options),
-BENCH_ICOUNT=1 (as --icount for bench).
+BENCH_ICOUNT=1 (as --icount for bench), CRASHSEED (the crash test's seed),
+DISKCACHE (run mode: QEMU's -drive cache= mode, e.g. unsafe or writeback).
 """
 
 import argparse
@@ -58,6 +71,7 @@ import shutil
 import subprocess
 import sys
 import time
+import zlib
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 
@@ -387,6 +401,7 @@ class Entry:
         self.bootargs = []
         self.timeout = DEFAULT_TIMEOUT
         self.fssize = None
+        self.crash = 0         # crash=N: the crash test with N points (crashwork)
         self.reboot = False
 
     @property
@@ -423,6 +438,8 @@ def parse_tests(text, where="tests.txt"):
                     e.timeout = int(val)
                 elif key == "fssize":
                     e.fssize = int(val)
+                elif key == "crash":
+                    e.crash = int(val)
                 else:
                     raise ValueError(w)
             except ValueError:
@@ -575,6 +592,15 @@ class Suite:
         img = os.path.join(P.build, "test-fs.img")
         t0 = time.monotonic()
         n0 = len(self.results)
+        if e.crash:
+            seed = int(os.environ.get("CRASHSEED") or time.time_ns() % 1000000)
+            crash_series(P, e.crash, seed, e.cpus, self.report(tag), e.prog)
+            self.nboot += 2 * e.crash
+            mine = self.results[n0:]
+            say("[%s] %d ok, %d failed (%.0f s)" % (tag, sum(r.ok for r in mine),
+                                                   sum(not r.ok for r in mine),
+                                                   time.monotonic() - t0))
+            return
         self.image(e, img)
         cmd = " ".join([e.prog] + e.args)
         b, parser = self.boot_once(e, cmd, img, tag)
@@ -635,6 +661,301 @@ def cmd_test(P, args):
     say("%d passed, %d failed" % (passed, failed))
     return 0 if failed == 0 and passed > 0 else 1
 
+
+
+# ---------------------------------------------------------------------------
+# crash test: kill QEMU in the middle of a file-system workload, check the disk
+
+CRASH_NOPS = 400           # operations crashwork is asked for (it is killed long before)
+CRASH_KILL = (3, 60)       # kill after this many reported operations (inclusive range)
+CRASH_DELAY_MS = 40        # ... plus up to this many milliseconds
+CRASH_FSSIZE = 8000        # a fresh image of this many blocks per crash point
+BLOCK = 1024
+
+
+def cw_pattern(v, n):
+    """The bytes crashwork writes: byte i is (v*7 + i + (i >> 10) * 31) & 0xff."""
+    return bytes((v * 7 + i + (i >> 10) * 31) & 0xff for i in range(n))
+
+
+class CrashModel:
+    """What the disk must hold: crashwork's operations applied one by one.
+
+    names maps a file's path to an inode id, data an inode id to its bytes,
+    dirs is the set of directory paths."""
+    def __init__(self):
+        self.names = {}
+        self.data = {}
+        self.dirs = set()
+        self.nextid = 1
+
+    def state(self, path):
+        if path in self.dirs:
+            return ("dir",)
+        if path in self.names:
+            return ("file", bytes(self.data[self.names[path]]))
+        return None
+
+    def aliases(self, path):
+        i = self.names.get(path)
+        return [p for p, j in self.names.items() if j == i] if i else [path]
+
+    def apply(self, op):
+        k = op[0]
+        if k == "write":
+            path, off, n, v = op[1], int(op[2]), int(op[3]), int(op[4])
+            if path not in self.names:
+                self.names[path] = self.nextid
+                self.data[self.nextid] = bytearray()
+                self.nextid += 1
+            d = self.data[self.names[path]]
+            if len(d) < off:
+                d.extend(bytes(off - len(d)))
+            d[off:off + n] = cw_pattern(v, n)
+        elif k == "trunc":
+            d = self.data[self.names[op[1]]]
+            n = int(op[2])
+            if n < len(d):
+                del d[n:]
+            else:
+                d.extend(bytes(n - len(d)))
+        elif k in ("unlink", "rmdir"):
+            self.names.pop(op[1], None)
+            self.dirs.discard(op[1])
+        elif k == "rename":
+            self.names[op[2]] = self.names.pop(op[1])
+        elif k == "link":
+            self.names[op[2]] = self.names[op[1]]
+        elif k == "mkdir":
+            self.dirs.add(op[1])
+        elif k != "none":
+            raise ValueError("unknown operation %r" % " ".join(op))
+        live = set(self.names.values())
+        self.data = {i: d for i, d in self.data.items() if i in live}
+
+    def in_flight(self, op):
+        """{path: [allowed states]} for the paths an operation that may have
+        run partly (or not at all, or wholly) touches."""
+        k = op[0]
+        c = {}
+        if k == "write":
+            path, off, n, v = op[1], int(op[2]), int(op[3]), int(op[4])
+            old = self.state(path)
+            base = bytearray(old[1]) if old else bytearray()
+            pat = cw_pattern(v, n)
+            states = [old] if old else [None, ("file", b"")]
+            # filewrite commits a piece at a time, each ending on a block boundary
+            cuts = [j for j in range(1, n) if (off + j) % BLOCK == 0] + [n]
+            for j in cuts:
+                d = bytearray(base)
+                if len(d) < off:
+                    d.extend(bytes(off - len(d)))
+                d[off:off + j] = pat[:j]
+                states.append(("file", bytes(d)))
+            for p in self.aliases(path):
+                c[p] = states
+        elif k == "trunc":
+            old = self.state(op[1])[1]
+            n = int(op[2])
+            sizes = {n, len(old)} | set(range((n // BLOCK + 1) * BLOCK, len(old), BLOCK))
+            states = [("file", old[:z] + bytes(max(0, z - len(old)))) for z in sorted(sizes)]
+            for p in self.aliases(op[1]):
+                c[p] = states
+        elif k == "unlink":
+            c[op[1]] = [self.state(op[1]), None]
+        elif k == "rename":
+            c[op[1]] = [self.state(op[1]), None]
+            c[op[2]] = [self.state(op[2]), None, self.state(op[1])]
+        elif k == "link":
+            c[op[2]] = [None, self.state(op[1])]
+        elif k == "mkdir":
+            c[op[1]] = [None, ("dir",)]
+        elif k == "rmdir":
+            c[op[1]] = [("dir",), None]
+        return c
+
+
+def crc_of(state):
+    return None if state is None else ("dir",) if state[0] == "dir" else \
+        ("file", len(state[1]), zlib.crc32(state[1]) & 0xffffffff)
+
+
+def crash_compare(model, pending, listing):
+    """Violations: the listing (path -> ("dir",) or ("file", size, crc)) against
+    the model, the pending operation's paths allowed any of their states."""
+    bad = []
+    loose = model.in_flight(pending) if pending else {}
+    paths = set(listing) | set(model.names) | set(model.dirs)
+    for p in sorted(paths | set(loose)):
+        got = listing.get(p)
+        if p in loose:
+            allowed = [crc_of(x) for x in loose[p]]
+            if got not in allowed:
+                bad.append("%s: %s, want one of %s (operation in flight: %s)" %
+                           (p, got or "absent", ", ".join(str(a or "absent") for a in allowed),
+                            " ".join(pending)))
+            continue
+        want = crc_of(model.state(p))
+        if got != want:
+            bad.append("%s: %s, want %s" % (p, got or "absent", want or "absent"))
+    return bad
+
+
+def run_crashwork(argv, kill_after, delay, log):
+    """Boot with the workload; SIGKILL QEMU `delay` seconds after the guest
+    reported `kill_after` operations. Returns (lines, killed)."""
+    p = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                         stderr=subprocess.STDOUT)
+    fd = p.stdout.fileno()
+    lines, partial, killed = [], b"", False
+    deadline = None
+    start = time.monotonic()
+    try:
+        while True:
+            t = time.monotonic()
+            if deadline is not None and t >= deadline:
+                p.send_signal(9)
+                killed = True
+                break
+            if t - start > 300:
+                lines.append("harness: the workload ran for 300 s")
+                break
+            wait = 1.0 if deadline is None else max(0.0, deadline - t)
+            ready, _, _ = select.select([fd], [], [], wait)
+            if not ready:
+                continue
+            data = os.read(fd, 65536)
+            if not data:
+                break
+            log.write(data)
+            partial += data
+            while b"\n" in partial:
+                raw, partial = partial.split(b"\n", 1)
+                line = raw.decode("utf-8", "replace").replace("\r", "")
+                lines.append(line)
+                m = re.search(r"cw done (\d+) ", line)
+                if m and deadline is None and int(m.group(1)) >= kill_after:
+                    deadline = time.monotonic() + delay
+    finally:
+        if p.poll() is None:
+            p.kill()
+        p.wait()
+        p.stdout.close()
+    return lines, killed
+
+
+def run_fsck(P, img):
+    r = subprocess.run([os.path.join(P.build, "fsck"), img], stdin=subprocess.DEVNULL,
+                       stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    out = r.stdout.decode(errors="replace").splitlines()
+    return r.returncode, out
+
+
+def crash_point(P, name, wseed, kill_after, delay, cpus, log):
+    """One crash point. Returns (ok, why, detail lines)."""
+    img = os.path.join(P.build, "crash-fs.img")
+    fresh_image(P, img, CRASH_FSSIZE)
+    argv = qemu_argv(P, img, DEFAULT_MEM, cpus,
+                     make_append([], "crashwork %d %d" % (wseed, CRASH_NOPS)))
+    lines, killed = run_crashwork(argv, kill_after, delay, log)
+    detail = ["%s: workload seed %d, killed after 'done %d' + %.0f ms" %
+              (name, wseed, kill_after, delay * 1000)]
+    if any("panic:" in l for l in lines):
+        return False, "kernel panic in the workload", lines[-SHOW_LINES:]
+    # Replay crashwork's report into the model.
+    model, pending, done, finished = CrashModel(), None, 0, False
+    for l in lines:
+        m = re.match(r"\s*cw (start|done) (\d+) next (.*\S)\s*$", l)
+        if m:
+            if m.group(1) == "done":
+                model.apply(pending)
+                done = int(m.group(2))
+            pending = m.group(3).split()
+        elif re.match(r"\s*cw finished", l):
+            finished = True
+    if pending is None:
+        return False, "the workload printed no start line", lines[-SHOW_LINES:]
+    if any(l.startswith("crashwork:") for l in lines):
+        return False, "the workload failed: " + next(l for l in lines if l.startswith("crashwork:")), \
+            lines[-SHOW_LINES:]
+    detail.append("%s: %d operations reported done%s; in flight: %s" %
+                  (name, done, " (finished)" if finished else "", " ".join(pending)))
+    # The disk as the kill left it, the log replayed in memory.
+    rc, out = run_fsck(P, img)
+    detail += out
+    if rc != 0:
+        return False, "fsck after the crash: %s" % (out[0] if out else "status %d" % rc), detail
+    # Boot again: the kernel recovers; list what is there.
+    argv = qemu_argv(P, img, DEFAULT_MEM, cpus, make_append([], "crashwork -check"))
+    b = boot(argv, idle=60, maxtime=240, log=log)
+    if b.end != "exit" or b.panic or b.status != 0:
+        return False, "check boot: %s, status %s" % ("panic" if b.panic else b.end, b.status), \
+            detail + b.lines[-SHOW_LINES:]
+    listing, count = {}, None
+    for l in b.lines:
+        m = re.match(r"\s*cw dir (\S+) (\d+)", l)
+        if m:
+            listing[m.group(1)] = ("dir",)
+        m = re.match(r"\s*cw file (\S+) (\d+) (\d+) (\d+) (\d+)", l)
+        if m:
+            listing[m.group(1)] = ("file", int(m.group(2)), int(m.group(3)))
+        m = re.match(r"\s*cw listed (\d+)", l)
+        if m:
+            count = int(m.group(1))
+    if count is None or count != len(listing):
+        return False, "check boot: incomplete listing", detail + b.lines[-SHOW_LINES:]
+    bad = crash_compare(model, pending if not finished else None, listing)
+    rc, out = run_fsck(P, img)
+    if rc != 0:
+        bad.append("fsck after recovery: %s" % (out[0] if out else "status %d" % rc))
+        detail += out
+    if bad:
+        return False, "%d violations: %s" % (len(bad), bad[0]), detail + bad
+    detail.append("%s: %d paths as expected; fsck clean before and after recovery" %
+                  (name, len(listing)))
+    return True, "", detail
+
+
+def crash_series(P, npoints, seed, cpus, report, prog="crashwork"):
+    """Run npoints crash points; report(Result) for each."""
+    import random
+    rng = random.Random(seed)
+    say("[%s] crash test: seed %d, %d points, %d harts (CRASHSEED=%d to repeat the choices)" %
+        (prog, seed, npoints, cpus, seed))
+    os.makedirs(P.logs, exist_ok=True)
+    for i in range(1, npoints + 1):
+        name = "crash%d" % i
+        wseed = rng.randrange(1, 1 << 30)
+        kill_after = rng.randint(*CRASH_KILL)
+        delay = rng.randint(0, CRASH_DELAY_MS) / 1000.0
+        with open(os.path.join(P.logs, "crash-%d.log" % i), "wb") as log:
+            ok, why, detail = crash_point(P, name, wseed, kill_after, delay, cpus, log)
+        for l in detail[:2]:
+            say("    | " + l)
+        report(Result(prog, name, ok, why, detail, "result"))
+
+
+def cmd_crash(P, args):
+    seed = args.seed if args.seed is not None else int(os.environ.get("CRASHSEED") or
+                                                        time.time_ns() % 1000000)
+    results = []
+
+    def rep(r):
+        results.append(r)
+        say("[crash] test %s: %s" % (r.name, "ok" if r.ok else "FAIL " + r.why))
+        if not r.ok:
+            for l in r.lines[-SHOW_LINES:]:
+                say("    | " + l)
+    try:
+        check_kernel(P)
+        crash_series(P, args.points, seed, args.cpus, rep)
+    except HarnessError as e:
+        say("harness: %s" % e)
+        return 1
+    passed = sum(r.ok for r in results)
+    failed = len(results) - passed
+    say("%d passed, %d failed" % (passed, failed))
+    return 0 if failed == 0 and passed > 0 else 1
 
 # ---------------------------------------------------------------------------
 # run mode
@@ -890,6 +1211,25 @@ def cmd_selftest(P, args):
           ["300", "412.3", "85.2", "-", "2.100"])
     check("bench skip", rows["shm_bw"]["value"], None)
 
+    # the crash test's model
+    m = CrashModel()
+    for op in ("mkdir /cw", "write /cw/x 0 3000 5", "link /cw/x /cw/y", "write /cw/y 1000 100 6",
+               "trunc /cw/x 1500"):
+        m.apply(op.split())
+    want = bytearray(cw_pattern(5, 3000))
+    want[1000:1100] = cw_pattern(6, 100)
+    check("model link", m.state("/cw/y"), ("file", bytes(want[:1500])))
+    fl = m.in_flight("write /cw/x 1000 2100 7".split())
+    check("in flight cuts", sorted(len(st[1]) for st in fl["/cw/x"]), [1500, 1500, 2048, 3072, 3100])
+    check("in flight aliases", sorted(fl), ["/cw/x", "/cw/y"])
+    lst = {"/cw": ("dir",), "/cw/x": crc_of(m.state("/cw/x")), "/cw/y": crc_of(m.state("/cw/y"))}
+    check("compare ok", crash_compare(m, "unlink /cw/x".split(), lst), [])
+    del lst["/cw/y"]
+    check("compare lost", len(crash_compare(m, "unlink /cw/x".split(), lst)), 1)
+    lst2 = dict(lst, **{"/cw/y": crc_of(m.state("/cw/y"))})
+    del lst2["/cw/x"]
+    check("compare in flight", crash_compare(m, "unlink /cw/x".split(), lst2), [])
+
     for f in fails:
         say("selftest: " + f)
     say("selftest: %s" % ("FAILED" if fails else "ok"))
@@ -929,12 +1269,19 @@ def main():
     b.add_argument("--timeout", type=int, default=300,
                    help="seconds without output that make a hang")
 
+    c = sub.add_parser("crash", help="the crash test: kill QEMU during a file-system "
+                       "workload, check the disk")
+    c.add_argument("--points", type=int, default=8, help="crash points (default 8)")
+    c.add_argument("--seed", type=int, default=None,
+                   help="seed of the choices (default: $CRASHSEED, or from the clock)")
+    c.add_argument("--cpus", type=int, default=DEFAULT_CPUS)
+
     sub.add_parser("selftest", help="check the output parser (no QEMU)")
 
     args = ap.parse_args()
     P = Paths(os.path.abspath(args.root))
     fn = {"run": cmd_run, "test": cmd_test, "bench": cmd_bench,
-          "selftest": cmd_selftest}[args.mode]
+          "selftest": cmd_selftest, "crash": cmd_crash}[args.mode]
     return fn(P, args)
 
 
