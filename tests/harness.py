@@ -885,6 +885,13 @@ def crash_point(P, name, wseed, kill_after, delay, cpus, log):
     detail += out
     if rc != 0:
         return False, "fsck after the crash: %s" % (out[0] if out else "status %d" % rc), detail
+    state = []
+    if any("log replayed" in l for l in out):
+        state.append("a committed transaction in the log")
+    orphans = sum("orphan" in l for l in out if "note:" in l)
+    if orphans:
+        state.append("%d orphans" % orphans)
+    detail[1] += "; disk: %s" % (", ".join(state) or "log empty")
     # Boot again: the kernel recovers; list what is there.
     argv = qemu_argv(P, img, DEFAULT_MEM, cpus, make_append([], "crashwork -check"))
     b = boot(argv, idle=60, maxtime=240, log=log)
@@ -922,6 +929,7 @@ def crash_series(P, npoints, seed, cpus, report, prog="crashwork"):
     rng = random.Random(seed)
     say("[%s] crash test: seed %d, %d points, %d harts (CRASHSEED=%d to repeat the choices)" %
         (prog, seed, npoints, cpus, seed))
+    stats = []
     os.makedirs(P.logs, exist_ok=True)
     for i in range(1, npoints + 1):
         name = "crash%d" % i
@@ -932,7 +940,10 @@ def crash_series(P, npoints, seed, cpus, report, prog="crashwork"):
             ok, why, detail = crash_point(P, name, wseed, kill_after, delay, cpus, log)
         for l in detail[:2]:
             say("    | " + l)
+        stats.append(detail[1] if len(detail) > 1 else "")
         report(Result(prog, name, ok, why, detail, "result"))
+    say("[%s] crash points with a committed transaction in the log: %d of %d; with orphans: %d" %
+        (prog, sum("committed" in x for x in stats), npoints, sum("orphan" in x for x in stats)))
 
 
 def cmd_crash(P, args):
