@@ -669,6 +669,7 @@ def cmd_test(P, args):
 CRASH_NOPS = 400           # operations crashwork is asked for (it is killed long before)
 CRASH_KILL = (3, 60)       # kill after this many reported operations (inclusive range)
 CRASH_DELAY_MS = 40        # ... plus up to this many milliseconds
+CRASH_COMMIT = (8, 200)    # or stop this commit (logstop=K.S)
 CRASH_FSSIZE = 8000        # a fresh image of this many blocks per crash point
 BLOCK = 1024
 
@@ -801,9 +802,9 @@ def crash_compare(model, pending, listing):
     return bad
 
 
-def run_crashwork(argv, kill_after, delay, log):
-    """Boot with the workload; SIGKILL QEMU `delay` seconds after the guest
-    reported `kill_after` operations. Returns (lines, killed)."""
+def run_crashwork(argv, trigger, log):
+    """Boot with the workload; SIGKILL QEMU trigger(line) seconds after the
+    first line for which trigger returns a number. Returns (lines, killed)."""
     p = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                          stderr=subprocess.STDOUT)
     fd = p.stdout.fileno()
@@ -833,9 +834,9 @@ def run_crashwork(argv, kill_after, delay, log):
                 raw, partial = partial.split(b"\n", 1)
                 line = raw.decode("utf-8", "replace").replace("\r", "")
                 lines.append(line)
-                m = re.search(r"cw done (\d+) ", line)
-                if m and deadline is None and int(m.group(1)) >= kill_after:
-                    deadline = time.monotonic() + delay
+                d = trigger(line) if deadline is None else None
+                if d is not None:
+                    deadline = time.monotonic() + d
     finally:
         if p.poll() is None:
             p.kill()
@@ -851,15 +852,34 @@ def run_fsck(P, img):
     return r.returncode, out
 
 
-def crash_point(P, name, wseed, kill_after, delay, cpus, log):
-    """One crash point. Returns (ok, why, detail lines)."""
+def stopped(line):
+    return 0.0 if "log: stopped" in line else None
+
+
+def crash_point(P, name, wseed, how, cpus, log):
+    """One crash point. how: ("kill", N, delay): SIGKILL delay seconds after
+    the guest reported N operations; ("stop", K, S, rec): boot with
+    logstop=K.S (the K-th commit stops after step S), SIGKILL when it
+    stopped; with rec, also stop the recovery after its first block and
+    kill again. Returns (ok, why, detail lines)."""
     img = os.path.join(P.build, "crash-fs.img")
     fresh_image(P, img, CRASH_FSSIZE)
+    bootargs = ["logstop=%d.%d" % (how[1], how[2])] if how[0] == "stop" else []
     argv = qemu_argv(P, img, DEFAULT_MEM, cpus,
-                     make_append([], "crashwork %d %d" % (wseed, CRASH_NOPS)))
-    lines, killed = run_crashwork(argv, kill_after, delay, log)
-    detail = ["%s: workload seed %d, killed after 'done %d' + %.0f ms" %
-              (name, wseed, kill_after, delay * 1000)]
+                     make_append(bootargs, "crashwork %d %d" % (wseed, CRASH_NOPS)))
+    if how[0] == "kill":
+        def trigger(line):
+            m = re.search(r"cw done (\d+) ", line)
+            return how[2] if m and int(m.group(1)) >= how[1] else None
+        what = "killed after 'done %d' + %.0f ms" % (how[1], how[2] * 1000)
+    else:
+        trigger = stopped
+        what = "commit %d stopped after step %d, then killed%s" % (
+            how[1], how[2], "; recovery stopped after one block and killed" if how[3] else "")
+    lines, killed = run_crashwork(argv, trigger, log)
+    detail = ["%s: workload seed %d, %s" % (name, wseed, what)]
+    if how[0] == "stop" and not any("log: stopped" in l for l in lines):
+        detail[0] += " (the workload ended before that commit)"
     if any("panic:" in l for l in lines):
         return False, "kernel panic in the workload", lines[-SHOW_LINES:]
     # Replay crashwork's report into the model.
@@ -892,6 +912,19 @@ def crash_point(P, name, wseed, kill_after, delay, cpus, log):
     if orphans:
         state.append("%d orphans" % orphans)
     detail[1] += "; disk: %s" % (", ".join(state) or "log empty")
+    # A second crash, in the middle of the recovery.
+    if how[0] == "stop" and how[3] and state and "committed" in state[0]:
+        argv = qemu_argv(P, img, DEFAULT_MEM, cpus,
+                         make_append(["logstop=0.3"], "crashwork -check"))
+        rlines, _ = run_crashwork(argv, stopped, log)
+        if not any("log: stopped" in l for l in rlines):
+            return False, "the recovery did not stop at logstop=0.3", detail + rlines[-SHOW_LINES:]
+        rc, out = run_fsck(P, img)
+        detail += out
+        if rc != 0:
+            return False, "fsck after a crash in the recovery: %s" % (
+                out[0] if out else "status %d" % rc), detail
+        detail[1] += "; recovery crashed after one block"
     # Boot again: the kernel recovers; list what is there.
     argv = qemu_argv(P, img, DEFAULT_MEM, cpus, make_append([], "crashwork -check"))
     b = boot(argv, idle=60, maxtime=240, log=log)
@@ -934,10 +967,15 @@ def crash_series(P, npoints, seed, cpus, report, prog="crashwork"):
     for i in range(1, npoints + 1):
         name = "crash%d" % i
         wseed = rng.randrange(1, 1 << 30)
-        kill_after = rng.randint(*CRASH_KILL)
-        delay = rng.randint(0, CRASH_DELAY_MS) / 1000.0
+        # Of every 6 points: the commit stopped after each of its 4 steps
+        # (after step 2 also a crash in the recovery), then 2 random kills.
+        k = (i - 1) % 6
+        if k < 4:
+            how = ("stop", rng.randint(*CRASH_COMMIT), k + 1, k == 1)
+        else:
+            how = ("kill", rng.randint(*CRASH_KILL), rng.randint(0, CRASH_DELAY_MS) / 1000.0)
         with open(os.path.join(P.logs, "crash-%d.log" % i), "wb") as log:
-            ok, why, detail = crash_point(P, name, wseed, kill_after, delay, cpus, log)
+            ok, why, detail = crash_point(P, name, wseed, how, cpus, log)
         for l in detail[:2]:
             say("    | " + l)
         stats.append(detail[1] if len(detail) > 1 else "")

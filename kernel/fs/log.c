@@ -55,6 +55,7 @@
 #include "kernel/proc/proc.h"
 #include "kernel/dev/dev.h"
 #include "kernel/mm/mm.h"
+#include "kernel/boot/dtb.h"
 
 // Header block contents, on disk and in memory.
 struct logheader {
@@ -77,11 +78,29 @@ static struct {
 
 static void recover_from_log(void);
 
+// Crash-test knob: bootarg logstop=K.S stops the kernel's K-th commit
+// (K = 0: the recovery at boot) for good after step S, having printed
+// "log: stopped ...", so that the host kills QEMU with the disk exactly
+// there (tests/harness.py crash). Steps: 1 log blocks written and flushed,
+// header not; 2 header written (committed), nothing installed; 3 the first
+// home block installed; 4 every home block installed, header not cleared.
+static int stop_commit = -1, stop_step, ncommit;
+static void stop_point(int step);
+
 // Blocks written to the disk together (bwrite_many): the commit costs a
 // few device round trips instead of one per block.
 #define WBATCH 16
 static void commit(void);
 static void flush(void);
+
+// The decimal number at *s; advances *s past it.
+static int number(const char **s)
+{
+  int n = 0;
+  for (; **s >= '0' && **s <= '9'; (*s)++)
+    n = n * 10 + (**s - '0');
+  return n;
+}
 
 void
 initlog(int dev, struct superblock *sb)
@@ -97,6 +116,15 @@ initlog(int dev, struct superblock *sb)
     log.cap = LOGBLOCKS;
   if (log.cap < MAXOPBLOCKS)
     panic("initlog: log of %d blocks is too small", sb->nlog);
+  const char *ls = bootarg("logstop");
+  if (ls) {
+    stop_commit = number(&ls);
+    stop_step = 1;
+    if (*ls == '.') {
+      ls++;
+      stop_step = number(&ls);
+    }
+  }
   recover_from_log();
 }
 
@@ -107,8 +135,11 @@ static void
 install_trans(int recovering)
 {
   struct buf *b[WBATCH];
-  for (int i = 0; i < log.lh.n; i += WBATCH) {
-    int n = MIN(WBATCH, log.lh.n - i);
+  int n;
+  for (int i = 0; i < log.lh.n; i += n) {
+    // The crash test's step 3 wants the first block installed alone.
+    int batch = (i == 0 && stop_commit == ncommit && stop_step == 3) ? 1 : WBATCH;
+    n = MIN(batch, log.lh.n - i);
     for (int j = 0; j < n; j++) {
       if (recovering) {
         struct buf *lbuf = bread(log.dev, log.start + 1 + i + j);
@@ -125,6 +156,8 @@ install_trans(int recovering)
         bunpin(b[j]);
       brelse(b[j]);
     }
+    if (i == 0)
+      stop_point(3);
   }
 }
 
@@ -163,10 +196,12 @@ recover_from_log(void)
     printf("fs: recovering %d blocks from the log\n", log.lh.n);
     install_trans(1);
     flush();        // installed before the header forgets them
+    stop_point(4);
     log.lh.n = 0;
     write_head();   // clear the log
     flush();        // cleared before the first commit reuses the log
   }
+  ncommit = 1;
 }
 
 // Room for one more operation if every running one used its maximum?
@@ -268,15 +303,30 @@ commit(void)
   if (log.lh.n > 0) {
     write_log();
     flush();           // log blocks durable before the header naming them
+    stop_point(1);
     write_head();      // the commit point
     flush();           // committed, before any home block changes
+    stop_point(2);
     install_trans(0);
     flush();           // home blocks durable before the header forgets them
+    stop_point(4);
     log.lh.n = 0;
     write_head();      // erase the transaction from the log
     flush();           // cleared before the next commit reuses the log
     VMCOUNT(log_commits);
+    ncommit++;
   }
+}
+
+static void stop_point(int step)
+{
+  static char forever;
+  if (ncommit != stop_commit || step != stop_step)
+    return;
+  printf("log: stopped in commit %d after step %d (logstop)\n", ncommit, step);
+  acquire(&log.lock);
+  for (;;)
+    sleep(&forever, &log.lock);
 }
 
 // Note that b was modified and must be written with the transaction.
