@@ -613,6 +613,12 @@ class Suite:
             names = e.args or subtests_of(P, e.prog)
             if parser.current is not None and names:
                 self.retry(e, tag, img, names, parser.seen)
+        # Whatever the program did, the disk it leaves must be consistent.
+        if os.path.isfile(os.path.join(P.build, "fsck")):
+            rc, out = run_fsck(P, img)
+            self.report(tag)(Result(e.prog, "fsck", rc == 0,
+                                    "" if rc == 0 else (out[0] if out else "status %d" % rc),
+                                    out, "result"))
         mine = self.results[n0:]
         say("[%s] %d ok, %d failed (%.0f s)" % (tag, sum(r.ok for r in mine),
                                                sum(not r.ok for r in mine),
