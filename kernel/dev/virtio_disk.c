@@ -6,9 +6,9 @@
 //
 // How a request travels: virtio_disk_rw() builds a chain of three descriptors
 // (request header, the buffer's data, a status byte), puts the chain's head in
-// the available ring, notifies the device, and sleeps on the buf. The device
+// the available ring, notifies the device, and sleeps until it is done. The device
 // does the transfer by DMA, writes the status byte, puts the head in the used
-// ring, and interrupts; virtio_disk_intr() marks the buf done and wakes its
+// ring, and interrupts; virtio_disk_intr() marks the request done and wakes its
 // owner, which checks the status and frees the descriptors. Several requests
 // from several harts may be in flight at once (VIRTQ_NUM / 3 of them).
 // virtio_disk_flush() sends a FLUSH (two descriptors: header and status):
