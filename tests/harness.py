@@ -1005,6 +1005,66 @@ def crash_series(P, npoints, seed, cpus, report, prog="crashwork"):
         (prog, sum("committed" in x for x in stats), npoints, sum("orphan" in x for x in stats)))
 
 
+def fsck_selftest(P):
+    """Plant one kind of damage at a time in a copy of fs.img; build/fsck must
+    name it (and exit 1), or accept it (orphan: exit 0)."""
+    import struct
+    fails = []
+    with open(P.fsimg, "rb") as f:
+        f.seek(BLOCK)
+        _, size, _, ninodes, nlog, logstart, inodestart, bmapstart = struct.unpack("<8I", f.read(32))
+    datastart = bmapstart + (size + BLOCK * 8 - 1) // (BLOCK * 8)
+
+    def dino(inum):
+        return inodestart * BLOCK + inum * 64
+
+    def addr0(f, inum):
+        f.seek(dino(inum) + 12)
+        return struct.unpack("<I", f.read(4))[0]
+
+    def put(f, off, data):
+        f.seek(off)
+        f.write(data)
+
+    def clear_bit(f):
+        b = addr0(f, 2)
+        f.seek(bmapstart * BLOCK + b // 8)
+        v = f.read(1)[0]
+        put(f, bmapstart * BLOCK + b // 8, bytes([v & ~(1 << (b % 8))]))
+
+    def set_bit(f):   # the last block of the image is free in a fresh image
+        b = size - 1
+        f.seek(bmapstart * BLOCK + b // 8)
+        v = f.read(1)[0]
+        put(f, bmapstart * BLOCK + b // 8, bytes([v | (1 << (b % 8))]))
+    cases = [
+        ("nlink", lambda f: put(f, dino(2) + 6, struct.pack("<h", 5)), "nlink 5, but 1 entries"),
+        ("twice", lambda f: put(f, dino(3) + 12, struct.pack("<I", addr0(f, 2))), "used by inode 2 and by inode 3"),
+        ("bitfree", clear_bit, "free in the bitmap but used by an inode"),
+        ("bitused", set_bit, "marked in use but nothing uses it"),
+        ("range", lambda f: put(f, dino(2) + 12, struct.pack("<I", 3)), "outside the data area"),
+        ("lost", lambda f: put(f, dino(ninodes - 1), struct.pack("<hhhhI", 2, 0, 0, 1, 0)), "not reachable"),
+        ("dotdot", lambda f: put(f, addr0(f, 1) * BLOCK + 16, struct.pack("<H", 2)), "entry 1 is '..'"),
+        ("orphan", lambda f: put(f, dino(ninodes - 1), struct.pack("<hhhhI", 2, 0, 0, 0, 0)), None),
+    ]
+    img = os.path.join(P.build, "fsck-selftest.img")
+    for name, plant, want in cases:
+        shutil.copyfile(P.fsimg, img)
+        with open(img, "r+b") as f:
+            plant(f)
+        rc, out = run_fsck(P, img)
+        text = "\n".join(out)
+        if want is None and rc != 0:
+            fails.append("fsck %s: exit %d: %s" % (name, rc, text))
+        elif want is not None and (rc != 1 or want not in text):
+            fails.append("fsck %s: exit %d, want 1 and %r in: %s" % (name, rc, want, text))
+    os.unlink(img)
+    rc, out = run_fsck(P, P.fsimg)
+    if rc != 0:
+        fails.append("fsck of fs.img: " + " ".join(out))
+    return fails
+
+
 def cmd_crash(P, args):
     seed = args.seed if args.seed is not None else int(os.environ.get("CRASHSEED") or
                                                         time.time_ns() % 1000000)
@@ -1299,6 +1359,11 @@ def cmd_selftest(P, args):
     lst2 = dict(lst, **{"/cw/y": crc_of(m.state("/cw/y"))})
     del lst2["/cw/x"]
     check("compare in flight", crash_compare(m, "unlink /cw/x".split(), lst2), [])
+
+    # fsck finds damage planted in a copy of fs.img (when both are built)
+    fsck = os.path.join(P.build, "fsck")
+    if os.path.isfile(fsck) and os.path.isfile(P.fsimg):
+        fails += fsck_selftest(P)
 
     for f in fails:
         say("selftest: " + f)
