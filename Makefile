@@ -4,6 +4,7 @@
 #   make test [T=name]   run the test suite headless; last line "N passed, N failed"
 #   make run CMD='...'   boot, run one command line, exit with its status
 #   make bench           run the benchmarks, print the table, write bench.json
+#   make crashtest [N=20] kill QEMU N times during a file-system workload; check the disk
 #   make qemu-gdb        like qemu, but wait for gdb-multiarch
 
 CPUS ?= 3
@@ -70,7 +71,7 @@ LIBCSRC := $(filter-out user/lib/start.S,$(ULIBSRC))
 LIBCOBJ := $(patsubst user/lib/%,$(B)/user/pic/%.o,$(basename $(LIBCSRC))) $(B)/user/pic/usys.o
 UPROGS  := $(patsubst user/%.c,$(B)/user/_%,$(sort $(wildcard user/*.c)))
 
-all: $(B)/kernel.elf fs.img
+all: $(B)/kernel.elf fs.img $(B)/fsck
 
 check-tools:
 	@$(PYTHON) tests/need.py
@@ -222,6 +223,11 @@ $(B)/mkfs: mkfs/mkfs.c kernel/fs.h kernel/param.h kernel/stat.h
 	@mkdir -p $(B)
 	$(HOSTCC) -Wall -Werror -O2 -I. -o $@ mkfs/mkfs.c
 
+# fsck: the host checker of an image (tools/fsck.c, docs/fs.md).
+$(B)/fsck: tools/fsck.c kernel/fs.h kernel/param.h kernel/stat.h
+	@mkdir -p $(B)
+	$(HOSTCC) -Wall -Wextra -Werror -O2 -I. -o $@ tools/fsck.c
+
 # What goes where: README and the programs in /, the test fixtures (the
 # programs of user/shlib/ and the two shells for bench) in /t/, the
 # libraries in /lib/, and /rescue/: statically linked copies of the shell
@@ -282,10 +288,15 @@ run: check-tools all
 bench: check-tools all
 	$(PYTHON) tests/harness.py bench
 
+# The crash test alone, longer: make crashtest [N=points] [SEED=seed]
+# (make test runs a few points: tests/tests.txt, crashwork crash=N).
+crashtest: check-tools all
+	$(PYTHON) tests/harness.py crash --points $(or $(N),20) $(if $(SEED),--seed $(SEED))
+
 clean:
 	@$(PYTHON) tools/fsimg.py busy fs.img
 	rm -rf $(B) fs.img bench.json
 
-.PHONY: all qemu qemu-gdb test run bench clean check-tools
+.PHONY: all qemu qemu-gdb test run bench crashtest clean check-tools
 .PRECIOUS: $(B)/user/%.o $(SH)/%.o $(SH)/pic/%.o $(SH)/lib%.so
 -include $(shell find $(B) -name '*.d' 2>/dev/null)

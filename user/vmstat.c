@@ -39,6 +39,10 @@ static const struct {
   FIELD(asid_bits),
   FIELD(nfork),
   FIELD(pages_cow_shared),
+  FIELD(log_commits),
+  FIELD(disk_flushes),
+  FIELD(log_waits),
+  FIELD(log_overtaken_max),
 };
 
 int

@@ -26,5 +26,6 @@ void plic_complete(int irq);
 void virtio_disk_init(void);
 void virtio_disk_rw(struct buf *b, int write);
 void virtio_disk_write_many(struct buf **bs, int n);   // several requests in flight
+int  virtio_disk_flush(void);   // completed writes made durable: 0, or -1 if the disk has no FLUSH
 void virtio_disk_intr(void);
 #endif
