@@ -4,6 +4,7 @@
 #include "kernel/types.h"
 
 struct sbiret { long error; long value; };
+#define SBI_ERR_ALREADY_AVAILABLE (-6)
 struct sbiret sbi_call(long eid, long fid, long a0, long a1, long a2, long a3, long a4);
 
 void sbi_set_timer(uint64 when);
