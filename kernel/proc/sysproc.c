@@ -142,25 +142,6 @@ int64 sys_tcgetpgrp(void)
   return err < 0 ? err : console_getfg();
 }
 
-// User pages present in a page table: count the valid user leaves by
-// walking the tree, so the cost follows the populated tables, not the
-// size of the regions. Caller holds as->lock.
-static uint64 count_user_pages(pagetable_t t, int level)
-{
-  uint64 n = 0;
-  int top = level == 2 ? 256 : 512;   // level 2: only the user half (below 1 << 38)
-  for (int i = 0; i < top; i++) {
-    pte_t pte = t[i];
-    if (!(pte & PTE_V))
-      continue;
-    if (pte & (PTE_R | PTE_W | PTE_X))
-      n += (pte & PTE_U) ? (level == 0 ? 1 : (1UL << (9 * level))) : 0;
-    else if (level > 0)
-      n += count_user_pages(P2V(PTE2PA(pte)), level - 1);
-  }
-  return n;
-}
-
 // procinfo(buf, n): fill buf with up to n processes; returns how many exist.
 int64 sys_procinfo(void)
 {
@@ -173,7 +154,6 @@ int64 sys_procinfo(void)
   int count = 0;
   for (struct proc *p = proc; p < &proc[NPROC]; p++) {
     struct procinfo pi;
-    struct aspace *as = 0;
     memset(&pi, 0, sizeof pi);
     acquire(&p->lock);
     if (p->state == UNUSED) {
@@ -186,22 +166,14 @@ int64 sys_procinfo(void)
                p->state == RUNNABLE ? PI_RUNNABLE : p->state == RUNNING ? PI_RUNNING : PI_ZOMBIE;
     safestrcpy(pi.name, p->name, sizeof pi.name);
     uint64 wchan = p->state == SLEEPING ? p->wchan : 0;
-    if (p->state != ZOMBIE && p->state != USED && p->as) {
-      as = p->as;
-      __atomic_add_fetch(&as->ref, 1, __ATOMIC_ACQ_REL);   // keep it while we look
-    }
+    if (p->state != ZOMBIE && p->state != USED && p->as)   // p->as is stable under p->lock
+      pi.pages = __atomic_load_n(&p->as->rss, __ATOMIC_RELAXED);
     release(&p->lock);
     pi.ppid = proc_ppid(p);
     if (wchan) {
       uint64 off;
       const char *sym = symbol_name(wchan, &off);
       safestrcpy(pi.wchan, sym ? sym : "?", sizeof pi.wchan);
-    }
-    if (as) {
-      acquiresleep(&as->lock);
-      pi.pages = count_user_pages(as->root, 2);
-      releasesleep(&as->lock);
-      as_put(as);
     }
     if (count < n && copyout(ubuf + count * sizeof pi, &pi, sizeof pi) < 0)
       return -EFAULT;
