@@ -18,6 +18,12 @@ struct trapframe {
   uint64 kernel_tp;   // offset 264: this hart's struct cpu *, reloaded on entry
 };
 #define TF_SIZE 288   // bytes the frame takes on the stack (16-byte aligned)
+// trap/trapvec.S hard-codes these offsets.
+_Static_assert(__builtin_offsetof(struct trapframe, ra) == 8 * 1, "trapframe: x1 at 8");
+_Static_assert(__builtin_offsetof(struct trapframe, t6) == 8 * 31, "trapframe: x31 at 248");
+_Static_assert(__builtin_offsetof(struct trapframe, sstatus) == 256, "trapframe: sstatus at 256");
+_Static_assert(__builtin_offsetof(struct trapframe, kernel_tp) == 264, "trapframe: kernel_tp at 264");
+_Static_assert(sizeof(struct trapframe) <= TF_SIZE && TF_SIZE % 16 == 0, "trapframe size");
 
 // Callee-saved registers for kernel context switches (proc/swtch.S).
 struct context {
@@ -76,7 +82,7 @@ struct proc {
 
 extern struct proc proc[NPROC];
 
-// cpu.c
+// this hart (tp holds its struct cpu while in the kernel), proc.c
 static inline struct cpu *mycpu(void) { struct cpu *c; asm volatile("mv %0, tp" : "=r"(c)); return c; }
 int  cpuid(void);
 struct proc *myproc(void);
