@@ -154,8 +154,15 @@ pipewrite(struct pipe *pi, uint64 addr, int n)
 
   while (done < n) {
     int m = MIN(n - done, BOUNCE);
-    if (either_copyin(buf, 1, addr + done, m) < 0)
+    if (either_copyin(buf, 1, addr + done, m) < 0) {
+      if (done > 0) {            // what was written must reach the readers
+        acquire(&pi->lock);
+        if (pi->rwaiting)
+          wakeup(&pi->nread);
+        release(&pi->lock);
+      }
       return done > 0 ? done : -EFAULT;
+    }
 
     acquire(&pi->lock);
     int put = 0;
@@ -186,7 +193,9 @@ pipewrite(struct pipe *pi, uint64 addr, int n)
       pi->nwrite += k;
       put += k;
     }
-    if (pi->rwaiting)
+    // Readers are woken once per write (and whenever the ring fills),
+    // not once per piece: each wakeup scans the process table.
+    if (pi->rwaiting && done + m == n)
       wakeup(&pi->nread);
     release(&pi->lock);
     done += m;
