@@ -40,3 +40,19 @@ void tlbtrace_free(uint64 pa)
 {
   printf("TT X %lx\n", pa);
 }
+
+// "TT R hart": the scheduler is about to run a process on the space this
+// hart's satp names (tlb_switch and its fences are done). From here the
+// hart may use its TLB for that ASID: in copyin/copyout, then in user mode.
+void tlbtrace_run(void)
+{
+  printf("TT R %x\n", cpuid());
+}
+
+// "TT U hart": this hart returns to user mode (usertrapret). The model
+// checks here that no entry of the hart's current ASID allows more than
+// the space's PTEs do.
+void tlbtrace_user(void)
+{
+  printf("TT U %x\n", cpuid());
+}
