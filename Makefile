@@ -1,6 +1,7 @@
 # Pagoda: build the kernel, the user programs and fs.img; run them under QEMU.
 #   make qemu            boot to a shell (Ctrl-A x leaves QEMU)
 #   make test [T=name]   run the test suite headless; last line "N passed, N failed"
+#   make unittest        build and run the host unit tests (no QEMU)
 #   make run CMD='...'   boot, run one command line, exit with its status
 #   make bench           run the benchmarks, print the table, write bench.json
 #   make qemu-gdb        like qemu, but wait for gdb-multiarch
@@ -219,6 +220,19 @@ $(B)/mkfs: mkfs/mkfs.c kernel/fs.h kernel/param.h kernel/stat.h
 fs.img: $(B)/mkfs README $(UPROGS) $(SHPROGS) $(IMGLIBS)
 	$(B)/mkfs fs.img README $(UPROGS) $(SHPROGS) $(foreach f,$(IMGLIBS),lib/$(notdir $(f))=$(f))
 
+# ---- host unit tests and tools (tests/unittest.sh) ----
+# tlbmodel replays a TLB trace (bootarg tlbtrace=1) against a model of
+# per-hart, ASID-tagged TLBs (docs/tlb.md); make test also feeds it the
+# traces of the tests.txt lines marked "tlbmodel".
+$(B)/tlbmodel: tests/tlbmodel.c
+	@mkdir -p $(B)
+	$(HOSTCC) -Wall -Werror -O2 -o $@ tests/tlbmodel.c
+
+HOSTTOOLS := $(B)/tlbmodel
+
+unittest: $(HOSTTOOLS)
+	sh tests/unittest.sh $(B)
+
 # ---- running ----
 QEMUOPTS = -machine virt -bios default -kernel $(B)/kernel.elf -m $(MEM) -smp $(CPUS) -nographic \
 	-global virtio-mmio.force-legacy=false \
@@ -232,7 +246,9 @@ qemu-gdb: check-tools all
 	@echo "*** Now run 'gdb-multiarch' in this directory (it reads .gdbinit; see README)."
 	$(QEMU) $(QEMUOPTS) -S -gdb tcp::$(GDBPORT)
 
-test: check-tools all
+# The host unit tests run first, inside the harness, so that they count
+# in its "N passed, N failed".
+test: check-tools all $(HOSTTOOLS)
 	$(PYTHON) tests/harness.py test $(if $(T),--only "$(T)")
 
 run: check-tools all
@@ -244,6 +260,6 @@ bench: check-tools all
 clean:
 	rm -rf $(B) fs.img bench.json
 
-.PHONY: all qemu qemu-gdb test run bench clean check-tools
+.PHONY: all qemu qemu-gdb test unittest run bench clean check-tools
 .PRECIOUS: $(B)/user/%.o $(SH)/%.o $(SH)/pic/%.o $(SH)/lib%.so
 -include $(shell find $(B) -name '*.d' 2>/dev/null)

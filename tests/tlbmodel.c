@@ -190,6 +190,7 @@ struct cand {
   long ev;           // the TT U/R event that found it
   long pev;          // the PTE change
   u64 pid;           // who made it
+  int user;          // found at a return to user (else: TT R)
 };
 
 struct change {      // a rights-reducing PTE change not yet fenced remotely
@@ -564,7 +565,7 @@ static void check_use(int h, u64 pid, int user)
               dup = 1;
           if (!dup) {
             struct cand *c = xcalloc(1, sizeof *c);
-            *c = (struct cand){ o->deferred, h, hp->asid, va, s->root, x.pte, ev, pn->ev, w };
+            *c = (struct cand){ o->deferred, h, hp->asid, va, s->root, x.pte, ev, pn->ev, w, user };
             o->deferred = c;
           }
           continue;
@@ -590,10 +591,10 @@ static void check_use(int h, u64 pid, int user)
 static void cand_fail(struct cand *c, const char *why)
 {
   if (show(2))
-    printf("tlbmodel: event %ld (line %ld): (c) hart %d returned to user at event %ld in space %#" PRIx64
+    printf("tlbmodel: event %ld (line %ld): (c) hart %d %s at event %ld in space %#" PRIx64
            " asid %" PRIx64 " holding va %#" PRIx64 " -> pte %#" PRIx64 " after pid %" PRIu64 " changed the PTE"
-           " at event %ld, and %s\n", ev, lineno, c->hart, c->ev, c->space, c->asid, c->va, c->pte, c->pid,
-           c->pev, why);
+           " at event %ld, and %s\n", ev, lineno, c->hart, c->user ? "returned to user" : "ran a process",
+           c->ev, c->space, c->asid, c->va, c->pte, c->pid, c->pev, why);
   drop_val(c->hart, c->asid, c->va, c->space, c->pte);
 }
 
@@ -688,6 +689,22 @@ static void ev_pte(u64 w, u64 root, u64 va, u64 old, u64 new)
 // A fence by hart h for process pid. The fence was made after both the
 // hart's and the process's previous lines; walks after it may fetch
 // anything valid since the earlier of the two.
+// Candidates of pid's operation that a fence on hart h covers are
+// settled: the operation fenced the hart that held them.
+static void settle(u64 pid, int h, u64 asid, u64 va, u64 size)
+{
+  struct cand **pp = &op_get(pid)->deferred;
+  while (*pp) {
+    struct cand *c = *pp;
+    if (c->hart == h && (asid == ALL || c->asid == asid) && in_range(c->va, va, size)) {
+      *pp = c->next;
+      free(c);
+    } else {
+      pp = &c->next;
+    }
+  }
+}
+
 static void ev_fence(int h, u64 pid, int kind, u64 asid, u64 va, u64 size, u64 mask)
 {
   long since = harts[h].last_ev;
@@ -698,16 +715,19 @@ static void ev_fence(int h, u64 pid, int kind, u64 asid, u64 va, u64 size, u64 m
     fence(h, asid, va, PGSIZE);
     refill(h, asid, va, PGSIZE, since);
     mark_fenced(pid, 1ULL << h, asid, va, PGSIZE);
+    settle(pid, h, asid, va, PGSIZE);
     return;
   case 2:
     fence(h, asid, 0, ALL);
     refill(h, asid, 0, ALL, since);
     mark_fenced(pid, 1ULL << h, asid, 0, ALL);
+    settle(pid, h, asid, 0, ALL);
     return;
   case 3:
     fence(h, ALL, 0, ALL);
     refill(h, ALL, 0, ALL, since);
     mark_fenced(pid, 1ULL << h, ALL, 0, ALL);
+    settle(pid, h, ALL, 0, ALL);
     return;
   case 4:
     break;

@@ -18,6 +18,7 @@
 // one printing: a process preempted between an sfence and its line is
 // named on the hart it resumed on (a window of a few instructions).
 #include "kernel/types.h"
+#include "kernel/param.h"
 #include "kernel/riscv.h"
 #include "kernel/memlayout.h"
 #include "kernel/lib/klib.h"
@@ -26,6 +27,19 @@
 #include "kernel/boot/dtb.h"
 
 int tlbtrace_on;
+
+// Events that change what the model knows (P, F, S, X), counted so that a
+// return to user with nothing changed since this hart's last one (same
+// process) is not printed: the model's check would see the same state
+// and give the same answer. Most returns to user are of that kind.
+static uint64 seq;
+static uint64 user_seq[NCPU];
+static int user_pid[NCPU];
+
+static void changed(void)
+{
+  __atomic_fetch_add(&seq, 1, __ATOMIC_SEQ_CST);
+}
 
 void tlbtrace_init(void)
 {
@@ -43,21 +57,25 @@ static int curpid(void)
 
 void tlbtrace_pte(struct aspace *as, uint64 va, pte_t old, pte_t new)
 {
+  changed();
   printf("TT P %x %lx %lx %lx %lx %x\n", cpuid(), V2P(as->root), va, old, new, curpid());
 }
 
 void tlbtrace_fence(int kind, uint64 asid, uint64 va, uint64 size, uint64 mask)
 {
+  changed();
   printf("TT F %x %x %lx %lx %lx %lx %x\n", cpuid(), kind, asid, va, size, mask, curpid());
 }
 
 void tlbtrace_switch(struct aspace *as)
 {
+  changed();
   printf("TT S %x %lx %lx\n", cpuid(), as ? V2P(as->root) : 0, as ? as->asid : 0);
 }
 
 void tlbtrace_free(uint64 pa)
 {
+  changed();
   printf("TT X %lx\n", pa);
 }
 
@@ -72,8 +90,19 @@ void tlbtrace_run(void)
 
 // "TT U hart pid": this hart returns to user mode; the model checks that
 // no entry of the hart's current ASID allows more than the space's PTEs.
-// Hook: usertrapret() in kernel/trap/trap.c.
+// Hook: usertrapret() in kernel/trap/trap.c (interrupts off). The counter
+// is read before the line is printed: an event that increments it later
+// is printed later too, and the check it would have made is the next
+// one's.
 void tlbtrace_user(void)
 {
-  printf("TT U %x %x\n", cpuid(), curpid());
+  int h = cpuid(), pid = curpid();
+  uint64 now = __atomic_load_n(&seq, __ATOMIC_SEQ_CST);
+  if (h < NCPU && user_seq[h] == now && user_pid[h] == pid)
+    return;
+  if (h < NCPU) {
+    user_seq[h] = now;
+    user_pid[h] = pid;
+  }
+  printf("TT U %x %x\n", h, pid);
 }
