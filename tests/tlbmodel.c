@@ -215,8 +215,12 @@ struct op {
   size_t nmine, capmine;
 };
 
+// A space is named by its root table, and a root table is reused after
+// the space dies: entries and history carry the incarnation too (id).
+#define ROOT(id) ((id) & (((u64)1 << 48) - 1))
 struct space {
   u64 root;
+  u64 id;             // root | incarnation << 48
   u64 asid;           // as last seen in a TT S
   int asid_known;
   struct map ptes;    // (va, 0) -> val = PTE, aux = writer, ev = event
@@ -258,6 +262,7 @@ static struct space *space_get(u64 root)
   if (!n->ptr) {
     struct space *s = xcalloc(1, sizeof *s);
     s->root = root;
+    s->id = root;
     n->ptr = s;
     nspaces++;
   }
@@ -270,6 +275,13 @@ static struct op *op_get(u64 pid)
   if (!n->ptr)
     n->ptr = xcalloc(1, sizeof(struct op));
   return n->ptr;
+}
+
+// The space an entry names, if that incarnation is still alive.
+static struct space *space_by_id(u64 id)
+{
+  struct space *s = space_get(ROOT(id));
+  return s->id == id ? s : 0;
 }
 
 static u64 pte_of(struct space *s, u64 va)
@@ -462,17 +474,17 @@ static void refill(int h, u64 asid, u64 start, u64 size, long since)
   struct space *s = space_get(hp->space);
   if (size != ALL && size / PGSIZE <= 64) {
     for (u64 va = start & ~(u64)(PGSIZE - 1); va < start + size; va += PGSIZE)
-      add_val(h, hp->asid, va, s->root, pte_of(s, va));
+      add_val(h, hp->asid, va, s->id, pte_of(s, va));
   } else {
     for (size_t i = 0; i < s->ptes.cap; i++)
       for (struct node *n = s->ptes.tab[i]; n; n = n->next)
         if (in_range(n->k1, start, size))
-          add_val(h, hp->asid, n->k1, s->root, n->val);
+          add_val(h, hp->asid, n->k1, s->id, n->val);
   }
   for (size_t i = plog_from(since); i < nplog; i++)
-    if (plog[i].space == s->root && in_range(plog[i].va, start, size) &&
+    if (plog[i].space == s->id && in_range(plog[i].va, start, size) &&
         !(plog[i].fenced >> h & 1))
-      add_val(h, hp->asid, plog[i].va, s->root, plog[i].old);
+      add_val(h, hp->asid, plog[i].va, s->id, plog[i].old);
 }
 
 // ---- violations ----
@@ -500,8 +512,9 @@ static void report_freed(u64 pa)
           if (show(0))
             printf("tlbmodel: event %ld (line %ld): (a) frame %#" PRIx64 " freed while hart %d may "
                    "cache asid %" PRIx64 " va %#" PRIx64 " -> pte %#" PRIx64 " of space %#" PRIx64 "%s\n",
-                   ev, lineno, pa, h, asid, va, x.pte, x.space,
-                   pte_of(space_get(x.space), va) == x.pte ? " (the PTE still maps it)" : "");
+                   ev, lineno, pa, h, asid, va, x.pte, ROOT(x.space),
+                   space_by_id(x.space) && pte_of(space_by_id(x.space), va) == x.pte ?
+                   " (the PTE still maps it)" : "");
           drop_val(h, asid, va, x.space, x.pte);
           k = -1;            // e may be gone or reordered: rescan
           if (!map_get(&t->ents, va, 0))
@@ -533,11 +546,11 @@ static void check_use(int h, u64 pid, int user)
     struct ent *e = evv[j]->ptr;
     for (int k = 0; k < e->n; k++) {
       struct val x = e->v[k];
-      if (x.space != s->root) {
+      if (x.space != s->id) {
         if (show(1))
           printf("tlbmodel: event %ld (line %ld): (b) hart %d %s space %#" PRIx64 " with asid %" PRIx64
                  " but may cache va %#" PRIx64 " -> pte %#" PRIx64 " (pa %#" PRIx64 ") of space %#" PRIx64 "\n",
-                 ev, lineno, h, what, s->root, hp->asid, va, x.pte, PTE_PA(x.pte), x.space);
+                 ev, lineno, h, what, s->root, hp->asid, va, x.pte, PTE_PA(x.pte), ROOT(x.space));
       } else {
         struct node *pn = map_get(&s->ptes, va, 0);
         u64 cur = pn ? pn->val : 0;
@@ -554,7 +567,7 @@ static void check_use(int h, u64 pid, int user)
         int open = 0;
         if (pn && !(user && w == pid)) {   // returning to user ends its own work
           for (struct change *c = op_get(w)->inflight; c; c = c->next)
-            if (c->space == s->root && c->va == va)
+            if (c->space == s->id && c->va == va)
               open = 1;
         }
         if (open) {
@@ -565,7 +578,7 @@ static void check_use(int h, u64 pid, int user)
               dup = 1;
           if (!dup) {
             struct cand *c = xcalloc(1, sizeof *c);
-            *c = (struct cand){ o->deferred, h, hp->asid, va, s->root, x.pte, ev, pn->ev, w, user };
+            *c = (struct cand){ o->deferred, h, hp->asid, va, s->id, x.pte, ev, pn->ev, w, user };
             o->deferred = c;
           }
           continue;
@@ -594,7 +607,7 @@ static void cand_fail(struct cand *c, const char *why)
     printf("tlbmodel: event %ld (line %ld): (c) hart %d %s at event %ld in space %#" PRIx64
            " asid %" PRIx64 " holding va %#" PRIx64 " -> pte %#" PRIx64 " after pid %" PRIu64 " changed the PTE"
            " at event %ld, and %s\n", ev, lineno, c->hart, c->user ? "returned to user" : "ran a process",
-           c->ev, c->space, c->asid, c->va, c->pte, c->pid, c->pev, why);
+           c->ev, ROOT(c->space), c->asid, c->va, c->pte, c->pid, c->pev, why);
   drop_val(c->hart, c->asid, c->va, c->space, c->pte);
 }
 
@@ -629,8 +642,8 @@ static void mark_fenced(u64 w, u64 mask, u64 asid, u64 va, u64 size)
   struct op *wp = op_get(w);
   for (size_t i = 0; i < wp->nmine; i++) {
     struct plog *p = &plog[wp->mine[i]];
-    struct space *s = space_get(p->space);
-    if ((asid == ALL || (s->asid_known && s->asid == asid)) && in_range(p->va, va, size))
+    struct space *s = space_by_id(p->space);
+    if (s && (asid == ALL || (s->asid_known && s->asid == asid)) && in_range(p->va, va, size))
       p->fenced |= mask;
   }
 }
@@ -686,9 +699,6 @@ static void ev_pte(u64 w, u64 root, u64 va, u64 old, u64 new)
   pn->ev = ev;
 }
 
-// A fence by hart h for process pid. The fence was made after both the
-// hart's and the process's previous lines; walks after it may fetch
-// anything valid since the earlier of the two.
 // Candidates of pid's operation that a fence on hart h covers are
 // settled: the operation fenced the hart that held them.
 static void settle(u64 pid, int h, u64 asid, u64 va, u64 size)
@@ -705,11 +715,15 @@ static void settle(u64 pid, int h, u64 asid, u64 va, u64 size)
   }
 }
 
+// A fence by hart h for process pid. A local fence ran on h after both
+// the hart's and the process's previous lines; a remote one after the
+// process's (it may have moved to h since). Walks after it may fetch
+// anything valid since then.
 static void ev_fence(int h, u64 pid, int kind, u64 asid, u64 va, u64 size, u64 mask)
 {
-  long since = harts[h].last_ev;
-  if (op_get(pid)->last_ev < since)
-    since = op_get(pid)->last_ev;
+  long since = op_get(pid)->last_ev;
+  if (kind != 4 && harts[h].last_ev > since)
+    since = harts[h].last_ev;
   switch (kind) {
   case 1:
     fence(h, asid, va, PGSIZE);
@@ -763,8 +777,8 @@ static void ev_fence(int h, u64 pid, int kind, u64 asid, u64 va, u64 size, u64 m
   struct change **cp = &o->inflight;
   while (*cp) {
     struct change *c = *cp;
-    struct space *s = space_get(c->space);
-    if (s->asid_known && s->asid == asid && in_range(c->va, va, size)) {
+    struct space *s = space_by_id(c->space);
+    if (s && s->asid_known && s->asid == asid && in_range(c->va, va, size)) {
       *cp = c->next;
       free(c);
     } else {
