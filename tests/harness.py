@@ -143,8 +143,9 @@ class Boot:
 def boot(argv, idle=None, maxtime=None, on_line=None, on_data=None, log=None, divert=None):
     """Run QEMU; feed each output line to on_line, raw bytes to on_data.
 
-    divert: called with each line first; a line it returns True for goes
-    nowhere else (not to on_line, the log or Boot.lines).
+    divert: called with each line first; it returns the line to go on with
+    (perhaps changed), or None for a line that goes nowhere else (not to
+    on_line, the log or Boot.lines).
 
     idle: seconds of silence after which QEMU is killed (a hang);
     maxtime: seconds in all after which QEMU is killed.
@@ -174,10 +175,11 @@ def boot(argv, idle=None, maxtime=None, on_line=None, on_data=None, log=None, di
     def line_out(raw):
         s = raw.decode("utf-8", "replace").replace("\r", "")
         if divert:
-            if divert(s):
+            s = divert(s)
+            if s is None:
                 return False
             if log:
-                log.write(raw + b"\n")
+                log.write(s.encode() + b"\n")
         b.lines.append(s)
         if "panic:" in s:
             b.panic = True
@@ -622,17 +624,30 @@ class TlbModel:
                                   stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
         self.n = 0
         self.broken = None
+        self.held = ""
+
+    TT_RE = re.compile(r"TT [PFSRUX] ")
 
     def feed(self, line):
-        if not line.startswith("TT "):
-            return False
+        """Takes the trace lines; returns the others (or None)."""
+        # User output reaches the console without the kernel printf's
+        # lock: "start truncspin" may come out as "startTT S 0 0 0" and
+        # " truncspin". The text before the trace line is held and put
+        # back in front of the next line.
+        m = self.TT_RE.search(line)
+        if not m:
+            if self.held:
+                line, self.held = self.held + line, ""
+            return line
+        self.held += line[:m.start()]
+        line = line[m.start():]
         self.n += 1
         if self.broken is None:
             try:
                 self.p.stdin.write(line.encode() + b"\n")
             except OSError as ex:
                 self.broken = str(ex)
-        return True
+        return None
 
     def finish(self, prog, cmd, b):
         try:

@@ -34,7 +34,9 @@
 //       (it has not returned to user since, nor fenced that page
 //       remotely), the check waits for that operation: its remote fence
 //       must include this hart.
-// Exit status: 0 no violation, 1 violations, 2 bad input.
+// Exit status: 0 no violation, 1 violations, 2 usage or internal error.
+// Trace lines that cannot be parsed (user output written into the middle
+// of one) are shown and counted in the summary line.
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -894,6 +896,9 @@ static int parse(char *line)
     ev_free(a);
     return 1;
   }
+  // Characters of user output inside a trace line: the event is lost,
+  // and the run proves a little less. Shown and counted, not failed: the
+  // console gives no way to prevent it.
   nbad++;
   if (!quiet && nbad <= 5)
     printf("tlbmodel: line %ld: cannot parse: %s", lineno, line);
@@ -919,15 +924,12 @@ int main(int argc, char **argv)
       while ((ch = getchar()) != EOF && ch != '\n')
         ;
     }
-    if (strncmp(buf, "TT ", 3) == 0) {
-      parse(buf);
-    } else if (strstr(buf, "TT ")) {
-      // A trace line glued to other console output: an event may be
-      // lost, so the run proves less; counted and shown.
-      nbad++;
-      if (!quiet && nbad <= 5)
-        printf("tlbmodel: line %ld: trace line inside other output: %s", lineno, buf);
-    }
+    // User output reaches the console without the kernel printf's
+    // lock, so a trace line may come glued after a user program's text
+    // ("startTT S 0 0 0"): parse it from "TT " on.
+    char *p = strstr(buf, "TT ");
+    if (p && strchr("PFSRUX", p[3]) && p[4] == ' ')
+      parse(p);
   }
   // Operations still open at the end never fenced what they changed.
   size_t k;
@@ -943,7 +945,5 @@ int main(int argc, char **argv)
   if (ninconsistent)
     printf(", %ld PTE values differing from the model", ninconsistent);
   printf("\n");
-  if (total)
-    return 1;
-  return nbad ? 2 : 0;
+  return total ? 1 : 0;
 }
