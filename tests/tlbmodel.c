@@ -64,7 +64,8 @@ struct node {
   struct node *next;
   u64 k1, k2;
   u64 val;        // map-specific: a PTE, a count
-  u64 aux;        // map-specific: last writer hart
+  u64 aux;        // map-specific: last writer
+  u64 aux2;       // map-specific: latest plog index + 1
   long ev;        // map-specific: event of the last change
   void *ptr;      // map-specific: a struct tlb or struct ent
 };
@@ -164,6 +165,57 @@ static struct node **map_nodes(struct map *m, size_t *count)
   return v;
 }
 
+static int in_range(u64 va, u64 start, u64 size)
+{
+  return size == ALL || (va >= start && va - start < size);
+}
+
+static void map_clear(struct map *m)
+{
+  for (size_t i = 0; i < m->cap; i++) {
+    struct node *n = m->tab[i], *next;
+    for (; n; n = next) {
+      next = n->next;
+      free(n);
+    }
+    m->tab[i] = 0;
+  }
+  m->n = 0;
+}
+
+// Visit the nodes of m, keyed (k1, va) with k1 one of keys[0..nkeys)
+// (ALL: any), whose va is in [start, start+size): by lookup for a few
+// pages, else by a walk of m. fn may delete the node it is given.
+static void map_range(struct map *m, const u64 *keys, int nkeys, u64 start, u64 size,
+                      void (*fn)(struct map *, struct node *, void *), void *arg)
+{
+  if (!m->n)
+    return;
+  int lookup = size != ALL && size / PGSIZE <= 64 && (size / PGSIZE) * nkeys < m->n;
+  for (int i = 0; i < nkeys; i++)
+    if (keys[i] == ALL)
+      lookup = 0;
+  if (lookup) {
+    for (u64 va = start & ~(u64)(PGSIZE - 1); va < start + size; va += PGSIZE)
+      for (int i = 0; i < nkeys; i++) {
+        struct node *n = map_get(m, keys[i], va);
+        if (n)
+          fn(m, n, arg);
+      }
+    return;
+  }
+  size_t k;
+  struct node **v = map_nodes(m, &k);
+  for (size_t i = 0; i < k; i++) {
+    int want = 0;
+    for (int j = 0; j < nkeys && !want; j++)
+      want = keys[j] == ALL || v[i]->k1 == keys[j];
+    if (want && in_range(v[i]->k2, start, size))
+      fn(m, v[i], arg);
+  }
+  free(v);
+}
+
 // ---- the state ----
 
 struct val {
@@ -180,24 +232,24 @@ struct ent {
 struct tlb {
   u64 asid;
   struct map ents;
+  // What the next use (TT R/U) must look at: the vas whose values were
+  // added or whose PTE changed since the last check, or everything
+  // (full) after the hart switched to this ASID. Checking every entry
+  // at every return to user would cost entries x returns.
+  struct map suspect;
+  int full;
 };
 
 // A PTE change another process made that a return to user found an
 // entry still allowing; it stays open until that process fences it or
 // finishes what it was doing.
 struct cand {
-  struct cand *next;
   int hart;          // whose entry
   u64 asid, va, space, pte;
   long ev;           // the TT U/R event that found it
   long pev;          // the PTE change
   u64 pid;           // who made it
   int user;          // found at a return to user (else: TT R)
-};
-
-struct change {      // a rights-reducing PTE change not yet fenced remotely
-  struct change *next;
-  u64 space, va;
 };
 
 struct hart {
@@ -211,10 +263,14 @@ struct hart {
 // may be preempted and go on on another hart, so it is followed by pid.
 struct op {
   long last_ev;       // this process's previous event
-  struct change *inflight;
-  struct cand *deferred;
-  size_t *mine;       // plog entries it wrote since it last returned to user
-  size_t nmine, capmine;
+  // Rights-reducing PTE changes not yet fenced remotely: (space id, va).
+  struct map inflight;
+  // Candidates waiting for this operation: (hart | asid << 8, va) -> cand.
+  struct map deferred;
+  // PTEs it changed: (space id, va) -> val = its latest change's plog
+  // index + 1. Every earlier change of that PTE (by anyone: they are
+  // serialized by as->ptlock) stored before its own did.
+  struct map mine;
 };
 
 // A space is named by its root table, and a root table is reused after
@@ -231,14 +287,15 @@ struct space {
 struct plog {         // a PTE change: its old value may still be walked
   long ev;
   u64 space, va, old;
-  int writer;
   u64 fenced;         // harts the writer fenced for it since (bit per hart)
+  size_t prev;        // the previous change of this PTE + 1 (0: none)
 };
 
 static struct hart harts[MAXHART];
 static int nharts_seen;
 static struct map ops;          // (pid, 0) -> struct op
 static struct map spaces;       // (root, 0) -> struct space
+static struct map asids;        // (asid, 0) -> val = id of the space last run with it
 static int nspaces;
 static struct map cached;       // (pa, 0) -> val = how many entry values point at pa
 static struct plog *plog;
@@ -356,6 +413,21 @@ static void add_val(int h, u64 asid, u64 va, u64 space, u64 pte)
   e->v[e->n].pte = pte;
   e->n++;
   count_pa(pte, 1);
+  map_put(&t->suspect, va, 0);
+}
+
+// The PTE of space s at va changed: values held for it may be stale now.
+static void mark_changed(struct space *s, u64 va)
+{
+  if (!s->asid_known)
+    return;    // never run yet: no hart holds anything of it
+  for (int h = 0; h < MAXHART; h++) {
+    if (!harts[h].seen)
+      continue;
+    struct node *tn = map_get(&harts[h].tlbs, s->asid, 0);
+    if (tn && map_get(&((struct tlb *)tn->ptr)->ents, va, 0))
+      map_put(&((struct tlb *)tn->ptr)->suspect, va, 0);
+  }
 }
 
 static void drop_ent(struct tlb *t, u64 va)
@@ -369,6 +441,7 @@ static void drop_ent(struct tlb *t, u64 va)
   free(e->v);
   free(e);
   map_del(&t->ents, va, 0);
+  map_del(&t->suspect, va, 0);
 }
 
 // Forget one value (a violation reported once is not reported again).
@@ -403,14 +476,14 @@ static void drop_tlb(int h, u64 asid)
   for (size_t i = 0; i < k; i++)
     drop_ent(t, v[i]->k1);
   free(v);
+  v = map_nodes(&t->suspect, &k);
+  for (size_t i = 0; i < k; i++)
+    free(v[i]);
+  free(v);
   free(t->ents.tab);
+  free(t->suspect.tab);
   free(t);
   map_del(&harts[h].tlbs, asid, 0);
-}
-
-static int in_range(u64 va, u64 start, u64 size)
-{
-  return size == ALL || (va >= start && va - start < size);
 }
 
 // Remove (asid, [start, start+size)) from hart h; asid ALL: every ASID.
@@ -542,10 +615,15 @@ static void check_use(int h, u64 pid, int user)
   struct tlb *t = tn->ptr;
   struct space *s = space_get(hp->space);
   size_t ne;
-  struct node **evv = map_nodes(&t->ents, &ne);
+  struct node **evv = map_nodes(t->full ? &t->ents : &t->suspect, &ne);
+  t->full = 0;
   for (size_t j = 0; j < ne; j++) {
     u64 va = evv[j]->k1;
-    struct ent *e = evv[j]->ptr;
+    map_del(&t->suspect, va, 0);
+    struct node *en = map_get(&t->ents, va, 0);
+    if (!en)
+      continue;
+    struct ent *e = en->ptr;
     for (int k = 0; k < e->n; k++) {
       struct val x = e->v[k];
       if (x.space != s->id) {
@@ -566,29 +644,20 @@ static void check_use(int h, u64 pid, int user)
         // hardware but harmless if the fence reaches this hart before the
         // process goes on, and before the frame is reused, which (a)
         // checks: wait for that process's remote fence or its return.
-        int open = 0;
-        if (pn && !(user && w == pid)) {   // returning to user ends its own work
-          for (struct change *c = op_get(w)->inflight; c; c = c->next)
-            if (c->space == s->id && c->va == va)
-              open = 1;
-        }
-        if (open) {
-          struct op *o = op_get(w);
-          int dup = 0;
-          for (struct cand *c = o->deferred; c; c = c->next)
-            if (c->hart == h && c->asid == hp->asid && c->va == va && c->pte == x.pte)
-              dup = 1;
-          if (!dup) {
+        // (Returning to user ends its own work: no waiting for itself.)
+        if (pn && !(user && w == pid) && map_get(&op_get(w)->inflight, s->id, va)) {
+          struct node *cn = map_put(&op_get(w)->deferred, (u64)h | hp->asid << 8, va);
+          if (!cn->ptr) {
             struct cand *c = xcalloc(1, sizeof *c);
-            *c = (struct cand){ o->deferred, h, hp->asid, va, s->id, x.pte, ev, pn->ev, w, user };
-            o->deferred = c;
+            *c = (struct cand){ h, hp->asid, va, s->id, x.pte, ev, pn->ev, w, user };
+            cn->ptr = c;
           }
           continue;
         }
         if (show(2))
           printf("tlbmodel: event %ld (line %ld): (c) hart %d %s space %#" PRIx64 " asid %" PRIx64
                  " and may cache va %#" PRIx64 " -> pte %#" PRIx64 " but the PTE is %#" PRIx64
-                 " (changed at event %ld by pid %" PRIu64 ")\n",
+                 " (changed at event %ld by pid %#" PRIx64 ")\n",
                  ev, lineno, h, what, s->root, hp->asid, va, x.pte, cur, pn ? pn->ev : 0L, w);
       }
       drop_val(h, hp->asid, va, x.space, x.pte);
@@ -607,7 +676,7 @@ static void cand_fail(struct cand *c, const char *why)
 {
   if (show(2))
     printf("tlbmodel: event %ld (line %ld): (c) hart %d %s at event %ld in space %#" PRIx64
-           " asid %" PRIx64 " holding va %#" PRIx64 " -> pte %#" PRIx64 " after pid %" PRIu64 " changed the PTE"
+           " asid %" PRIx64 " holding va %#" PRIx64 " -> pte %#" PRIx64 " after pid %#" PRIx64 " changed the PTE"
            " at event %ld, and %s\n", ev, lineno, c->hart, c->user ? "returned to user" : "ran a process",
            c->ev, ROOT(c->space), c->asid, c->va, c->pte, c->pid, c->pev, why);
   drop_val(c->hart, c->asid, c->va, c->space, c->pte);
@@ -618,20 +687,18 @@ static void cand_fail(struct cand *c, const char *why)
 static void boundary(u64 w)
 {
   struct op *wp = op_get(w);
-  while (wp->deferred) {
-    struct cand *c = wp->deferred;
-    wp->deferred = c->next;
+  size_t k;
+  struct node **v = map_nodes(&wp->deferred, &k);
+  for (size_t i = 0; i < k; i++) {
+    struct cand *c = v[i]->ptr;
     char why[128];
-    snprintf(why, sizeof why, "pid %" PRIu64 " went on (event %ld) without fencing hart %d", w, ev, c->hart);
+    snprintf(why, sizeof why, "pid %#" PRIx64 " went on (event %ld) without fencing hart %d", w, ev, c->hart);
     cand_fail(c, why);
     free(c);
   }
-  while (wp->inflight) {
-    struct change *c = wp->inflight;
-    wp->inflight = c->next;
-    free(c);
-  }
-  wp->nmine = 0;
+  free(v);
+  map_clear(&wp->deferred);
+  map_clear(&wp->inflight);
 }
 
 // Process w fenced harts `mask` for (asid, [va, va+size)) (asid ALL:
@@ -639,15 +706,29 @@ static void boundary(u64 w)
 // came before the fence) can no longer be walked in its old form by those
 // harts: a walk before the fence was dropped by it, a walk after it sees
 // the new value.
+// The marks only grow towards older changes of a PTE (each walk marks
+// all older ones), so a walk stops at the first that already has them.
+static void fenced_one(struct map *m, struct node *n, void *arg)
+{
+  u64 mask = *(u64 *)arg;
+  (void)m;
+  for (size_t i = n->val; i && (plog[i - 1].fenced & mask) != mask; i = plog[i - 1].prev)
+    plog[i - 1].fenced |= mask;
+}
+
+// The space ids an ASID (ALL: any) may name in a fence.
+static u64 asid_space(u64 asid)
+{
+  if (asid == ALL)
+    return ALL;
+  struct node *n = map_get(&asids, asid, 0);
+  return n ? n->val : ~(u64)1;   // never run: matches nothing
+}
+
 static void mark_fenced(u64 w, u64 mask, u64 asid, u64 va, u64 size)
 {
-  struct op *wp = op_get(w);
-  for (size_t i = 0; i < wp->nmine; i++) {
-    struct plog *p = &plog[wp->mine[i]];
-    struct space *s = space_by_id(p->space);
-    if (s && (asid == ALL || (s->asid_known && s->asid == asid)) && in_range(p->va, va, size))
-      p->fenced |= mask;
-  }
+  u64 key = asid_space(asid);
+  map_range(&op_get(w)->mine, &key, 1, va, size, fenced_one, &mask);
 }
 
 // ---- events ----
@@ -667,7 +748,8 @@ static void ev_pte(u64 w, u64 root, u64 va, u64 old, u64 new)
   // walkable from now on by every hart in the space.
   for (int h = 0; h < MAXHART; h++)
     if (harts[h].seen && harts[h].space == root)
-      add_val(h, harts[h].asid, va, root, new);
+      add_val(h, harts[h].asid, va, s->id, new);
+  struct op *wp = op_get(w);
   if (old & PTE_V) {
     if (nplog == capplog) {
       capplog = capplog ? 2 * capplog : 4096;
@@ -677,24 +759,13 @@ static void ev_pte(u64 w, u64 root, u64 va, u64 old, u64 new)
         exit(2);
       }
     }
-    plog[nplog++] = (struct plog){ ev, root, va, old, 0 };
-    struct op *wp = op_get(w);
-    if (wp->nmine == wp->capmine) {
-      wp->capmine = wp->capmine ? 2 * wp->capmine : 64;
-      wp->mine = realloc(wp->mine, wp->capmine * sizeof *wp->mine);
-      if (!wp->mine) {
-        fprintf(stderr, "tlbmodel: out of memory\n");
-        exit(2);
-      }
-    }
-    wp->mine[wp->nmine++] = nplog - 1;
+    plog[nplog++] = (struct plog){ ev, s->id, va, old, 0, pn->aux2 };
+    pn->aux2 = nplog;
+    map_put(&wp->mine, s->id, va)->val = nplog;
   }
-  if (excess(old, new)) {
-    struct change *c = xcalloc(1, sizeof *c);
-    struct op *wp = op_get(w);
-    *c = (struct change){ wp->inflight, root, va };
-    wp->inflight = c;
-  }
+  if (excess(old, new))
+    map_put(&wp->inflight, s->id, va);
+  mark_changed(s, va);
   // An invalid PTE keeps its node: who changed it last matters to (c).
   pn->val = new;
   pn->aux = w;
@@ -703,18 +774,45 @@ static void ev_pte(u64 w, u64 root, u64 va, u64 old, u64 new)
 
 // Candidates of pid's operation that a fence on hart h covers are
 // settled: the operation fenced the hart that held them.
+static void settle_one(struct map *m, struct node *n, void *arg)
+{
+  struct cand *c = n->ptr;
+  if (c->hart != *(int *)arg)
+    return;
+  free(c);
+  map_del(m, n->k1, n->k2);
+}
+
 static void settle(u64 pid, int h, u64 asid, u64 va, u64 size)
 {
-  struct cand **pp = &op_get(pid)->deferred;
-  while (*pp) {
-    struct cand *c = *pp;
-    if (c->hart == h && (asid == ALL || c->asid == asid) && in_range(c->va, va, size)) {
-      *pp = c->next;
-      free(c);
-    } else {
-      pp = &c->next;
-    }
+  u64 key = asid == ALL ? ALL : (u64)h | asid << 8;
+  map_range(&op_get(pid)->deferred, &key, 1, va, size, settle_one, &h);
+}
+
+struct remote {
+  u64 pid;
+  int h;
+  u64 mask;
+};
+
+static void remote_one(struct map *m, struct node *n, void *arg)
+{
+  struct remote *r = arg;
+  struct cand *c = n->ptr;
+  if (!(r->mask >> c->hart & 1)) {
+    char why[128];
+    snprintf(why, sizeof why, "the remote fence by pid %#" PRIx64 " on hart %d left hart %d out"
+             " (mask %#" PRIx64 ")", r->pid, r->h, c->hart, r->mask);
+    cand_fail(c, why);
   }
+  free(c);
+  map_del(m, n->k1, n->k2);
+}
+
+static void close_one(struct map *m, struct node *n, void *arg)
+{
+  (void)arg;
+  map_del(m, n->k1, n->k2);
 }
 
 // A fence by hart h for process pid. A local fence ran on h after both
@@ -759,34 +857,15 @@ static void ev_fence(int h, u64 pid, int kind, u64 asid, u64 va, u64 size, u64 m
     }
   mark_fenced(pid, mask, asid, va, size);
   // Deferred candidates this fence was for: fenced, or left out.
-  struct op *o = op_get(pid);
-  struct cand **pp = &o->deferred;
-  while (*pp) {
-    struct cand *c = *pp;
-    if (c->asid == asid && in_range(c->va, va, size)) {
-      *pp = c->next;
-      if (!(mask >> c->hart & 1)) {
-        char why[96];
-        snprintf(why, sizeof why, "the remote fence by pid %" PRIu64 " on hart %d left hart %d out"
-                 " (mask %#" PRIx64 ")", pid, h, c->hart, mask);
-        cand_fail(c, why);
-      }
-      free(c);
-    } else {
-      pp = &c->next;
-    }
-  }
-  struct change **cp = &o->inflight;
-  while (*cp) {
-    struct change *c = *cp;
-    struct space *s = space_by_id(c->space);
-    if (s && s->asid_known && s->asid == asid && in_range(c->va, va, size)) {
-      *cp = c->next;
-      free(c);
-    } else {
-      cp = &c->next;
-    }
-  }
+  struct remote r = { pid, h, mask };
+  u64 keys[MAXHART];
+  int nkeys = 0;
+  for (int t = 0; t < MAXHART; t++)
+    if (harts[t].seen)
+      keys[nkeys++] = (u64)t | asid << 8;
+  map_range(&op_get(pid)->deferred, keys, nkeys, va, size, remote_one, &r);
+  u64 key = asid_space(asid);
+  map_range(&op_get(pid)->inflight, &key, 1, va, size, close_one, 0);
 }
 
 static void ev_switch(int h, u64 root, u64 asid)
@@ -800,6 +879,10 @@ static void ev_switch(int h, u64 root, u64 asid)
   struct space *s = space_get(root);
   s->asid = asid;
   s->asid_known = 1;
+  map_put(&asids, asid, 0)->val = s->id;
+  struct node *tn = map_get(&hp->tlbs, asid, 0);
+  if (tn)
+    ((struct tlb *)tn->ptr)->full = 1;   // (b): what else is tagged asid
   refill(h, asid, 0, ALL, since);
 }
 
@@ -823,11 +906,10 @@ static void ev_free(u64 pa)
                " -> pte %#" PRIx64 " is still mapped\n", ev, lineno, pa, v[i]->k1, v[i]->val);
     }
     free(v);
-    // Keep the node: entries still name the space; start it afresh.
-    free(s->ptes.tab);
-    s->ptes.tab = 0;
-    s->ptes.cap = s->ptes.n = 0;
+    // The next space with this root is another one.
+    map_clear(&s->ptes);
     s->asid_known = 0;
+    s->id += (u64)1 << 48;
   }
 }
 
