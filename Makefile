@@ -2,6 +2,7 @@
 #   make qemu            boot to a shell (Ctrl-A x leaves QEMU)
 #   make qemu KEEP=1     ... on the existing fs.img, even if user/ changed
 #   make test [T=name]   run the test suite headless; last line "N passed, N failed"
+#   make unittest        build and run the host unit tests (no QEMU)
 #   make run CMD='...'   boot, run one command line, exit with its status
 #   make bench           run the benchmarks, print the table, write bench.json
 #   make crashtest [N=20] kill QEMU N times during a file-system workload; check the disk
@@ -255,6 +256,24 @@ fs.img: $(B)/mkfs README $(UPROGS) $(SHPROGS) $(RESCUE:%=$(B)/rescue/_%) $(IMGLI
 	@echo "$(IMGFILES)" > $(B)/fs.contents
 	@$(PYTHON) tools/fsimg.py install $(B)/fs.img.new fs.img
 
+# ---- host unit tests and tools (tests/unittest.sh) ----
+# tlbmodel replays a TLB trace (bootarg tlbtrace=1) against a model of
+# per-hart, ASID-tagged TLBs (docs/tlb.md); make test also feeds it the
+# traces of the tests.txt lines marked "tlbmodel".
+$(B)/tlbmodel: tests/tlbmodel.c
+	@mkdir -p $(B)
+	$(HOSTCC) -Wall -Werror -O2 -o $@ tests/tlbmodel.c
+
+# regiontest compiles kernel/mm/region.c itself on the host.
+$(B)/regiontest: tests/unit/regiontest.c kernel/mm/region.c kernel/mm/mm.h
+	@mkdir -p $(B)
+	$(HOSTCC) -Wall -Werror -O2 -I. -DKERNEL -o $@ tests/unit/regiontest.c
+
+HOSTTOOLS := $(B)/tlbmodel $(B)/regiontest
+
+unittest: $(HOSTTOOLS)
+	sh tests/unittest.sh $(B)
+
 # ---- running ----
 QEMUOPTS = -machine virt -bios default -kernel $(B)/kernel.elf -m $(MEM) -smp $(CPUS) -nographic \
 	-global virtio-mmio.force-legacy=false \
@@ -273,7 +292,9 @@ qemu-gdb: check-tools $(B)/kernel.elf $(IMGDEP)
 	@echo "*** Now run 'gdb-multiarch' in this directory (it reads .gdbinit; see README)."
 	$(QEMU) $(QEMUOPTS) -S -gdb tcp::$(GDBPORT)
 
-test: check-tools all
+# The host unit tests run first, inside the harness, so that they count
+# in its "N passed, N failed".
+test: check-tools all $(HOSTTOOLS)
 	$(PYTHON) tests/harness.py test $(if $(T),--only "$(T)")
 
 # Exits with the command's status (as QEMU's: -1 arrives as 255), which
@@ -297,6 +318,6 @@ clean:
 	@$(PYTHON) tools/fsimg.py busy fs.img
 	rm -rf $(B) fs.img bench.json
 
-.PHONY: all qemu qemu-gdb test run bench crashtest clean check-tools
+.PHONY: all qemu qemu-gdb test unittest run bench crashtest clean check-tools
 .PRECIOUS: $(B)/user/%.o $(SH)/%.o $(SH)/pic/%.o $(SH)/lib%.so
 -include $(shell find $(B) -name '*.d' 2>/dev/null)

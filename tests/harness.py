@@ -11,8 +11,10 @@
       from a clean disk; --keep-disk boots fs.img itself.
 
   harness.py test [--only NAME ...]
-      Run every program listed in tests/tests.txt (or the programs/subtests
-      named) and print a summary whose last line is "N passed, N failed".
+      Run the host unit tests (tests/unittest.sh; with --only, only if
+      "unittest" is named), then every program listed in tests/tests.txt
+      (or the programs/subtests named), and print a summary whose last
+      line is "N passed, N failed".
 
   harness.py bench [--icount] [--mem 128M]
       Run the bench program with CPUS=1, print a table, write bench.json.
@@ -40,6 +42,7 @@ tests/tests.txt, one program per line ("#" starts a comment):
                     what comes back; each on its own scratch image
   host NAME ...     host-side checks (tests/console.py), e.g. image_busy
   PROGRAM [ARG ...] [mem=32M] [cpus=1] [bootargs=K=V ...] [timeout=S] [fssize=N] [reboot] [crash=N]
+          [tlbmodel]
     ARG         arguments given to the program (a list of its subtests)
     mem, cpus   QEMU -m and -smp (defaults 128M, 3)
     bootargs=   kernel options (repeat the key, or quote: bootargs="a=1 b=2")
@@ -51,6 +54,9 @@ tests/tests.txt, one program per line ("#" starts a comment):
                 "PROGRAM --after-reboot"; both runs' results count
     crash=N     the crash test (see "harness.py crash") with N points instead
                 of booting PROGRAM (crashwork) as usual
+    tlbmodel    boot with tlbtrace=1 and feed the trace lines ("TT ...")
+                to build/tlbmodel instead of the log; its verdict counts
+                as one more test per boot ("[tlbmodel] test NAME: ok")
 
 Guest contract: before a subtest a program prints "start NAME", after it
 "test NAME: ok" or "test NAME: FAIL reason".  A line containing "panic:" is
@@ -172,8 +178,12 @@ class Boot:
         self.lines = []
 
 
-def boot(argv, idle=None, maxtime=None, on_line=None, on_data=None, log=None):
+def boot(argv, idle=None, maxtime=None, on_line=None, on_data=None, log=None, divert=None):
     """Run QEMU; feed each output line to on_line, raw bytes to on_data.
+
+    divert: called with each line first; it returns the line to go on with
+    (perhaps changed), or None for a line that goes nowhere else (not to
+    on_line, the log or Boot.lines).
 
     idle: seconds of silence after which QEMU is killed (a hang);
     maxtime: seconds in all after which QEMU is killed.
@@ -202,6 +212,12 @@ def boot(argv, idle=None, maxtime=None, on_line=None, on_data=None, log=None):
 
     def line_out(raw):
         s = raw.decode("utf-8", "replace").replace("\r", "")
+        if divert:
+            s = divert(s)
+            if s is None:
+                return False
+            if log:
+                log.write(s.encode() + b"\n")
         b.lines.append(s)
         if "panic:" in s:
             b.panic = True
@@ -237,7 +253,7 @@ def boot(argv, idle=None, maxtime=None, on_line=None, on_data=None, log=None):
             last = time.monotonic()
             if on_data:
                 on_data(data)
-            if log:
+            if log and not divert:
                 log.write(data)
             partial += data
             while b"\n" in partial:
@@ -436,6 +452,7 @@ class Entry:
         self.fssize = None
         self.crash = 0         # crash=N: the crash test with N points (crashwork)
         self.reboot = False
+        self.tlbmodel = False
 
     @property
     def label(self):
@@ -457,6 +474,8 @@ def parse_tests(text, where="tests.txt"):
             try:
                 if w == "reboot":
                     e.reboot = True
+                elif w == "tlbmodel":
+                    e.tlbmodel = True
                 elif not eq:
                     e.args.append(w)
                 elif key == "mem":
@@ -529,8 +548,8 @@ def select_tests(P, entries, names):
     merged = []
     for e in chosen:
         m = next((x for x in merged if x.prog == e.prog and x.args and e.args and
-                  (x.mem, x.cpus, x.bootargs, x.fssize, x.reboot) ==
-                  (e.mem, e.cpus, e.bootargs, e.fssize, e.reboot)), None)
+                  (x.mem, x.cpus, x.bootargs, x.fssize, x.reboot, x.tlbmodel) ==
+                  (e.mem, e.cpus, e.bootargs, e.fssize, e.reboot, e.tlbmodel)), None)
         if m:
             m.args += [a for a in e.args if a not in m.args]
         elif not any(x is e for x in merged):
@@ -579,12 +598,19 @@ class Suite:
         logname = os.path.join(self.P.logs, "%02d-%s.log" % (
             self.nboot, re.sub(r"[^\w.-]+", "_", cmd)[:60]))
         parser = Parser(e.prog, self.report(tag))
-        argv = qemu_argv(self.P, img, e.mem, e.cpus, make_append(e.bootargs, cmd),
+        bootargs = e.bootargs + (["tlbtrace=1"] if e.tlbmodel else [])
+        argv = qemu_argv(self.P, img, e.mem, e.cpus, make_append(bootargs, cmd),
                          cache=test_cache())
+        model = TlbModel(self.P) if e.tlbmodel else None
         with open(logname, "wb") as log:
             b = boot(argv, idle=e.timeout, maxtime=4 * e.timeout,
-                     on_line=parser.feed, log=log)
+                     on_line=parser.feed, log=log, divert=model.feed if model else None)
         parser.finish(b, e.timeout)
+        if model:
+            r = model.finish(e.prog, cmd, b)
+            if r.ok:
+                say("[tlbmodel] %s" % r.lines[-1])
+            self.report("tlbmodel")(r)
         return b, parser
 
     def not_run(self, e, tag, todo, why):
@@ -698,6 +724,84 @@ class Suite:
                                                time.monotonic() - t0))
 
 
+class TlbModel:
+    """build/tlbmodel fed the "TT" lines of one boot (docs/tlb.md)."""
+    def __init__(self, P):
+        self.path = os.path.join(P.build, "tlbmodel")
+        if not os.path.isfile(self.path):
+            raise HarnessError("%s not found (run make)" % P.rel(self.path))
+        self.p = subprocess.Popen([self.path], stdin=subprocess.PIPE,
+                                  stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+        self.n = 0
+        self.broken = None
+        self.held = ""
+
+    TT_RE = re.compile(r"TT [PFSRUX] ")
+
+    def feed(self, line):
+        """Takes the trace lines; returns the others (or None)."""
+        # User output reaches the console without the kernel printf's
+        # lock: "start truncspin" may come out as "startTT S 0 0 0" and
+        # " truncspin". The text before the trace line is held and put
+        # back in front of the next line.
+        m = self.TT_RE.search(line)
+        if not m:
+            if self.held:
+                line, self.held = self.held + line, ""
+            return line
+        self.held += line[:m.start()]
+        line = line[m.start():]
+        self.n += 1
+        if self.broken is None:
+            try:
+                self.p.stdin.write(line.encode() + b"\n")
+            except OSError as ex:
+                self.broken = str(ex)
+        return None
+
+    def finish(self, prog, cmd, b):
+        try:
+            self.p.stdin.close()
+        except OSError:
+            pass
+        out = self.p.stdout.read().decode("utf-8", "replace").splitlines()
+        status = self.p.wait()
+        name = re.sub(r"\s+", ",", cmd.strip())
+        lines = ["%d trace lines" % self.n] + out
+        if self.broken:
+            why = "model died: %s" % self.broken
+        elif self.n == 0:
+            why = "no trace lines (is tlbtrace=1 in the kernel?)"
+        elif status != 0:
+            summary = [l for l in out if l.startswith("tlbmodel: ") and "violations" in l]
+            why = summary[-1][len("tlbmodel: "):] if summary else "exit status %d" % status
+            if b.end != "exit":
+                why += " (boot ended: %s; the trace may stop inside an operation)" % b.end
+        else:
+            return Result(prog, name, True, "", lines)
+        return Result(prog, name, False, why, lines)
+
+
+def run_unittests(suite):
+    """tests/unittest.sh: host tests, reported like a guest program's."""
+    P = suite.P
+    say("[unittest] tests/unittest.sh")
+    parser = Parser("unittest", suite.report("unittest"))
+    try:
+        r = subprocess.run(["sh", os.path.join(HERE, "unittest.sh"), P.build],
+                           stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                           stderr=subprocess.STDOUT)
+    except OSError as ex:
+        raise HarnessError("cannot run tests/unittest.sh: %s" % ex)
+    out = r.stdout.decode("utf-8", "replace").splitlines()
+    for l in out:
+        parser.feed(l)
+    b = Boot()
+    b.status = r.returncode
+    b.lines = out
+    parser.finish(b, 0)
+
+
 def cmd_test(P, args):
     suite = Suite(P)
     t0 = time.monotonic()
@@ -709,10 +813,19 @@ def cmd_test(P, args):
     try:
         check_kernel(P)
         entries = load_tests(P)
-        if args.only:
-            names = [n for o in args.only for n in re.split(r"[\s,]+", o) if n]
+        names = [n for o in args.only or [] for n in re.split(r"[\s,]+", o) if n]
+        if not names or "unittest" in names:
+            try:
+                run_unittests(suite)
+            except HarnessError as ex:
+                errors.append("unittest: %s" % ex)
+                say("[unittest] harness error: %s" % ex)
+        names = [n for n in names if n != "unittest"]
+        if args.only and not names:
+            entries = []
+        elif names:
             entries = select_tests(P, entries, names)
-        if not entries:
+        if not entries and not (args.only and not names):
             raise HarnessError("no tests to run (%s is empty)" % P.rel(P.tests))
         for e in entries:
             try:
@@ -1364,11 +1477,11 @@ def cmd_selftest(P, args):
     check("why", m and m.group(3), "sbrk returned 0x0: errno 12")
 
     es = parse_tests("# c\nusertests timeout=600\nmemtests a b mem=32M cpus=1 "
-                     "bootargs=asids=8 'bootargs=x=1 y=2' fssize=2000 reboot\n")
+                     "bootargs=asids=8 'bootargs=x=1 y=2' fssize=2000 reboot tlbmodel\n")
     check("tests.txt", [(e.prog, e.args, e.mem, e.cpus, e.bootargs, e.timeout,
-                         e.fssize, e.reboot) for e in es],
-          [("usertests", [], "128M", 3, [], 600, None, False),
-           ("memtests", ["a", "b"], "32M", 1, ["asids=8", "x=1", "y=2"], 120, 2000, True)])
+                         e.fssize, e.reboot, e.tlbmodel) for e in es],
+          [("usertests", [], "128M", 3, [], 600, None, False, False),
+           ("memtests", ["a", "b"], "32M", 1, ["asids=8", "x=1", "y=2"], 120, 2000, True, True)])
     try:
         parse_tests("x tiemout=3\n")
         fails.append("bad option accepted")

@@ -14,6 +14,8 @@
 #include "kernel/trap/trap.h"
 #include "kernel/boot/sbi.h"
 
+void tlbtrace_run(void);   // kernel/mm/tlbtrace.c
+
 struct cpu cpus[NCPU];
 int ncpu;
 struct proc proc[NPROC];
@@ -300,6 +302,7 @@ void scheduler(void)
         c->proc = p;
         if (p->as)
           as_activate(p->as);
+        if (tlbtrace_on) tlbtrace_run();
         swtch(&c->context, &p->context);
         c->proc = 0;
         found = 1;

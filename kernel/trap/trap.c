@@ -21,6 +21,7 @@ struct spinlock tickslock;
 extern char trapvec[];
 void userret(struct trapframe *tf) __attribute__((noreturn));
 void syscall(void);
+void tlbtrace_user(void);   // kernel/mm/tlbtrace.c
 
 void trapinit(void)
 {
@@ -136,6 +137,7 @@ void usertrapret(void)
   struct proc *p = myproc();
   struct trapframe *tf = p->tf;
   intr_off();
+  if (tlbtrace_on) tlbtrace_user();
   tf->kernel_tp = (uint64)mycpu();
   fp_trap_exit(p);        // sets sstatus.FS for the process
   uint64 s = csr_read(sstatus);
