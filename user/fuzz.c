@@ -75,6 +75,9 @@ struct shared {
   long forks;          // successful forks
   long rounds_killed;  // rounds ended by the watchdog
   int pids[MAXPIDS];   // registered fuzz processes (0: free slot)
+  long progress[3];    // calls made by each of the rounds running now
+  long count[NSYSCALL + 1];   // calls by number (the last: unknown numbers)
+  long time[NSYSCALL + 1];    // rdtime ticks spent in them (for -v)
 };
 static struct shared *sh;
 #define SHM_COUNT "/fz.count"
@@ -83,6 +86,15 @@ static struct shared *sh;
 
 enum { K_NONE, K_FILE, K_RO, K_DIR, K_PIPER, K_PIPEW, K_SHM };
 static char fdkind[NOFILE];        // what our fd is (K_NONE: not ours)
+// Pipes: which pipe an fd is an end of, and how many bytes we believe it
+// holds (only what this process wrote minus what it read). A read of a
+// pipe we believe empty, or a write that could fill it, would block for
+// good when the other end is ours too: those get length 0 or a small one.
+#define NPIPE 8
+static char fdpipe[NOFILE];
+static int pipebytes[NPIPE];
+static int npipes;
+#define PIPEMAX 128
 
 #define NMAP 24
 // rofile: a MAP_SHARED mapping of a file we opened read-only (outside
@@ -98,10 +110,9 @@ static uint64 rng;
 static int verbose;
 static uint64 seed0;
 static int roundno;
+static int slot;                   // which of the rounds running at once we belong to
 static uint64 edge;                // first byte of an unmapped page after a mapped one
-// 4 pages of valid, page-aligned memory (in bss: sbrk cannot take it away)
-static char bufmem[5 * PGSIZE] __attribute__((aligned(PGSIZE)));
-static char *bufp = bufmem;
+static char *bufp;                 // 4 mapped pages; edge is right after them
 static char path[MAXPATH * 40];    // path strings, built per call
 static char *argvbuf[MAXARG + 8];
 static char line[300];
@@ -186,8 +197,8 @@ pick_addr(void)
   }
   case 4:
     return (uint64)bufp + 1 + below(7);     // unaligned
-  case 5:
-    return r_sp() - below(256);             // our stack
+  case 5:                                   // the guard page under our stack
+    return PGROUNDDOWN(r_sp()) - 1 - below(64);
   case 6:
     return (uint64)&main + below(64);       // our text (read-only)
   case 7: case 8: {                         // somewhere in one of our mappings
@@ -249,10 +260,14 @@ pick_fd(void)
   return below(NOFILE) | 16;
 }
 
+// The kernel reads an fd argument as an int: junk in the upper 32 bits is
+// ignored, so our bookkeeping must ignore it too.
+#define FD(x) ((int)(x))
+
 static int
 ours(long fd)
 {
-  return fd >= 0 && fd < NOFILE && fdkind[fd] != K_NONE;
+  return FD(fd) >= 0 && FD(fd) < NOFILE && fdkind[FD(fd)] != K_NONE;
 }
 
 // A path inside our directory (never "..": we must stay in /fz).
@@ -342,12 +357,19 @@ call(int n, long a0, long a1, long a2, long a3, long a4, long a5)
 {
   if (verbose) {
     snprintf(line, sizeof(line), "fz %d d%d %s(0x%lx, 0x%lx, 0x%lx, 0x%lx, 0x%lx, 0x%lx)\n",
-             getpid(), depth, scname[n], a0, a1, a2, a3, a4, a5);
+             getpid(), depth, n >= 0 && n < NSYSCALL && scname[n] ? scname[n] : "?",
+             a0, a1, a2, a3, a4, a5);
     say(line);
   }
   __atomic_fetch_add(&sh->calls, 1, __ATOMIC_RELAXED);
+  __atomic_fetch_add(&sh->progress[slot], 1, __ATOMIC_RELAXED);
   budget--;
-  return sc(n, a0, a1, a2, a3, a4, a5);
+  int k = n >= 0 && n < NSYSCALL ? n : NSYSCALL;
+  uint64 t = rdtime();
+  long r = sc(n, a0, a1, a2, a3, a4, a5);
+  __atomic_fetch_add(&sh->count[k], 1, __ATOMIC_RELAXED);
+  __atomic_fetch_add(&sh->time[k], (long)(rdtime() - t), __ATOMIC_RELAXED);
+  return r;
 }
 
 static void
@@ -385,6 +407,8 @@ do_fork(void)
     depth++;
     for (int i = 0; i < NKID; i++)
       kids[i] = 0;
+    for (int i = 0; i < NPIPE; i++)   // the bytes in there are the parent's to read
+      pipebytes[i] = 0;
     rng ^= 0x9E3779B97F4A7C15UL * (uint64)getpid();
     budget = budget / 4 + 1;
     fuzz_loop();
@@ -420,8 +444,7 @@ do_exec(void)
       for (int i = 0; i < extra && n < MAXARG + 6; i++)
         argvbuf[n++] = chance(8) ? (char *)pick_addr() : bufp;
       argvbuf[n] = 0;
-      memset(bufp, 'x', below(3 * PGSIZE));
-      bufp[3 * PGSIZE] = 0;
+      bufp[below(3 * PGSIZE)] = 0;
       call(SYS_exec, (long)tl_self, (long)argvbuf, 0, 0, 0, 0);
       exit(0);        // exec failed: fine, the arguments were bad
     }
@@ -456,8 +479,11 @@ one_call(void)
   case 0:
     do_fork();
     break;
-  case 1: {           // wait
+  case 1: {           // wait (for a child we may have just killed)
     int st;
+    int k = below(NKID);
+    if (kids[k] && chance(2))
+      call(SYS_kill, kids[k], 0, 0, 0, 0, 0);
     r = call(SYS_wait, chance(3) ? (long)pick_addr() : (long)&st, 0, 0, 0, 0, 0);
     for (int i = 0; i < NKID; i++)
       if (r > 0 && kids[i] == r)
@@ -470,9 +496,15 @@ one_call(void)
     r = call(SYS_pipe, a, 0, 0, 0, 0, 0);
     if (r == 0 && is_bad(a))
       bug("pipe(bad address)", r);
-    if (r == 0 && a >= (uint64)bufp && a < (uint64)bufp + 4 * PGSIZE) {
+    if (r == 0 && !is_bad(a)) {      // the kernel wrote there: we can read it
+      int id = npipes++ % NPIPE;
+      pipebytes[id] = 0;
       note_fd(fds[0], K_PIPER);
       note_fd(fds[1], K_PIPEW);
+      if (fds[0] >= 0 && fds[0] < NOFILE)
+        fdpipe[fds[0]] = id;
+      if (fds[1] >= 0 && fds[1] < NOFILE)
+        fdpipe[fds[1]] = id;
     }
     break;
   }
@@ -480,9 +512,13 @@ one_call(void)
     long fd = pick_fd();
     uint64 a = pick_addr();
     long n = pick_len();
-    if (ours(fd) && fdkind[fd] == K_PIPER && chance(2))
+    int piper = ours(fd) && fdkind[FD(fd)] == K_PIPER;
+    int *pb = &pipebytes[(int)fdpipe[FD(fd) & (NOFILE - 1)]];
+    if (piper && *pb == 0)
       n = 0;          // reading an empty pipe we also write would block
     r = call(SYS_read, fd, a, n, 0, 0, 0);
+    if (piper && r > 0)
+      *pb -= r < *pb ? r : *pb;
     if (r > 0 && is_bad(a))
       bug("read into a bad address", r);
     break;
@@ -491,9 +527,16 @@ one_call(void)
     long fd = pick_fd();
     uint64 a = pick_addr();
     long n = pick_len();
-    if (ours(fd) && fdkind[fd] == K_PIPEW && (n < 0 || n > 256))
-      n = below(256); // a full pipe with its reader open here would block
+    int pipew = ours(fd) && fdkind[FD(fd)] == K_PIPEW;
+    int *pb = &pipebytes[(int)fdpipe[FD(fd) & (NOFILE - 1)]];
+    if (pipew) {      // a full pipe with its reader open here would block
+      int room = PIPEMAX - *pb;
+      if ((int)n < 0 || (int)n > room)
+        n = below(room + 1);
+    }
     r = call(SYS_write, fd, a, n, 0, 0, 0);
+    if (pipew && r > 0)
+      *pb += r;
     if (r > 0 && is_bad(a))
       bug("write from a bad address", r);
     break;
@@ -525,8 +568,11 @@ one_call(void)
   case 13: {          // dup
     long fd = pick_fd();
     r = call(SYS_dup, fd, 0, 0, 0, 0, 0);
-    if (ours(fd))
-      note_fd(r, fdkind[fd]);
+    if (ours(fd)) {
+      note_fd(r, fdkind[FD(fd)]);
+      if (r >= 0 && r < NOFILE)
+        fdpipe[r] = fdpipe[FD(fd)];
+    }
     break;
   }
   case 14:
@@ -595,8 +641,8 @@ one_call(void)
   case 24: {          // close: ours, or bad
     long fd = pick_fd();
     r = call(SYS_close, fd, 0, 0, 0, 0, 0);
-    if (r == 0 && fd >= 0 && fd < NOFILE)
-      fdkind[fd] = K_NONE;
+    if (r == 0 && FD(fd) >= 0 && FD(fd) < NOFILE)
+      fdkind[FD(fd)] = K_NONE;
     break;
   }
   case 25: case 26: case 27: {   // mmap
@@ -625,8 +671,9 @@ one_call(void)
     r = call(SYS_mmap, addr, len, prot, flags, fd, off);
     if (r < 0 && r > -4096)
       break;
-    if (ours(fd) && fdkind[fd] == K_RO && (flags & 3) == MAP_SHARED && (prot & PROT_WRITE) &&
-        !(flags & MAP_ANONYMOUS))
+    int rofile = ours(fd) && fdkind[FD(fd)] == K_RO && (flags & 3) == MAP_SHARED &&
+                 !(flags & MAP_ANONYMOUS);
+    if (rofile && (prot & PROT_WRITE))
       bug("mmap(MAP_SHARED, PROT_WRITE) of a read-only fd", r);
     if ((prot & PROT_WRITE) && (prot & PROT_EXEC))
       bug("mmap(PROT_WRITE|PROT_EXEC)", r);
@@ -634,8 +681,7 @@ one_call(void)
       call(SYS_munmap, r, len, 0, 0, 0, 0);
       break;
     }
-    map_add(r, PGROUNDUP(len), prot, flags,
-            ours(fd) && fdkind[fd] == K_RO && (flags & 3) == MAP_SHARED);
+    map_add(r, PGROUNDUP(len), prot, flags, rofile);
     break;
   }
   case 28: {          // munmap: ours, partial, hostile
@@ -696,7 +742,7 @@ one_call(void)
     default: len = below(64 * KiB) + (chance(2) ? 0 : PGSIZE - 1); break;
     }
     r = call(SYS_ftruncate, fd, len, 0, 0, 0, 0);
-    if (r == 0 && ours(fd) && fdkind[fd] == K_RO)
+    if (r == 0 && ours(fd) && fdkind[FD(fd)] == K_RO)
       bug("ftruncate of a read-only fd", r);
     break;
   }
@@ -789,18 +835,16 @@ round_main(uint64 seed, long n)
   close(0);
   for (int i = 0; i < NOFILE; i++)
     fdkind[i] = K_NONE;
-  // A page-aligned buffer, and an edge: a mapped page followed by an
-  // unmapped one.
-  bufp = (char *)align_break();
-  if (sbrk(4 * PGSIZE + 1) == (char *)-1)
-    exit(2);
-  char *m = mmap(0, 2 * PGSIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  // The buffer for every valid pointer argument: 4 pages followed by an
+  // unmapped one (edge), so that a long copy straddles into nothing
+  // instead of running over our own variables.
+  char *m = mmap(0, 5 * PGSIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
   if (m == MAP_FAILED)
     exit(2);
-  munmap(m + PGSIZE, PGSIZE);
-  memset(m, 'z', PGSIZE);
-  edge = (uint64)m + PGSIZE;
-  map_add((uint64)m, PGSIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, 0);
+  munmap(m + 4 * PGSIZE, PGSIZE);
+  memset(m, 'z', 4 * PGSIZE);
+  bufp = m;
+  edge = (uint64)m + 4 * PGSIZE;
   fuzz_loop();
 }
 
@@ -839,7 +883,7 @@ static uint64 opt_seed = 1;
 static long opt_n = 20000;
 static int opt_par = 1;
 static int opt_round = -1;
-static int opt_ticks = 150;       // a round's watchdog (10 ticks a second)
+static int opt_ticks = 50;        // a round's watchdog: this long without a call (10 ticks a second)
 
 #define ROUND_CALLS 1500
 
@@ -867,6 +911,7 @@ start_round(int r, int k)
     if (chdir(dir) < 0)
       exit(3);
     roundno = r;
+    slot = k;
     round_main(seed0 * 1000003 + r + 1, ROUND_CALLS);
   }
   return pid;
@@ -890,19 +935,33 @@ t_fuzz(void)
   if (mkdir("/fz") < 0 && errno != EEXIST)
     fail("mkdir /fz: %s", strerror(errno));
   uint64 t0 = uptime();
-  int rounds = (opt_n + ROUND_CALLS - 1) / ROUND_CALLS;
+  int rounds = 1000000;
   int first = opt_round >= 0 ? opt_round : 0;
   int last = opt_round >= 0 ? opt_round + 1 : rounds;
   int died = 0;
   // Rounds run opt_par at a time, each with a watchdog. A batch ends when
   // all of its rounds are reaped.
-  for (int r = first; r < last; r += opt_par) {
+  int r;
+  for (r = first; r < last && (opt_round >= 0 || sh->calls < opt_n); r += opt_par) {
     int pids[3], dogs[3], n = 0;
     for (int k = 0; k < opt_par && r + k < last; k++, n++) {
+      sh->progress[k] = 0;
       pids[k] = start_round(r + k, k);
       dogs[k] = xfork();
       if (dogs[k] == 0) {
-        sleep(opt_ticks);
+        // The round is stuck when none of its processes makes a call for
+        // opt_ticks: something blocked for good (a pipe both ends of which
+        // it holds). A kernel deadlock is not cured by kill: the harness
+        // time-out sees it.
+        long seen = -1;
+        while (sh->progress[k] != seen) {
+          seen = sh->progress[k];
+          sleep(opt_ticks);
+        }
+        if (verbose) {      // who is still there, and in which state
+          printf("fuzz: watchdog: round %d still running\n", r + k);
+          procdump();
+        }
         if (kill(pids[k]) == 0)
           __atomic_fetch_add(&sh->rounds_killed, 1, __ATOMIC_RELAXED);
         exit(0);
@@ -933,8 +992,13 @@ t_fuzz(void)
   long calls = sh->calls, bugs = sh->bugs;
   printf("fuzz: seed %lu: %ld system calls, %d rounds (%d ended by a fault or kill, "
          "%ld by the watchdog), %ld forks, %d at a time, %lu s\n",
-         opt_seed, calls, last - first, died, sh->rounds_killed, sh->forks, opt_par,
+         opt_seed, calls, r - first, died, sh->rounds_killed, sh->forks, opt_par,
          (uptime() - t0) / 10);
+  if (verbose)
+    for (int i = 0; i <= NSYSCALL; i++)
+      if (sh->count[i])
+        printf("fuzz: %s: %ld calls, %ld ms\n", i < NSYSCALL && scname[i] ? scname[i] : "?",
+               sh->count[i], sh->time[i] / 10000);
   munmap(sh, PGSIZE);
   if (bugs)
     fail("%ld oracle failures (lines \"fuzz: BUG\" above)", bugs);
