@@ -3,6 +3,8 @@
 #   make test [T=name]   run the test suite headless; last line "N passed, N failed"
 #   make run CMD='...'   boot, run one command line, exit with its status
 #   make bench           run the benchmarks, print the table, write bench.json
+#   make stress [MINUTES=10 | SECONDS=N] [SEED=N]
+#                        fuzz and stress boot after boot with new seeds
 #   make qemu-gdb        like qemu, but wait for gdb-multiarch
 
 CPUS ?= 3
@@ -241,9 +243,15 @@ run: check-tools all
 bench: check-tools all
 	$(PYTHON) tests/harness.py bench
 
+# The attack tools for as long as asked (tests/harness.py, "stress" mode):
+# fuzz on 1 and 3 harts and stress mix, a new seed per round of boots.
+MINUTES ?= 10
+stress: check-tools all
+	$(PYTHON) tests/harness.py stress --seconds $(if $(SECONDS),$(SECONDS),$(shell echo $$(( $(MINUTES) * 60 )))) $(if $(SEED),--seed $(SEED))
+
 clean:
 	rm -rf $(B) fs.img bench.json
 
-.PHONY: all qemu qemu-gdb test run bench clean check-tools
+.PHONY: all qemu qemu-gdb test run bench stress clean check-tools
 .PRECIOUS: $(B)/user/%.o $(SH)/%.o $(SH)/pic/%.o $(SH)/lib%.so
 -include $(shell find $(B) -name '*.d' 2>/dev/null)
