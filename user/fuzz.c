@@ -288,9 +288,15 @@ sandbox_path(void)
     return (uint64)path;
   }
   case 1: {                                 // no terminator before the unmapped edge
+    // Our own bytes: whatever a read() left there (a program's bytes hold
+    // "/lib/ld.so") must never become a path.
     char *p = (char *)edge - 1 - below(20);
-    if (edge > (uint64)p && below(2) == 0)
+    if (below(2) == 0 && sc(SYS_mprotect, (long)PGROUNDDOWN((uint64)p), PGSIZE,
+                            PROT_READ | PROT_WRITE, 0, 0, 0) == 0) {
+      for (char *q = p; (uint64)q < edge; q++)
+        *q = 'q';
       return (uint64)p;
+    }
     return bad_addrs[below(NELEM(bad_addrs))];
   }
   default:
