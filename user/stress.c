@@ -17,6 +17,9 @@
 //              generation no older than the last one the writer had finished
 //              before the read began and no newer than the one it has started.
 //              At the end every stripe holds exactly the last generation.
+//   truncow    issue 9 item 2: ftruncate shrinking and growing a file under
+//              processes that COW-break, write-fault and fork its pages
+//              through private and shared mappings (no panic, no leak).
 //   rwdeadlock issue 9 item 1: P read()s file F into a MAP_PRIVATE mapping of
 //              G while Q reads G into a mapping of F, and the same with
 //              write() from the mappings, many times on 3 harts. Today it can
@@ -29,7 +32,7 @@
 //              sending one byte per page through a pipe; twice, the counts
 //              must be positive and the second not far below the first.
 //
-// mix runs in make test; rwdeadlock, memhog and countfree take minutes or
+// mix and truncow run in make test; rwdeadlock, memhog and countfree take minutes or
 // hang on today's kernel and are enabled in tests/tests.txt once fixed.
 #include "user/testlib.h"
 
@@ -408,6 +411,78 @@ t_rwdeadlock(void)
   unlink(g);
 }
 
+// ---------------------------------------------------------------- truncow
+
+// Issue 9 item 2: truncation racing copy-on-write breaks and write faults
+// of the same file pages. Cowers map the whole file MAP_PRIVATE and store
+// into every page (each store a COW break of a page-cache frame), sharers
+// map it MAP_SHARED and store (write faults, dirtying), forkers fork with
+// both mappings live, and truncaters shrink the file to a random size and
+// grow it back, under all of them. A store to a page wholly past the end
+// kills its process (status -1): allowed. Nothing may panic or leak.
+#define TC_PAGES 16
+#define TC_ITERS 15
+
+static void
+tc_worker(const char *path, int kind, int seed)
+{
+  uint64 rng = 0xC0FFEE + seed;
+  int fd = xopen(path, O_RDWR);
+  for (int i = 0; i < TC_ITERS; i++) {
+    if (kind == 0) {            // truncater
+      long len = (long)(tl_rand(&rng) % (TC_PAGES * PGSIZE));
+      if (ftruncate(fd, len) < 0 || ftruncate(fd, TC_PAGES * PGSIZE) < 0)
+        fail("ftruncate: %s", strerror(errno));
+      continue;
+    }
+    // A mapper runs each pass in a child, so that a store past a
+    // just-shrunk end kills only the child.
+    int pid = xfork();
+    if (pid == 0) {
+      int shared = kind == 2;
+      char *m = xmap(fd, PROT_READ | PROT_WRITE, shared ? MAP_SHARED : MAP_PRIVATE,
+                     TC_PAGES * PGSIZE);
+      for (int pg = 0; pg < TC_PAGES; pg++)
+        m[pg * PGSIZE + (i % 64) * 8] = (char)(pg + i);
+      if (kind == 3 && xfork() == 0) {    // a child with the COW'd pages
+        for (int pg = 0; pg < TC_PAGES; pg++)
+          m[pg * PGSIZE + 1] = 1;
+        exit(0);
+      }
+      if (mprotect(m, TC_PAGES * PGSIZE, PROT_READ) < 0)
+        fail("mprotect: %s", strerror(errno));
+      munmap(m, TC_PAGES * PGSIZE / 2);
+      while (wait(0) >= 0)
+        ;
+      exit(0);
+    }
+    int st = wait_pid(pid);
+    if (st != 0 && st != -1)
+      fail("mapper child exited with %d", st);
+  }
+  close(fd);
+}
+
+static void
+t_truncow(void)
+{
+  static const char *path = "/stress.tc";
+  int fd = xopen(path, O_CREATE | O_RDWR | O_TRUNC);
+  memset(sbuf, 'T', AREA);
+  for (int k = 0; k < TC_PAGES * PGSIZE / AREA; k++)
+    xwrite(fd, sbuf, AREA);
+  close(fd);
+  // kinds: 0 truncater, 1 private cower, 2 shared writer, 3 forking cower
+  static const int kinds[] = { 0, 0, 1, 1, 2, 3 };
+  for (int k = 0; k < NELEM(kinds); k++)
+    if (xfork() == 0) {
+      tc_worker(path, kinds[k], k);
+      exit(0);
+    }
+  wait_all(0);
+  unlink(path);
+}
+
 // ---------------------------------------------------------------- pressure
 
 // xv6's usertests "mem", as it is there.
@@ -493,6 +568,7 @@ t_countfree(void)
 
 struct test { const char *name; void (*fn)(void); } tests[] = {
   { "mix", t_mix },
+  { "truncow", t_truncow },
   { "rwdeadlock", t_rwdeadlock },
   { "memhog", t_memhog },
   { "countfree", t_countfree },
