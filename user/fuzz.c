@@ -1035,7 +1035,7 @@ static void
 t_fuzz3(void)
 {
   opt_seed = 2;
-  opt_n = 4500;
+  opt_n = 3000;
   opt_par = 3;
   t_fuzz();
 }

@@ -20,6 +20,8 @@
 //   truncow    issue 9 item 2: ftruncate shrinking and growing a file under
 //              processes that COW-break, write-fault and fork its pages
 //              through private and shared mappings (no panic, no leak).
+//   vmmaprace  issue 9 item 4: vmmap(pid) in a loop on other harts while pid
+//              forks and execs, over and over (no leak, no panic).
 //   rwdeadlock issue 9 item 1: P read()s file F into a MAP_PRIVATE mapping of
 //              G while Q reads G into a mapping of F, and the same with
 //              write() from the mappings, many times on 3 harts. Today it can
@@ -32,7 +34,7 @@
 //              sending one byte per page through a pipe; twice, the counts
 //              must be positive and the second not far below the first.
 //
-// mix and truncow run in make test; rwdeadlock, memhog and countfree take minutes or
+// mix, truncow and vmmaprace run in make test; rwdeadlock, memhog and countfree take minutes or
 // hang on today's kernel and are enabled in tests/tests.txt once fixed.
 #include "user/testlib.h"
 
@@ -483,6 +485,53 @@ t_truncow(void)
   unlink(path);
 }
 
+// ---------------------------------------------------------------- vmmaprace
+
+// Issue 9 item 4: vmmap(pid) looks up the target's address space under the
+// target's lock, then reads target->as again without it; exec replaces
+// p->as without the lock. One process forks children that exec at once
+// (stress --exit 0), over and over, while the other harts call vmmap() on
+// the newest child's pid in a loop. A reference taken on one address space
+// and dropped on another shows as leaked frames or a panic.
+#define VR_EXECS 150
+
+struct vrboard { volatile int pid; volatile int done; long calls; };
+
+static void
+t_vmmaprace(void)
+{
+  static struct vmregion regs[16];
+  struct vrboard *vb = xmap(-1, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, PGSIZE);
+  vb->pid = 0;
+  vb->done = 0;
+  for (int k = 0; k < 2; k++)
+    if (xfork() == 0) {
+      while (!vb->done) {
+        int pid = vb->pid;
+        for (int d = 0; d < 2; d++)
+          vmmap(pid + d, regs, 16);
+        __atomic_fetch_add(&vb->calls, 2, __ATOMIC_RELAXED);
+      }
+      exit(0);
+    }
+  static char *args[] = { "stress", "--exit", "0", 0 };
+  for (int i = 0; i < VR_EXECS; i++) {
+    int pid = xfork();
+    if (pid == 0) {
+      exec(tl_self, args);
+      exit(9);
+    }
+    vb->pid = pid;
+    int st = wait_pid(pid);
+    if (st != 0)
+      fail("exec'd child exited with %d", st);
+  }
+  vb->done = 1;
+  wait_all(0);
+  printf("stress: vmmaprace: %d execs, %ld vmmap calls\n", VR_EXECS, vb->calls);
+  munmap(vb, PGSIZE);
+}
+
 // ---------------------------------------------------------------- pressure
 
 // xv6's usertests "mem", as it is there.
@@ -569,6 +618,7 @@ t_countfree(void)
 struct test { const char *name; void (*fn)(void); } tests[] = {
   { "mix", t_mix },
   { "truncow", t_truncow },
+  { "vmmaprace", t_vmmaprace },
   { "rwdeadlock", t_rwdeadlock },
   { "memhog", t_memhog },
   { "countfree", t_countfree },
