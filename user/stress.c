@@ -46,14 +46,14 @@
 
 #define NFILES   2
 #define NWRITERS 3
-#define STRIPE   256                        // bytes
+#define STRIPE   1024                       // bytes
 #define SWORDS   (STRIPE / 8)
 #define AREA     (4 * PGSIZE)               // the striped part of a file
 #define NSTRIPES (AREA / STRIPE)
 #define TAILMAX  (3 * PGSIZE + 123)         // truncaters move the end within AREA..AREA+TAILMAX
 
 static const char *files[NFILES] = { "/stress.f0", "/stress.f1" };
-static int iters = 60;
+static int iters = 30;
 
 // Shared by every worker (an shm object mapped before the forks).
 struct board {
@@ -305,6 +305,26 @@ t_mix(void)
     close(fd);
   }
 
+  // A reporter: the count of operations every 10 s (output, so the
+  // harness's silence time-out measures a hang, not a slow machine), and a
+  // process list when nothing moved for 60 s (a deadlock: it stays put).
+  int rep = xfork();
+  if (rep == 0) {
+    long last = -1;
+    int still = 0;
+    for (;;) {
+      sleep(100);
+      long ops = bd->ops;
+      printf("stress: mix: %ld operations\n", ops);
+      still = ops == last ? still + 1 : 0;
+      if (still == 6) {       // (also how it ends if the test failed and left it)
+        printf("stress: mix: no progress for 60 s\n");
+        procdump();
+        exit(0);
+      }
+      last = ops;
+    }
+  }
   int n = 0;
   for (int f = 0; f < NFILES; f++) {
     for (int w = 0; w < NWRITERS; w++)
@@ -317,7 +337,18 @@ t_mix(void)
     if (xfork() == 0) { forker(f); exit(0); }
     n += NWRITERS + 6;
   }
-  wait_all(0);
+  for (int i = 0; i < n; i++) {
+    int st = 0x7777;
+    int w = wait(&st);
+    if (w < 0)
+      fail("wait: %s", strerror(errno));
+    if (w == rep)
+      fail("the reporter exited with %d", st);
+    if (st != 0)
+      fail("worker %d exited with status %d", w, st);
+  }
+  kill(rep);
+  wait_pid(rep);
 
   // Every stripe holds its writer's last generation, through read() and
   // through a fresh shared mapping.
@@ -628,7 +659,7 @@ int
 main(int argc, char *argv[])
 {
   tl_init(argc, argv);
-  if (argc == 3 && strcmp(argv[1], "mix") == 0) {
+  if (argc == 3 && strcmp(argv[1], "mix") == 0 && argv[2][0] >= '0' && argv[2][0] <= '9') {
     iters = atoi(argv[2]);
     if (iters < 1)
       iters = 1;
