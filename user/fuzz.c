@@ -795,6 +795,8 @@ one_call(void)
     long pid = (long[]){ 0, -1, 1, 2, INT_MAX }[below(5)];
     if (chance(2))
       pid = getpid();
+    else if (chance(2) && kids[below(NKID)])
+      pid = kids[below(NKID)];    // a child, maybe exiting or exec'ing right now
     r = call(SYS_vmmap, pid, a, n, 0, 0, 0);
     if (r > 0 && n > 0 && is_bad(a))
       bug("vmmap(bad address)", r);
@@ -1026,7 +1028,7 @@ static void
 t_fuzz1(void)
 {
   opt_seed = 1;
-  opt_n = 3000;
+  opt_n = 2000;
   opt_par = 1;
   t_fuzz();
 }
@@ -1035,7 +1037,7 @@ static void
 t_fuzz3(void)
 {
   opt_seed = 2;
-  opt_n = 3000;
+  opt_n = 2000;
   opt_par = 3;
   t_fuzz();
 }

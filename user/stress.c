@@ -53,7 +53,7 @@
 #define TAILMAX  (3 * PGSIZE + 123)         // truncaters move the end within AREA..AREA+TAILMAX
 
 static const char *files[NFILES] = { "/stress.f0", "/stress.f1" };
-static int iters = 30;
+static int iters = 20;
 
 // Shared by every worker (an shm object mapped before the forks).
 struct board {
@@ -454,7 +454,7 @@ t_rwdeadlock(void)
 // grow it back, under all of them. A store to a page wholly past the end
 // kills its process (status -1): allowed. Nothing may panic or leak.
 #define TC_PAGES 16
-#define TC_ITERS 15
+#define TC_ITERS 10
 
 static void
 tc_worker(const char *path, int kind, int seed)
