@@ -22,7 +22,7 @@
       on 1 hart, "fuzz SEED CALLS --harts" on 3, "stress mix ITERS" on 3,
       with a new seed each time (from --seed on, or the clock), until S
       seconds have passed. Every boot's seed and outcome is printed, and a
-      failure's log is kept in build/test-logs, so a failure replays with
+      failure's log is kept in build/stress-logs, so a failure replays with
       "make run CMD='fuzz SEED CALLS'" (or "fuzz SEED CALLS -r ROUND -v").
 
   harness.py selftest
@@ -692,7 +692,9 @@ def cmd_stress(P, args):
     except HarnessError as e:
         say("harness: %s" % e)
         return 1
-    os.makedirs(P.logs, exist_ok=True)
+    # Its own log directory: a "test" run meanwhile empties build/test-logs.
+    logs = os.path.join(P.build, "stress-logs")
+    os.makedirs(logs, exist_ok=True)
     img = os.path.join(P.build, "stress-fs.img")
     seed = first = args.seed if args.seed is not None else int(time.time()) % 1000000
     t0 = time.monotonic()
@@ -708,7 +710,7 @@ def cmd_stress(P, args):
             copy_image(P, img)
             runs += 1
             parser = Parser(cmd.split()[0])
-            logname = os.path.join(P.logs, "stress-%03d-%s.log" % (runs, re.sub(r"\W+", "_", cmd)))
+            logname = os.path.join(logs, "%03d-%s.log" % (runs, re.sub(r"\W+", "_", cmd)))
             argv = qemu_argv(P, img, args.mem, cpus, make_append([], cmd))
             with open(logname, "wb") as log:
                 b = boot(argv, idle=args.timeout, maxtime=4 * args.timeout,
@@ -730,7 +732,7 @@ def cmd_stress(P, args):
                 for l in self_lines[:10]:
                     say("    | " + l)
                 say("    log: %s" % P.rel(logname))
-            else:
+            elif os.path.exists(logname):
                 os.unlink(logname)
         seed += 1
     say("")
