@@ -634,8 +634,8 @@ one_call(void)
     }
     break;
   }
-  case 20:            // mknod: never the console's major number
-    call(SYS_mknod, sandbox_path(), (long[]){ 0, 2, 9, NDEV, -1, 32767, 65536 + 1 }[below(7)],
+  case 20:            // mknod: never the console's major number (1, also as 65537: a short)
+    call(SYS_mknod, sandbox_path(), (long[]){ 0, 2, 9, NDEV, -1, 32767, 65536 + 2 }[below(7)],
          pick_int(), 0, 0, 0);
     break;
   case 21:
