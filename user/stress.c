@@ -2,7 +2,8 @@
 //
 //   stress                run every subtest (including the known-bad ones below)
 //   stress NAME...        run only these
-//   stress mix ITER       the mix with ITER iterations per worker (default 60)
+//   stress mix ITER       the mix with ITER iterations per worker (default 20)
+//   stress truncow ITER   truncow with ITER iterations per worker (default 10)
 //
 // Subtests:
 //   mix        readers, writers (write() and stores through MAP_SHARED),
@@ -454,14 +455,14 @@ t_rwdeadlock(void)
 // grow it back, under all of them. A store to a page wholly past the end
 // kills its process (status -1): allowed. Nothing may panic or leak.
 #define TC_PAGES 16
-#define TC_ITERS 10
+static int tc_iters = 10;
 
 static void
 tc_worker(const char *path, int kind, int seed)
 {
   uint64 rng = 0xC0FFEE + seed;
   int fd = xopen(path, O_RDWR);
-  for (int i = 0; i < TC_ITERS; i++) {
+  for (int i = 0; i < tc_iters; i++) {
     if (kind == 0) {            // truncater
       long len = (long)(tl_rand(&rng) % (TC_PAGES * PGSIZE));
       if (ftruncate(fd, len) < 0 || ftruncate(fd, TC_PAGES * PGSIZE) < 0)
@@ -664,6 +665,11 @@ main(int argc, char *argv[])
     if (iters < 1)
       iters = 1;
     tl_run("mix", t_mix);
+    exit(tl_failed ? 1 : 0);
+  }
+  if (argc == 3 && strcmp(argv[1], "truncow") == 0 && argv[2][0] >= '0' && argv[2][0] <= '9') {
+    tc_iters = atoi(argv[2]);
+    tl_run("truncow", t_truncow);
     exit(tl_failed ? 1 : 0);
   }
   exit(TL_RUN(tests, argc, argv));
