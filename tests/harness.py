@@ -33,6 +33,10 @@ everything after " -- " to /init, which runs it with "sh -c" and powers off
 with its exit status.
 
 tests/tests.txt, one program per line ("#" starts a comment):
+  console NAME ...  console tests (tests/console.py): boot to the shell
+                    prompt, type at it (Ctrl-C, long lines, pastes), check
+                    what comes back; each on its own scratch image
+  host NAME ...     host-side checks (tests/console.py), e.g. image_busy
   PROGRAM [ARG ...] [mem=32M] [cpus=1] [bootargs=K=V ...] [timeout=S] [fssize=N] [reboot]
     ARG         arguments given to the program (a list of its subtests)
     mem, cpus   QEMU -m and -smp (defaults 128M, 3)
@@ -68,6 +72,8 @@ import sys
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+import console  # noqa: E402  (tests/console.py)
 
 DEFAULT_MEM = "128M"
 DEFAULT_CPUS = 3
@@ -83,10 +89,10 @@ FILE_MIB = 32              # bench's file for read_seq and mmap_seq
 COLD_MAX = 90              # longest cold-cache boot worth running (seconds)
 BENCH_ORDER = ["trap_null", "getpid", "pipe_rtt", "pipe_rtt_2cpu", "shm_rtt", "pipe_bw", "shm_bw",
                "fork_0M", "fork_1M", "fork_16M", "fork_64M",
-               "cow_fault", "zero_fault", "exec", "exec_dyn",
+               "cow_fault", "zero_fault", "cow_touch_8M", "exec", "exec_dyn", "kill60",
                "sh10_static_frames", "sh10_dynamic_frames",
                "read_seq_cold", "read_seq_warm", "mmap_seq_cold", "mmap_seq_warm",
-               "memcpy_bw"]
+               "write_seq", "read_after_write", "memcpy_bw"]
 
 
 def say(*a):
@@ -243,9 +249,23 @@ def copy_image(P, dst):
 
 
 def fresh_image(P, dst, blocks):
-    """A new image of the given size with README, every user program and /lib."""
+    """A new image of the given size holding what fs.img holds (the list
+    the Makefile wrote to build/fs.contents), or README, every user program
+    and /lib."""
     if not os.path.isfile(P.mkfs):
         raise HarnessError("%s not found (run make)" % P.rel(P.mkfs))
+    contents = os.path.join(P.build, "fs.contents")
+    if os.path.isfile(contents):
+        with open(contents) as f:
+            files = f.read().split()
+        if os.path.exists(dst):
+            os.unlink(dst)
+        r = subprocess.run([P.mkfs, "-s", str(blocks), dst] + files, cwd=P.root,
+                           stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                           stderr=subprocess.STDOUT)
+        if r.returncode != 0:
+            raise HarnessError("mkfs -s %d failed: %s" % (blocks, r.stdout.decode(errors="replace").strip()))
+        return
     progs = sorted(f for f in os.listdir(os.path.join(P.build, "user"))
                    if f.startswith("_"))
     if os.path.exists(dst):
@@ -572,8 +592,47 @@ class Suite:
             if parser.current is not None or b.end != "exit":
                 crashes += 1
 
+    def run_console(self, e):
+        """tests.txt "console NAME...": interactive boots (tests/console.py)."""
+        P = self.P
+        names = e.args or console.console_names()
+        img = os.path.join(P.build, "test-fs.img")
+        for name in names:
+            tag = "console"
+            t0 = time.monotonic()
+            self.image(e, img)
+            self.nboot += 1
+            os.makedirs(P.logs, exist_ok=True)
+            logname = os.path.join(P.logs, "%02d-console-%s.log" % (self.nboot, name))
+
+            def argv_for(cmd):
+                append = make_append(e.bootargs, cmd) if cmd else " ".join(e.bootargs)
+                return qemu_argv(P, img, e.mem, e.cpus, append)
+            with open(logname, "wb") as log:
+                why = console.run_console(name, argv_for, log, e.timeout)
+            lines = []
+            if why:
+                with open(logname, "rb") as log:
+                    lines = log.read().decode(errors="replace").replace("\r", "").split("\n")
+            self.report(tag)(Result("console", name, why is None, why or "", lines,
+                                    "result" if why is None or "no output" not in why else "hang"))
+            say("[%s] %s: %.0f s" % (tag, name, time.monotonic() - t0))
+
+    def run_host(self, e):
+        """tests.txt "host NAME...": checks run on the host."""
+        os.makedirs(self.P.logs, exist_ok=True)
+        for name in e.args or list(console.HOST_TESTS):
+            fn = console.HOST_TESTS.get(name)
+            with open(os.path.join(self.P.logs, "host-%s.log" % name), "wb") as log:
+                why = fn(self.P.root, log) if fn else "no such host test"
+            self.report("host")(Result("host", name, why is None, why or "", []))
+
     def run_entry(self, e):
         P = self.P
+        if e.prog == "console":
+            return self.run_console(e)
+        if e.prog == "host":
+            return self.run_host(e)
         tag = e.label if not e.args or len(e.label) <= 30 else e.prog
         img = os.path.join(P.build, "test-fs.img")
         t0 = time.monotonic()
@@ -853,6 +912,16 @@ def cmd_bench(P, args):
                 row["metric"] = m + "_2cpu" if m == "pipe_rtt" else m
                 row["note"] = " ".join(x for x in (row.get("note"), "CPUS=2") if x)
                 rows[row["metric"]] = row
+        # Killing many sleepers is about waking idle harts: CPUS=3.
+        argv = qemu_argv(P, img, args.mem, 3, make_append([], "bench kill60"), icount=False)
+        say("bench: boot: bench kill60 (CPUS=3)")
+        with open(os.path.join(P.logs, "bench-kill60.log"), "wb") as log:
+            r3 = boot(argv, idle=args.timeout, maxtime=4 * args.timeout, log=log)
+        three = parse_bench(r3.lines)
+        if "kill60" in three:
+            row = dict(three["kill60"])
+            row["note"] = " ".join(x for x in (row.get("note"), "CPUS=3") if x)
+            rows["kill60"] = row
     table, lines = bench_table(rows)
     say("")
     say("bench: %.0f s" % (time.monotonic() - t0))

@@ -358,6 +358,10 @@ static const char *scname[NSYSCALL] = {
   [SYS_lseek] "lseek", [SYS_shm_open] "shm_open", [SYS_shm_unlink] "shm_unlink",
   [SYS_vmstat] "vmstat", [SYS_vmmap] "vmmap", [SYS_shutdown] "shutdown",
   [SYS_null] "null", [SYS_procdump] "procdump",
+#ifdef SYS_setpgid
+  [SYS_setpgid] "setpgid", [SYS_getpgid] "getpgid", [SYS_tcsetpgrp] "tcsetpgrp",
+  [SYS_tcgetpgrp] "tcgetpgrp", [SYS_procinfo] "procinfo",
+#endif
 };
 
 static long
@@ -487,7 +491,7 @@ static void
 one_call(void)
 {
   long r;
-  int which = below(40);
+  int which = below(42);
   switch (which) {
   case 0:
     do_fork();
@@ -805,8 +809,32 @@ one_call(void)
   case 37: case 38:
     touch();
     break;
+#ifdef SYS_setpgid
+  case 40: {          // job control: ourselves or our children (the kernel allows no more)
+    long pid = (long[]){ 0, -1, INT_MAX, 1 }[below(4)];
+    if (chance(2))
+      pid = chance(2) ? getpid() : kids[below(NKID)];
+    long pg = chance(2) ? pick_int() : pid;
+    call(SYS_setpgid, pid, pg, 0, 0, 0, 0);
+    call(SYS_getpgid, chance(2) ? pid : pick_int(), 0, 0, 0, 0, 0);
+    // Our fds are never the console: these must fail (ENOTTY, EBADF).
+    long fd = pick_fd();
+    r = call(chance(2) ? SYS_tcsetpgrp : SYS_tcgetpgrp, fd, pick_int(), 0, 0, 0, 0);
+    if (r >= 0 && ours(fd))
+      bug("tcsetpgrp/tcgetpgrp on a non-terminal", r);
+    break;
+  }
+  case 41: {          // procinfo: hostile buffers and counts
+    uint64 a = pick_addr();
+    long n = chance(3) ? pick_int() : (long)below(4);
+    r = call(SYS_procinfo, a, n, 0, 0, 0, 0);
+    if (r > 0 && n > 0 && is_bad(a))
+      bug("procinfo(bad address)", r);
+    break;
+  }
+#endif
   default:            // a system call number out of range must fail
-    r = call((long[]){ 0, NSYSCALL, NSYSCALL + 1, -1, 1000, INT_MIN }[below(6)] & 0xffffffff,
+    r = call((long[]){ 0, 35, NSYSCALL, NSYSCALL + 1, -1, 1000, INT_MIN }[below(7)] & 0xffffffff,
              0, 0, 0, 0, 0, 0);
     if (r >= 0)
       bug("an unknown system call number", r);

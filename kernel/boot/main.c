@@ -35,16 +35,15 @@ void main(uint64 hartid, uint64 dtb_pa)
   dtb_parse(dtb_pa);
   printfinit();
   consoleinit();
-  printf("\nPagoda: hart %d booting, %d harts, %d MiB RAM at %p\n", (int)hartid,
-         bootinfo.nharts, (int)(bootinfo.ram_size >> 20), (void *)bootinfo.ram_base);
+  printf("\nPagoda: hart %d booting, %d hart%s, %d MiB RAM at %p\n", (int)hartid,
+         bootinfo.nharts, bootinfo.nharts == 1 ? "" : "s", (int)(bootinfo.ram_size >> 20),
+         (void *)bootinfo.ram_base);
 
   frameinit(V2P(end), bootinfo.dtb_pa, bootinfo.dtb_size);
   kvminit(bootinfo.ram_base + bootinfo.ram_size);
-  const char *asids = bootarg("asids");
-  int pool = 0;
-  for (; asids && *asids >= '0' && *asids <= '9'; asids++)
-    pool = pool * 10 + (*asids - '0');
-  tlbinit(pool);
+  tlbinit(bootarg_num("asids"));
+  fault_delay_us = bootarg_num("faultdelay");
+  tlbtrace_init();
   aspaceinit();
   vmobjinit();
   pagecacheinit();
@@ -58,6 +57,7 @@ void main(uint64 hartid, uint64 dtb_pa)
   fileinit();
   virtio_disk_init();
   procinit();
+  oominit();
   userinit(bootcmd());
 
   __sync_synchronize();

@@ -9,10 +9,14 @@ void uartinit(void);
 void uartintr(void);
 void uartputc(int c);        // buffered, may sleep
 void uartputc_sync(int c);   // spins; for printf and echo
+void uart_rx_enable(int on);  // receive interrupt on/off (console flow control)
 // console.c
 void consoleinit(void);
 void consoleintr(int c);
 void consputc(int c);
+int  console_room(void);      // may the UART deliver a byte?
+void console_setfg(int pgid); // foreground process group (tcsetpgrp)
+int  console_getfg(void);
 // plic.c
 void plicinit(void);
 void plicinithart(void);

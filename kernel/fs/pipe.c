@@ -36,7 +36,7 @@ struct pipe {
   int rwaiting;     // readers asleep on &nread
   int wwaiting;     // writers asleep on &nwrite
   int used;         // slot in use (pool lock)
-  char data[PIPESIZE];
+  char data[PIPESIZE] __attribute__((aligned(8)));   // word copies (memmove)
 };
 
 static struct spinlock poollock;

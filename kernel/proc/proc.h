@@ -36,6 +36,7 @@ struct cpu {
   struct proc *fpowner;       // whose f-registers this hart holds
   uint64 asid_gen;            // TLB generation this hart has flushed to (mm/tlb.c)
   struct aspace *as;          // the space in satp; holds a reference (mm/aspace.c)
+  int idle;                   // waiting in wfi for work; kick_idle wakes it
 };
 
 extern struct cpu cpus[NCPU];
@@ -51,6 +52,8 @@ struct proc {
   int killed;
   int xstate;                 // exit status for the parent's wait
   int pid;
+  int pgid;                   // process group (job); ^C kills the console's foreground group
+  uint64 wchan;               // while SLEEPING: the pc that called sleep() (for ps)
 
   struct proc *parent;        // wait_lock must be held
 
@@ -98,6 +101,12 @@ int  either_copyin(void *dst, int user_src, uint64 src, uint64 len);
 struct proc *allocproc(void);
 void freeproc(struct proc *p);
 void proc_kill_report(struct proc *p, const char *cause, uint64 addr, uint64 pc);
+// process groups and ps (proc.c, the end of the file)
+int  kill_pgrp(int pgid);
+int  setpgid(int pid, int pgid);
+int  getpgid(int pid);
+int  proc_ppid(struct proc *p);
+int  proc_is_init(int pid);
 void swtch(struct context *old, struct context *new);
 
 // fp.c
@@ -105,6 +114,10 @@ void fp_trap_enter(struct proc *p);
 void fp_trap_exit(struct proc *p);
 int  fp_first_use(struct proc *p);
 void fp_forget(struct proc *p);
+
+// oom.c
+void oominit(void);
+int  oom(struct proc *self);
 
 // exec.c
 int  exec(char *path, char **argv);

@@ -10,11 +10,13 @@
 #include "kernel/trap/trap.h"
 #include "kernel/boot/dtb.h"
 #include "kernel/boot/sbi.h"
+#include "kernel/procinfo.h"
+#include "kernel/dev/dev.h"
+#include "kernel/fs/file.h"
 
 int64 sys_fork(void)    { return fork(); }
 int64 sys_exit(void)    { exit(argint(0)); }
 int64 sys_wait(void)    { return wait(argaddr(0)); }
-int64 sys_kill(void)    { return kill(argint(0)); }
 int64 sys_getpid(void)  { return myproc()->pid; }
 int64 sys_null(void)    { return 0; }
 int64 sys_procdump(void) { procdump(); return 0; }
@@ -93,4 +95,117 @@ int64 sys_shutdown(void)
     *dev = status == 0 ? 0x5555 : (((uint32)status & 0xFFFF) << 16) | 0x3333;
   }
   sbi_shutdown();
+}
+
+// init cannot be killed: without it orphans are never reaped (EPERM, as
+// Linux answers for pid 1).
+int64 sys_kill(void)
+{
+  int pid = argint(0);
+  if (proc_is_init(pid))
+    return -EPERM;
+  return kill(pid);
+}
+
+int64 sys_setpgid(void) { return setpgid(argint(0), argint(1)); }
+int64 sys_getpgid(void) { return getpgid(argint(0)); }
+
+// fd must be the console (the only terminal).
+static int console_fd(int fd)
+{
+  if (fd < 0 || fd >= NOFILE)
+    return -EBADF;
+  struct file *f = myproc()->ofile[fd];
+  if (!f)
+    return -EBADF;
+  if (f->type != FD_DEVICE || f->major != CONSOLE)
+    return -ENOTTY;
+  return 0;
+}
+
+// tcsetpgrp(fd, pgid): make pgid the console's foreground job (0: none).
+int64 sys_tcsetpgrp(void)
+{
+  int err = console_fd(argint(0));
+  int pgid = argint(1);
+  if (err < 0)
+    return err;
+  if (pgid < 0)
+    return -EINVAL;
+  console_setfg(pgid);
+  return 0;
+}
+
+int64 sys_tcgetpgrp(void)
+{
+  int err = console_fd(argint(0));
+  return err < 0 ? err : console_getfg();
+}
+
+// User pages present in a page table: count the valid user leaves by
+// walking the tree, so the cost follows the populated tables, not the
+// size of the regions. Caller holds as->lock.
+static uint64 count_user_pages(pagetable_t t, int level)
+{
+  uint64 n = 0;
+  int top = level == 2 ? 256 : 512;   // level 2: only the user half (below 1 << 38)
+  for (int i = 0; i < top; i++) {
+    pte_t pte = t[i];
+    if (!(pte & PTE_V))
+      continue;
+    if (pte & (PTE_R | PTE_W | PTE_X))
+      n += (pte & PTE_U) ? (level == 0 ? 1 : (1UL << (9 * level))) : 0;
+    else if (level > 0)
+      n += count_user_pages(P2V(PTE2PA(pte)), level - 1);
+  }
+  return n;
+}
+
+// procinfo(buf, n): fill buf with up to n processes; returns how many exist.
+int64 sys_procinfo(void)
+{
+  uint64 ubuf = argaddr(0);
+  int n = argint(1);
+  if (n < 0)
+    return -EINVAL;
+  // One process at a time into a kernel copy: copyout may fault and
+  // sleep, and no lock may be held then.
+  int count = 0;
+  for (struct proc *p = proc; p < &proc[NPROC]; p++) {
+    struct procinfo pi;
+    struct aspace *as = 0;
+    memset(&pi, 0, sizeof pi);
+    acquire(&p->lock);
+    if (p->state == UNUSED) {
+      release(&p->lock);
+      continue;
+    }
+    pi.pid = p->pid;
+    pi.pgid = p->pgid;
+    pi.state = p->state == USED ? PI_USED : p->state == SLEEPING ? PI_SLEEPING :
+               p->state == RUNNABLE ? PI_RUNNABLE : p->state == RUNNING ? PI_RUNNING : PI_ZOMBIE;
+    safestrcpy(pi.name, p->name, sizeof pi.name);
+    uint64 wchan = p->state == SLEEPING ? p->wchan : 0;
+    if (p->state != ZOMBIE && p->state != USED && p->as) {
+      as = p->as;
+      __atomic_add_fetch(&as->ref, 1, __ATOMIC_ACQ_REL);   // keep it while we look
+    }
+    release(&p->lock);
+    pi.ppid = proc_ppid(p);
+    if (wchan) {
+      uint64 off;
+      const char *sym = symbol_name(wchan, &off);
+      safestrcpy(pi.wchan, sym ? sym : "?", sizeof pi.wchan);
+    }
+    if (as) {
+      acquiresleep(&as->lock);
+      pi.pages = count_user_pages(as->root, 2);
+      releasesleep(&as->lock);
+      as_put(as);
+    }
+    if (count < n && copyout(ubuf + count * sizeof pi, &pi, sizeof pi) < 0)
+      return -EFAULT;
+    count++;
+  }
+  return count;
 }
