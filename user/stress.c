@@ -427,22 +427,26 @@ dl_side(const char *a, const char *b)
 static void
 t_rwdeadlock(void)
 {
-  static const char *f = "/stress.dlF", *g = "/stress.dlG";
+  // Two pairs, so that every hart is busy with it; each pair its own two
+  // files (only a file's own pair truncates it, so no copy runs past an
+  // end another process moved).
+  static const char *fs[2][2] = { { "/stress.dlF0", "/stress.dlG0" },
+                                  { "/stress.dlF1", "/stress.dlG1" } };
   memset(sbuf, 'F', DL_PAGES * PGSIZE);
-  int fd = xopen(f, O_CREATE | O_RDWR | O_TRUNC);
-  xwrite(fd, sbuf, DL_PAGES * PGSIZE);
-  close(fd);
-  fd = xopen(g, O_CREATE | O_RDWR | O_TRUNC);
-  xwrite(fd, sbuf, DL_PAGES * PGSIZE);
-  close(fd);
-  // Two pairs, so that every hart is busy with it.
+  for (int k = 0; k < 2; k++)
+    for (int j = 0; j < 2; j++) {
+      int fd = xopen(fs[k][j], O_CREATE | O_RDWR | O_TRUNC);
+      xwrite(fd, sbuf, DL_PAGES * PGSIZE);
+      close(fd);
+    }
   for (int k = 0; k < 2; k++) {
-    if (xfork() == 0) { dl_side(f, g); exit(0); }
-    if (xfork() == 0) { dl_side(g, f); exit(0); }
+    if (xfork() == 0) { dl_side(fs[k][0], fs[k][1]); exit(0); }
+    if (xfork() == 0) { dl_side(fs[k][1], fs[k][0]); exit(0); }
   }
   wait_all(0);
-  unlink(f);
-  unlink(g);
+  for (int k = 0; k < 2; k++)
+    for (int j = 0; j < 2; j++)
+      unlink(fs[k][j]);
 }
 
 // ---------------------------------------------------------------- truncow
