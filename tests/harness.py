@@ -1066,7 +1066,7 @@ def main():
     st.add_argument("--seconds", type=int, default=600)
     st.add_argument("--seed", type=int, default=None, help="first seed (default: from the clock)")
     st.add_argument("--calls", type=int, default=20000, help="system calls per fuzz boot")
-    st.add_argument("--iters", type=int, default=200, help="iterations per stress mix worker")
+    st.add_argument("--iters", type=int, default=40, help="iterations per stress mix worker")
     st.add_argument("--mem", default=DEFAULT_MEM)
     st.add_argument("--timeout", type=int, default=180,
                     help="seconds without output that make a hang")
