@@ -30,6 +30,10 @@
 // page-cache frames are back exactly where they were (the runner in
 // testlib.h checks that). The number of system calls made is printed.
 //
+// Calls: every number in kernel/syscall.h (the job-control ones and
+// procinfo when the header has them), plus numbers that are not calls.
+// procdump only from the watchdog with -v.
+//
 // Safety: it never calls shutdown, execs only itself ("--exit N", which
 // exits at once) or bad paths/arguments, kills only processes of the run,
 // writes only under /fz (and to shm objects named /fz.*), and opens files
