@@ -780,7 +780,8 @@ def cmd_stress(P, args):
                 m = re.search(r"fuzz: seed \d+: (\d+) system calls", l)
                 if m:
                     calls[str(cpus)] += int(m.group(1))
-            summary = next((l.strip() for l in b.lines if re.search(r"system calls|operations", l)), "")
+            summary = next((l.strip() for l in reversed(b.lines)
+                            if re.search(r"system calls|operations,", l)), "")
             say("[%4.0fs] %s (cpus=%d): %s %s" % (time.monotonic() - t0, cmd, cpus,
                                                  "FAIL" if bad else "ok", summary))
             if bad:
