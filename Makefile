@@ -6,6 +6,8 @@
 #   make run CMD='...'   boot, run one command line, exit with its status
 #   make bench           run the benchmarks, print the table, write bench.json
 #   make crashtest [N=20] kill QEMU N times during a file-system workload; check the disk
+#   make stress [MINUTES=10 | SECONDS=N] [SEED=N]
+#                        fuzz and stress boot after boot with new seeds
 #   make qemu-gdb        like qemu, but wait for gdb-multiarch
 
 CPUS ?= 3
@@ -314,10 +316,16 @@ bench: check-tools all
 crashtest: check-tools all
 	$(PYTHON) tests/harness.py crash --points $(or $(N),20) $(if $(SEED),--seed $(SEED))
 
+# The attack tools for as long as asked (tests/harness.py, "stress" mode):
+# fuzz on 1 and 3 harts and stress mix, a new seed per round of boots.
+MINUTES ?= 10
+stress: check-tools all
+	$(PYTHON) tests/harness.py stress --seconds $(if $(SECONDS),$(SECONDS),$(shell echo $$(( $(MINUTES) * 60 )))) $(if $(SEED),--seed $(SEED))
+
 clean:
 	@$(PYTHON) tools/fsimg.py busy fs.img
 	rm -rf $(B) fs.img bench.json
 
-.PHONY: all qemu qemu-gdb test unittest run bench crashtest clean check-tools
+.PHONY: all qemu qemu-gdb test unittest run bench crashtest stress clean check-tools
 .PRECIOUS: $(B)/user/%.o $(SH)/%.o $(SH)/pic/%.o $(SH)/lib%.so
 -include $(shell find $(B) -name '*.d' 2>/dev/null)

@@ -28,6 +28,13 @@
       listing with every operation the guest reported done; fsck again.
       One result per crash point ("crashN"). The seed is printed; $CRASHSEED
       or --seed repeats the choices (not QEMU's timing).
+  harness.py stress [--seconds S] [--seed N] [--calls N] [--iters N]
+      Attack tools for as long as asked: boot after boot, "fuzz SEED CALLS"
+      on 1 hart, "fuzz SEED CALLS --harts" on 3, "stress mix ITERS" on 3,
+      with a new seed each time (from --seed on, or the clock), until S
+      seconds have passed. Every boot's seed and outcome is printed, and a
+      failure's log is kept in build/stress-logs, so a failure replays with
+      "make run CMD='fuzz SEED CALLS'" (or "fuzz SEED CALLS -r ROUND -v").
 
   harness.py selftest
       Check the output parser against canned guest output (no QEMU).
@@ -1304,6 +1311,68 @@ def cmd_run(P, args):
 
 
 # ---------------------------------------------------------------------------
+# stress mode
+
+def cmd_stress(P, args):
+    try:
+        check_kernel(P)
+    except HarnessError as e:
+        say("harness: %s" % e)
+        return 1
+    # Its own log directory: a "test" run meanwhile empties build/test-logs.
+    logs = os.path.join(P.build, "stress-logs")
+    os.makedirs(logs, exist_ok=True)
+    img = os.path.join(P.build, "stress-fs.img")
+    seed = first = args.seed if args.seed is not None else int(time.time()) % 1000000
+    t0 = time.monotonic()
+    runs, failures = 0, []
+    calls = {"1": 0, "3": 0}
+    say("stress: %d s, first seed %d" % (args.seconds, seed))
+    while time.monotonic() - t0 < args.seconds:
+        for cmd, cpus in (("fuzz %d %d" % (seed, args.calls), 1),
+                          ("fuzz %d %d --harts" % (seed, args.calls), 3),
+                          ("stress mix %d" % args.iters, 3)):
+            if time.monotonic() - t0 >= args.seconds:
+                break
+            copy_image(P, img)
+            runs += 1
+            parser = Parser(cmd.split()[0])
+            logname = os.path.join(logs, "%03d-%s.log" % (runs, re.sub(r"\W+", "_", cmd)))
+            argv = qemu_argv(P, img, args.mem, cpus, make_append([], cmd))
+            with open(logname, "wb") as log:
+                b = boot(argv, idle=args.timeout, maxtime=4 * args.timeout,
+                         on_line=parser.feed, log=log)
+            parser.finish(b, args.timeout)
+            bad = [r for r in parser.results if not r.ok]
+            for l in b.lines:
+                m = re.search(r"fuzz: seed \d+: (\d+) system calls", l)
+                if m:
+                    calls[str(cpus)] += int(m.group(1))
+            summary = next((l.strip() for l in reversed(b.lines)
+                            if re.search(r"system calls|operations,", l)), "")
+            say("[%4.0fs] %s (cpus=%d): %s %s" % (time.monotonic() - t0, cmd, cpus,
+                                                 "FAIL" if bad else "ok", summary))
+            if bad:
+                failures.append((cmd, cpus, logname, bad))
+                for r in bad:
+                    say("    %s: %s" % (r.name, r.why))
+                self_lines = [l for l in b.lines if "panic" in l or "BUG" in l or "FAIL" in l]
+                for l in self_lines[:10]:
+                    say("    | " + l)
+                say("    log: %s" % P.rel(logname))
+            elif os.path.exists(logname):
+                os.unlink(logname)
+        seed += 1
+    say("")
+    say("stress: %d boots in %.0f s, seeds %d..%d; %d system calls on 1 hart, %d on 3 harts"
+        % (runs, time.monotonic() - t0, first, max(first, seed - 1), calls["1"], calls["3"]))
+    for cmd, cpus, log, bad in failures:
+        say("FAILED %s (cpus=%d): %s; log %s" % (cmd, cpus, "; ".join(r.why for r in bad), P.rel(log)))
+    say("%d passed, %d failed" % (runs - len(failures), len(failures)))
+    return 1 if failures else 0
+
+
+# ---------------------------------------------------------------------------
 # bench mode
 
 BENCH_RE = re.compile(r"^BENCH (\S+) (\S+)(?: (\S+))?(?: (.*?))?\s*$")
@@ -1592,13 +1661,21 @@ def main():
     c.add_argument("--seed", type=int, default=None,
                    help="seed of the choices (default: $CRASHSEED, or from the clock)")
     c.add_argument("--cpus", type=int, default=DEFAULT_CPUS)
+    st = sub.add_parser("stress", help="run fuzz and stress with new seeds for a while")
+    st.add_argument("--seconds", type=int, default=600)
+    st.add_argument("--seed", type=int, default=None, help="first seed (default: from the clock)")
+    st.add_argument("--calls", type=int, default=20000, help="system calls per fuzz boot")
+    st.add_argument("--iters", type=int, default=40, help="iterations per stress mix worker")
+    st.add_argument("--mem", default=DEFAULT_MEM)
+    st.add_argument("--timeout", type=int, default=180,
+                    help="seconds without output that make a hang")
 
     sub.add_parser("selftest", help="check the output parser (no QEMU)")
 
     args = ap.parse_args()
     P = Paths(os.path.abspath(args.root))
     fn = {"run": cmd_run, "test": cmd_test, "bench": cmd_bench,
-          "selftest": cmd_selftest, "crash": cmd_crash}[args.mode]
+          "selftest": cmd_selftest, "crash": cmd_crash, "stress": cmd_stress}[args.mode]
     return fn(P, args)
 
 
