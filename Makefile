@@ -4,10 +4,26 @@
 #   make run CMD='...'   boot, run one command line, exit with its status
 #   make bench           run the benchmarks, print the table, write bench.json
 #   make qemu-gdb        like qemu, but wait for gdb-multiarch
+#   make LOCKDEBUG=1 ... the same with the lock checker (kernel/lib/lockorder.c)
 
 CPUS ?= 3
 MEM  ?= 128M
 B    := build
+
+# The lock checker (kernel/lib/lockorder.c, docs/locking.md). LOCKDEBUG=1
+# builds a debug kernel in build-lockdebug/ (user programs, mkfs and fs.img
+# are shared), so both kernels can exist side by side; the harness is given
+# its path in KERNEL. LOCKDEBUG_COPY=1 adds the no-locks check to
+# copyin/copyout/copyinstr; LOCKDEBUG_WARN=1 reports each distinct violation
+# once and goes on instead of panicking.
+LOCKDEBUG ?= 0
+LOCKDEBUG_COPY ?= 0
+LOCKDEBUG_WARN ?= 0
+LOCKDEBUG_CFLAGS := $(if $(filter 1,$(LOCKDEBUG)),-DLOCKDEBUG \
+	$(if $(filter 1,$(LOCKDEBUG_COPY)),-DLOCKDEBUG_COPY) \
+	$(if $(filter 1,$(LOCKDEBUG_WARN)),-DLOCKDEBUG_WARN))
+KB   := $(if $(filter 1,$(LOCKDEBUG)),build-lockdebug,$(B))
+KERNEL_ELF := $(KB)/kernel.elf
 
 # Toolchain: Debian's riscv64-linux-gnu-, or any riscv64-*- prefix found.
 TOOLPREFIX ?= $(shell for p in riscv64-linux-gnu- riscv64-unknown-linux-gnu- riscv64-unknown-elf- riscv64-elf-; do \
@@ -23,7 +39,7 @@ PYTHON ?= python3
 KCFLAGS = -march=rv64imac_zicsr_zifencei -mabi=lp64 -mcmodel=medany -fno-pie \
 	-ffreestanding -nostdlib -fno-builtin -fno-stack-protector \
 	-fno-omit-frame-pointer -fno-asynchronous-unwind-tables -fno-unwind-tables \
-	-O2 -g -Wall -Wextra -Werror -DKERNEL -I. -MMD -MP
+	-O2 -g -Wall -Wextra -Werror -DKERNEL -I. -MMD -MP $(LOCKDEBUG_CFLAGS)
 KLDFLAGS = -no-pie -nostdlib -Wl,--build-id=none -T linker.ld
 
 UCFLAGS = -march=rv64gc -mabi=lp64d -mcmodel=medany -fno-pie -ffreestanding \
@@ -60,39 +76,42 @@ DYNLDFLAGS = -no-pie -nostdlib -Wl,--build-id=none -T user/dyn.ld \
 DYNDEPS  := $(B)/user/lib/start.o $(B)/lib/libc.so user/dyn.ld
 
 KSRC  := $(sort $(wildcard kernel/*/*.c) $(wildcard kernel/*/*.S))
-KOBJ  := $(patsubst %,$(B)/%.o,$(basename $(KSRC)))
+KOBJ  := $(patsubst %,$(KB)/%.o,$(basename $(KSRC)))
 ULIBSRC := $(sort $(wildcard user/lib/*.c) $(wildcard user/lib/*.S))
 ULIBOBJ := $(patsubst %,$(B)/%.o,$(basename $(ULIBSRC))) $(B)/user/lib/usys.o
 LIBCSRC := $(filter-out user/lib/start.S,$(ULIBSRC))
 LIBCOBJ := $(patsubst user/lib/%,$(B)/user/pic/%.o,$(basename $(LIBCSRC))) $(B)/user/pic/usys.o
 UPROGS  := $(patsubst user/%.c,$(B)/user/_%,$(sort $(wildcard user/*.c)))
 
-all: $(B)/kernel.elf fs.img
+all: $(KERNEL_ELF) fs.img
 
 check-tools:
 	@$(PYTHON) tests/need.py
 
 # ---- kernel ----
-$(B)/kernel/%.o: kernel/%.c
+# $(KB)/kflags changes whenever the kernel's flags do (LOCKDEBUG_COPY,
+# LOCKDEBUG_WARN), so that every kernel object is compiled again.
+$(shell mkdir -p $(KB) && [ "`cat $(KB)/kflags 2>/dev/null`" = "$(KCFLAGS)" ] || echo "$(KCFLAGS)" > $(KB)/kflags)
+$(KB)/kernel/%.o: kernel/%.c $(KB)/kflags
 	@mkdir -p $(@D)
 	$(CC) $(KCFLAGS) -c -o $@ $<
-$(B)/kernel/%.o: kernel/%.S
+$(KB)/kernel/%.o: kernel/%.S $(KB)/kflags
 	@mkdir -p $(@D)
 	$(CC) $(KCFLAGS) -c -o $@ $<
 
 # The kernel is linked twice: the second time with a symbol table (for
 # backtraces) generated from the first link.
-$(B)/kernel.elf: $(KOBJ) linker.ld tools/symtab.sh
-	sh tools/symtab.sh $(NM) /dev/null > $(B)/ksyms.S
-	$(CC) $(KCFLAGS) -c -o $(B)/ksyms.o $(B)/ksyms.S
-	$(CC) $(KLDFLAGS) -o $(B)/kernel0.elf $(KOBJ) $(B)/ksyms.o
-	sh tools/symtab.sh $(NM) $(B)/kernel0.elf > $(B)/ksyms.S
-	$(CC) $(KCFLAGS) -c -o $(B)/ksyms.o $(B)/ksyms.S
-	$(CC) $(KLDFLAGS) -o $(B)/kernel1.elf $(KOBJ) $(B)/ksyms.o
-	sh tools/symtab.sh $(NM) $(B)/kernel1.elf > $(B)/ksyms.S
-	$(CC) $(KCFLAGS) -c -o $(B)/ksyms.o $(B)/ksyms.S
-	$(CC) $(KLDFLAGS) -o $@ $(KOBJ) $(B)/ksyms.o
-	$(OBJDUMP) -S $@ > $(B)/kernel.asm
+$(KB)/kernel.elf: $(KOBJ) linker.ld tools/symtab.sh
+	sh tools/symtab.sh $(NM) /dev/null > $(KB)/ksyms.S
+	$(CC) $(KCFLAGS) -c -o $(KB)/ksyms.o $(KB)/ksyms.S
+	$(CC) $(KLDFLAGS) -o $(KB)/kernel0.elf $(KOBJ) $(KB)/ksyms.o
+	sh tools/symtab.sh $(NM) $(KB)/kernel0.elf > $(KB)/ksyms.S
+	$(CC) $(KCFLAGS) -c -o $(KB)/ksyms.o $(KB)/ksyms.S
+	$(CC) $(KLDFLAGS) -o $(KB)/kernel1.elf $(KOBJ) $(KB)/ksyms.o
+	sh tools/symtab.sh $(NM) $(KB)/kernel1.elf > $(KB)/ksyms.S
+	$(CC) $(KCFLAGS) -c -o $(KB)/ksyms.o $(KB)/ksyms.S
+	$(CC) $(KLDFLAGS) -o $@ $(KOBJ) $(KB)/ksyms.o
+	$(OBJDUMP) -S $@ > $(KB)/kernel.asm
 
 # ---- user ----
 $(B)/user/lib/usys.S: kernel/syscall.h user/lib/usys.sh
@@ -220,7 +239,7 @@ fs.img: $(B)/mkfs README $(UPROGS) $(SHPROGS) $(IMGLIBS)
 	$(B)/mkfs fs.img README $(UPROGS) $(SHPROGS) $(foreach f,$(IMGLIBS),lib/$(notdir $(f))=$(f))
 
 # ---- running ----
-QEMUOPTS = -machine virt -bios default -kernel $(B)/kernel.elf -m $(MEM) -smp $(CPUS) -nographic \
+QEMUOPTS = -machine virt -bios default -kernel $(KERNEL_ELF) -m $(MEM) -smp $(CPUS) -nographic \
 	-global virtio-mmio.force-legacy=false \
 	-drive file=fs.img,if=none,format=raw,id=x0 -device virtio-blk-device,drive=x0,bus=virtio-mmio-bus.0
 
@@ -233,17 +252,17 @@ qemu-gdb: check-tools all
 	$(QEMU) $(QEMUOPTS) -S -gdb tcp::$(GDBPORT)
 
 test: check-tools all
-	$(PYTHON) tests/harness.py test $(if $(T),--only "$(T)")
+	KERNEL=$(KERNEL_ELF) $(PYTHON) tests/harness.py test $(if $(T),--only "$(T)")
 
 run: check-tools all
-	$(PYTHON) tests/harness.py run --mem $(MEM) --cpus $(CPUS)
+	KERNEL=$(KERNEL_ELF) $(PYTHON) tests/harness.py run --mem $(MEM) --cpus $(CPUS)
 
 bench: check-tools all
-	$(PYTHON) tests/harness.py bench
+	KERNEL=$(KERNEL_ELF) $(PYTHON) tests/harness.py bench
 
 clean:
-	rm -rf $(B) fs.img bench.json
+	rm -rf $(B) build-lockdebug fs.img bench.json
 
 .PHONY: all qemu qemu-gdb test run bench clean check-tools
 .PRECIOUS: $(B)/user/%.o $(SH)/%.o $(SH)/pic/%.o $(SH)/lib%.so
--include $(shell find $(B) -name '*.d' 2>/dev/null)
+-include $(shell find $(B) $(KB) -name '*.d' 2>/dev/null | sort -u)

@@ -144,6 +144,7 @@ recover_from_log(void)
 void
 begin_op(void)
 {
+  lockdebug_begin_op();
   acquire(&log.lock);
   for (;;) {
     if (log.committing) {
@@ -166,6 +167,7 @@ end_op(void)
 {
   int do_commit = 0;
 
+  lockdebug_end_op();
   acquire(&log.lock);
   if (log.outstanding < 1)
     panic("end_op: no operation");
