@@ -12,7 +12,7 @@ struct sleeplock;
 struct proc;
 
 #define LD_NSPIN  16   // spinlocks one hart may hold at once
-#define LD_NSLEEP 12   // sleep locks (and log reservations) one process may hold
+#define LD_NSLEEP 24   // sleep locks (and log reservations) one process may hold
 
 // One sleep lock or log reservation a process holds (struct proc).
 struct heldlock {
