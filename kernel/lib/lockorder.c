@@ -157,14 +157,38 @@ static void show_held(void)
       printf("  pid %d holds %s\n", p->pid, p->ld_sleep[i].name);
 }
 
+#ifdef LOCKDEBUG_WARN
+// A summary of the call chain: the return addresses of the innermost
+// frames, mixed. Two reports with the same locks and the same chain are
+// the same violation.
+static uint64 chain_hash(void)
+{
+  extern char kernel_start[], etext[];
+  uint64 fp = r_fp(), h = 0;
+  for (int depth = 0; depth < 8; depth++) {
+    if (fp < 0xFFFFFFC000000000UL || (fp & 7))
+      break;
+    uint64 ra = *(uint64 *)(fp - 8);
+    uint64 next = *(uint64 *)(fp - 16);
+    if (ra < (uint64)kernel_start || ra >= (uint64)etext)
+      break;
+    h = h * 31 + ra;
+    if (next <= fp)
+      break;
+    fp = next;
+  }
+  return h;
+}
+#endif
+
 // In panic mode, report and stop. In warn mode, report each distinct
-// (a, b) pair once, with a backtrace, and go on.
+// violation (the locks and the call chain) once, with a backtrace, and go on.
 static void violation(const char *what, const char *a, const char *b)
 {
   if (panicked)
     return;
 #ifdef LOCKDEBUG_WARN
-  static struct { const char *what, *a, *b; } seen[64];
+  static struct { const char *what, *a, *b; uint64 chain; } seen[128];
   static int nseen;
   static uint seenlock;     // a bare flag: a spinlock here would recurse
   push_off();
@@ -175,14 +199,16 @@ static void violation(const char *what, const char *a, const char *b)
   }
   while (__sync_lock_test_and_set(&seenlock, 1) != 0)
     ;
+  uint64 chain = chain_hash();
   int dup = 0;
   for (int i = 0; i < nseen; i++)
-    if (seen[i].what == what && seen[i].a == a && seen[i].b == b)
+    if (seen[i].what == what && seen[i].a == a && seen[i].b == b && seen[i].chain == chain)
       dup = 1;
   if (!dup && nseen < (int)NELEM(seen)) {
     seen[nseen].what = what;
     seen[nseen].a = a;
     seen[nseen].b = b;
+    seen[nseen].chain = chain;
     nseen++;
   }
   __sync_lock_release(&seenlock);
