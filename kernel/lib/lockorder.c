@@ -25,9 +25,9 @@
 //       buffer   b->lock: one cached disk block.
 //  2. Spin locks that a thread may sleep on (sleep(chan, lk) releases lk),
 //     and the locks taken in the file system and drivers: wait_lock,
-//     ftable, pipes, itable, balloc, log, bcache, cons, uart_tx, time,
-//     virtio_disk and the spin lock inside every sleep lock. They all come
-//     before "proc", because sleep() takes p->lock while holding them and
+//     ftable, pipes, balloc, log, bcache, cons, uart_tx, time, virtio_disk
+//     and the spin lock inside every sleep lock. They all come before
+//     "proc", because sleep() takes p->lock while holding them and
 //     wakeup() takes every p->lock while its caller holds them.
 //  3. "proc" and what is taken under it: the scheduler activates a space
 //     (ASIDs) and may drop the last reference to one (as_put, which unmaps
@@ -35,8 +35,11 @@
 //  4. The memory system's spin locks, outer to inner: the shm name table,
 //     memory objects (pool and object lock share the name "vmobj"; they
 //     are never held together), a space's leaf PTEs (aspace.pt), the page
-//     cache index, the space pool, ASIDs, the frame allocator, the OOM
-//     state, and last printf, which any code may call holding anything.
+//     cache index, the inode table (reclaim takes a reference to a cached
+//     file's inode under the page-cache lock; nothing is taken under the
+//     inode table's lock, so it can sit this deep), the space pool, ASIDs,
+//     the frame allocator, the OOM state, and last printf, which any code
+//     may call holding anything.
 //
 // A page fault is an acquisition too: it takes as->lock, the outermost
 // lock. So kernel code that touches user memory (copyin, copyout,
@@ -101,7 +104,6 @@ static const struct lockclass order[] = {
   { "ftable",      SPIN,   0 },  // struct file reference counts
   { "pipepool",    SPIN,   0 },  // free pipes
   { "pipe",        SPIN,   0 },  // one pipe's ring
-  { "itable",      SPIN,   0 },  // in-memory inode table, ip->ref
   { "balloc",      SPIN,   0 },  // the block allocator's hint
   { "log",         SPIN,   0 },  // log header in memory, outstanding ops
   { "bcache",      SPIN,   0 },  // buffer cache list, b->refcnt
@@ -118,6 +120,7 @@ static const struct lockclass order[] = {
   { "vmobj",       SPIN,   0 },  // object pool; one object's mapper list
   { "aspace.pt",   SPIN,   0 },  // one space's user leaf PTEs
   { "pagecache",   SPIN,   0 },  // the page-cache index
+  { "itable",      SPIN,   0 },  // in-memory inode table, ip->ref (reclaim: idup under pagecache)
   { "aspace",      SPIN,   0 },  // the space pool
   { "asid",        SPIN,   0 },  // ASID allocation and generation
   { "frames",      SPIN,   0 },  // the free frame list
