@@ -184,14 +184,15 @@ static uint64 chain_hash(void)
 }
 #endif
 
-// In panic mode, report and stop. In warn mode, report each distinct
-// violation (the locks and the call chain) once, with a backtrace, and go on.
-static void violation(const char *what, const char *a, const char *b)
+// fmt names the two locks (or lock and place) a and b. In panic mode,
+// report and stop. In warn mode, report each distinct violation (message,
+// locks and call chain) once, with a backtrace, and go on.
+static void violation(const char *fmt, const char *a, const char *b)
 {
   if (panicked)
     return;
 #ifdef LOCKDEBUG_WARN
-  static struct { const char *what, *a, *b; uint64 chain; } seen[128];
+  static struct { const char *fmt, *a, *b; uint64 chain; } seen[128];
   static int nseen;
   static uint seenlock;     // a bare flag: a spinlock here would recurse
   push_off();
@@ -205,10 +206,10 @@ static void violation(const char *what, const char *a, const char *b)
   uint64 chain = chain_hash();
   int dup = 0;
   for (int i = 0; i < nseen; i++)
-    if (seen[i].what == what && seen[i].a == a && seen[i].b == b && seen[i].chain == chain)
+    if (seen[i].fmt == fmt && seen[i].a == a && seen[i].b == b && seen[i].chain == chain)
       dup = 1;
   if (!dup && nseen < (int)NELEM(seen)) {
-    seen[nseen].what = what;
+    seen[nseen].fmt = fmt;
     seen[nseen].a = a;
     seen[nseen].b = b;
     seen[nseen].chain = chain;
@@ -217,8 +218,9 @@ static void violation(const char *what, const char *a, const char *b)
   __sync_lock_release(&seenlock);
   if (!dup) {
     reporting[id] = 1;
-    printf("lockdebug: %s: %s, %s (hart %d, pid %d)\n", what, a, b, id,
-           myproc() ? myproc()->pid : -1);
+    char msg[160];
+    snprintf(msg, sizeof msg, fmt, a, b);
+    printf("lockdebug: %s (hart %d, pid %d)\n", msg, id, myproc() ? myproc()->pid : -1);
     show_held();
     backtrace(r_fp(), 0);
     reporting[id] = 0;
@@ -228,7 +230,9 @@ static void violation(const char *what, const char *a, const char *b)
   push_off();
   reporting[cpuid()] = 1;
   show_held();
-  panic("lockdebug: %s: %s, %s", what, a, b);
+  char msg[160];
+  snprintf(msg, sizeof msg, fmt, a, b);
+  panic("lockdebug: %s", msg);
 #endif
 }
 
@@ -239,10 +243,10 @@ void lockdebug_acquire(struct spinlock *lk)
   if (reporting[c - cpus] || panicked)
     return;
   if (lk->rank == 0)
-    violation("acquire of a lock never initialized", lk->name ? lk->name : "?", "");
+    violation("acquire of %s, a lock never given to initlock%s", lk->name ? lk->name : "?", "");
   for (int i = 0; i < c->ld_nspin; i++)
     if (c->ld_spin[i]->rank >= lk->rank)
-      violation("lock order: acquiring the first while holding the second",
+      violation("acquiring %s while holding %s: against the lock order",
                 lk->name, c->ld_spin[i]->name);
   if (c->ld_nspin == LD_NSPIN)
     panic("lockdebug: hart holds more than %d spin locks", LD_NSPIN);
@@ -263,7 +267,7 @@ void lockdebug_release(struct spinlock *lk)
     }
   }
   if (!reporting[c - cpus])
-    violation("release of a spin lock this hart does not record", lk->name, "");
+    violation("release of %s, which this hart does not hold%s", lk->name, "");
 }
 
 // The first spin lock this hart holds, other than `except`, or 0.
@@ -285,13 +289,13 @@ static void acquire_sleeping(const void *lock, const char *name, int rank)
   struct proc *p = mycpu()->proc;
   pop_off();
   if (s)
-    violation("may sleep, taking the first, while holding spin lock", name, s->name);
+    violation("%s may sleep, but this hart holds spin lock %s", name, s->name);
   if (!p)
     return;     // boot, before the first process: nothing to order against
   for (int i = 0; i < p->ld_nsleep; i++) {
     struct heldlock *h = &p->ld_sleep[i];
     if (h->rank > rank || (h->rank == rank && !nests(rank)))
-      violation("lock order: acquiring the first while holding the second", name, h->name);
+      violation("acquiring %s while holding %s: against the lock order", name, h->name);
   }
   if (p->ld_nsleep == LD_NSLEEP)
     panic("lockdebug: pid %d holds more than %d sleep locks", p->pid, LD_NSLEEP);
@@ -315,7 +319,7 @@ static void release_sleeping(const void *lock, const char *name, int rank)
       return;
     }
   }
-  violation("release of a sleep lock this process does not record", name, "");
+  violation("release of %s, which this process does not hold%s", name, "");
 }
 
 void lockdebug_acquiresleep(struct sleeplock *lk)
@@ -355,7 +359,7 @@ void lockdebug_sleep(struct spinlock *lk)
   struct spinlock *s = spin_held(lk);
   pop_off();
   if (s)
-    violation("sleep while holding spin lock", lk ? lk->name : "?", s->name);
+    violation("sleep() giving up %s while holding spin lock %s", lk ? lk->name : "?", s->name);
 }
 
 // sched: p->lock and nothing else.
@@ -363,7 +367,7 @@ void lockdebug_sched(struct proc *p)
 {
   struct spinlock *s = spin_held(&p->lock);
   if (s)
-    violation("sched while holding spin lock", p->name, s->name);
+    violation("sched() of %s while holding spin lock %s", p->name, s->name);
 }
 
 // For copyin/copyout/copyinstr (LOCKDEBUG_COPY) and any code that is about
@@ -375,12 +379,12 @@ void lockdebug_assert_no_locks(const char *where)
   struct proc *p = mycpu()->proc;
   pop_off();
   if (s)
-    violation("user access while holding spin lock", where, s->name);
+    violation("%s while holding spin lock %s", where, s->name);
   if (!p)
     return;
   for (int i = 0; i < p->ld_nsleep; i++)
     if (p->ld_sleep[i].lock)
-      violation("user access while holding sleep lock", where, p->ld_sleep[i].name);
+      violation("%s while holding sleep lock %s", where, p->ld_sleep[i].name);
 }
 
 #endif
