@@ -370,6 +370,19 @@ void lockdebug_sched(struct proc *p)
     violation("sched() of %s while holding spin lock %s", p->name, s->name);
 }
 
+// Back to user mode: a lock or log reservation still held here was
+// leaked (an error path that forgot to release it).
+void lockdebug_user_return(struct proc *p)
+{
+  push_off();
+  struct spinlock *s = spin_held(0);
+  pop_off();
+  if (s)
+    violation("return to user (%s) while holding spin lock %s", p->name, s->name);
+  if (p->ld_nsleep > 0)
+    violation("return to user (%s) while holding %s", p->name, p->ld_sleep[0].name);
+}
+
 // For copyin/copyout/copyinstr (LOCKDEBUG_COPY) and any code that is about
 // to touch user memory or otherwise fault: see the comment at the top.
 void lockdebug_assert_no_locks(const char *where)

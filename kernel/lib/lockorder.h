@@ -31,6 +31,7 @@ void lockdebug_sleep(struct spinlock *lk);
 void lockdebug_sched(struct proc *p);
 void lockdebug_begin_op(void);
 void lockdebug_end_op(void);
+void lockdebug_user_return(struct proc *p);
 #else
 static inline void lockdebug_acquire(struct spinlock *lk) { (void)lk; }
 static inline void lockdebug_release(struct spinlock *lk) { (void)lk; }
@@ -40,5 +41,6 @@ static inline void lockdebug_sleep(struct spinlock *lk) { (void)lk; }
 static inline void lockdebug_sched(struct proc *p) { (void)p; }
 static inline void lockdebug_begin_op(void) { }
 static inline void lockdebug_end_op(void) { }
+static inline void lockdebug_user_return(struct proc *p) { (void)p; }
 #endif
 #endif

@@ -131,6 +131,7 @@ void usertrapret(void)
 {
   struct proc *p = myproc();
   struct trapframe *tf = p->tf;
+  lockdebug_user_return(p);
   intr_off();
   tf->kernel_tp = (uint64)mycpu();
   fp_trap_exit(p);        // sets sstatus.FS for the process
