@@ -70,8 +70,9 @@
 // records the spin locks it holds (struct cpu), each process its sleep
 // locks and log reservations (struct proc). Acquiring against the order,
 // sleeping (acquiresleep, begin_op, sleep, sched) while holding a spin
-// lock that the sleep does not release, or touching user memory with a
-// lock held (LOCKDEBUG_COPY=1) panics, printing the locks involved and a
+// lock that the sleep does not release, returning to user mode with any
+// lock or reservation still held, or touching user memory with a lock
+// held (LOCKDEBUG_COPY=1) panics, printing the locks involved and a
 // backtrace. LOCKDEBUG_WARN=1 prints each distinct violation once and goes
 // on, to collect all of them in one run.
 #include "kernel/types.h"
