@@ -30,6 +30,9 @@ struct vmstat {
   unsigned long asid_bits;       // size of the ASID pool (ASIDs 1..n-1 for processes)
   unsigned long nfork;
   unsigned long pages_cow_shared; // private pages shared (not copied) by fork
+  unsigned long tlb_spurious;    // faults on a PTE that already allowed the access
+  unsigned long oom_waits;       // faults that waited for an OOM victim's memory
+  unsigned long writeback_errors; // write-backs that failed (the page stays dirty)
 };
 
 #define VMR_READ    1

@@ -552,12 +552,18 @@ tl_run(const char *name, void (*fn)(void))
     return;
   }
   if (pid == 0) {
+    // Wait for the runner's go: until then it may still be copying the
+    // pages it shares with us (COW) on another hart, which would move
+    // the frame counts a test reads at its start.
+    read(mk[0], &c, 1);
     close(mk[0]);
     tl_marker = mk[1];
     tl_pid = getpid();
     fn();
     exit(0);
   }
+  st = 0x7777;                // our last store before the child runs
+  write(mk[1], "G", 1);
   for (;;) {
     st = 0x7777;
     int w = wait(&st);
@@ -569,7 +575,8 @@ tl_run(const char *name, void (*fn)(void))
     }
   }
   // Did the test print its own FAIL line? Any 'F' in the marker pipe says so.
-  // Our own 'S' ends the scan, so the read never blocks.
+  // Our own 'S' ends the scan, so the read never blocks. (The 'G' is
+  // still there if the child died before reading it.)
   int printed = 0;
   write(mk[1], "S", 1);
   while (read(mk[0], &c, 1) == 1 && c != 'S')

@@ -131,3 +131,12 @@ const char *bootarg(const char *key)
   }
   return 0;
 }
+
+// The decimal value of bootarg key, 0 if it is absent.
+uint64 bootarg_num(const char *key)
+{
+  uint64 v = 0;
+  for (const char *s = bootarg(key); s && *s >= '0' && *s <= '9'; s++)
+    v = v * 10 + (*s - '0');
+  return v;
+}

@@ -13,5 +13,6 @@ struct bootinfo {
 extern struct bootinfo bootinfo;
 void dtb_parse(uint64 dtb_pa);
 const char *bootarg(const char *key);   // value of key=value before " -- ", or 0
+uint64 bootarg_num(const char *key);   // its decimal value, 0 if absent
 const char *bootcmd(void);              // what follows " -- ", or 0
 #endif

@@ -40,11 +40,9 @@ void main(uint64 hartid, uint64 dtb_pa)
 
   frameinit(V2P(end), bootinfo.dtb_pa, bootinfo.dtb_size);
   kvminit(bootinfo.ram_base + bootinfo.ram_size);
-  const char *asids = bootarg("asids");
-  int pool = 0;
-  for (; asids && *asids >= '0' && *asids <= '9'; asids++)
-    pool = pool * 10 + (*asids - '0');
-  tlbinit(pool);
+  tlbinit(bootarg_num("asids"));
+  fault_delay_us = bootarg_num("faultdelay");
+  tlbtrace_init();
   aspaceinit();
   vmobjinit();
   pagecacheinit();
@@ -58,6 +56,7 @@ void main(uint64 hartid, uint64 dtb_pa)
   fileinit();
   virtio_disk_init();
   procinit();
+  oominit();
   userinit(bootcmd());
 
   __sync_synchronize();

@@ -35,9 +35,10 @@ int sbi_hart_start(uint64 hartid, uint64 start_pa, uint64 opaque)
 }
 
 // hart_mask is relative to hart 0 (hart_mask_base = 0).
-void sbi_remote_sfence_vma_asid(uint64 hart_mask, uint64 start, uint64 size, uint64 asid)
+// 0, or the SBI error code.
+int sbi_remote_sfence_vma_asid(uint64 hart_mask, uint64 start, uint64 size, uint64 asid)
 {
-  sbi_call(EXT_RFNC, 2, hart_mask, 0, start, size, asid);
+  return sbi_call(EXT_RFNC, 2, hart_mask, 0, start, size, asid).error;
 }
 
 void sbi_shutdown(void)

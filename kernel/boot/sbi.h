@@ -8,7 +8,7 @@ struct sbiret sbi_call(long eid, long fid, long a0, long a1, long a2, long a3, l
 
 void sbi_set_timer(uint64 when);
 int  sbi_hart_start(uint64 hartid, uint64 start_pa, uint64 opaque);
-void sbi_remote_sfence_vma_asid(uint64 hart_mask, uint64 start, uint64 size, uint64 asid);
+int  sbi_remote_sfence_vma_asid(uint64 hart_mask, uint64 start, uint64 size, uint64 asid);
 void sbi_shutdown(void) __attribute__((noreturn));
 void sbi_console_putchar(int c);
 #endif

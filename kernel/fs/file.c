@@ -13,6 +13,8 @@
 #include "kernel/lib/spinlock.h"
 #include "kernel/lib/klib.h"
 #include "kernel/proc/proc.h"
+#include "kernel/memlayout.h"
+#include "kernel/mm/mm.h"
 
 // Device switch: drivers fill in their entry at init (console: devsw[CONSOLE]).
 struct devsw devsw[NDEV];
@@ -132,6 +134,117 @@ getdev(int m)
   return &devsw[m];
 }
 
+// Read from an inode a page at a time. The inode lock is held only to
+// find the bytes (a pinned page-cache page for a file, a kernel bounce
+// page for a directory), never across the copy to the user: the copy may
+// fault, and the fault may need this inode, another file's inode (a
+// buffer mapped from another file) or the memory of the page cache.
+// The bytes are reserved by advancing f->off under the lock, so readers
+// sharing the descriptor get successive pieces.
+static int
+inode_read(struct file *f, uint64 addr, int n)
+{
+  struct inode *ip = f->ip;
+  char *bounce = 0;
+  int tot = 0, err = 0;
+  while (tot < n && !err) {
+    ilock(ip);
+    uint off = f->off;
+    if (off >= ip->size) {
+      iunlock(ip);
+      break;
+    }
+    uint m = MIN((uint)(n - tot), MIN(ip->size - off, PGSIZE - off % PGSIZE));
+    uint64 pa = 0;
+    char *src = 0;
+    if (ip->type == T_FILE) {
+      if ((err = pagecache_getpage(ip, off / PGSIZE, &pa)) == 0)
+        src = (char *)P2V(pa) + off % PGSIZE;
+    } else if (bounce || (bounce = kalloc())) {
+      if (readi(ip, 0, (uint64)bounce, off, m) != (int)m)
+        err = -EIO;
+      src = bounce;
+    } else {
+      err = -ENOMEM;
+    }
+    if (!err)
+      f->off = off + m;
+    iunlock(ip);
+    if (!err && copyout(addr + tot, src, m) < 0) {
+      err = -EFAULT;
+      ilock(ip);
+      if (f->off == off + m)
+        f->off = off;      // give the bytes back
+      iunlock(ip);
+    }
+    if (pa)
+      frame_put(pa);
+    if (!err)
+      tot += m;
+    if (killed(myproc()))
+      break;
+  }
+  if (bounce)
+    kfree(bounce);
+  return tot > 0 ? tot : err;
+}
+
+// Write to an inode a page at a time. The bytes are copied from the user
+// into a kernel page first, with no lock held (the copy may fault, and
+// the fault may need the log or an inode); then written inside
+// transactions of at most writei_chunk bytes each. A process that is
+// killed stops between pages.
+//
+// Writing at an offset past the end of the file leaves a gap that
+// reads as zeros (POSIX) if the offset came from lseek. Otherwise the
+// file shrank under this descriptor (another open with O_TRUNC, or
+// ftruncate), and the write fails with -EINVAL, as on xv6, which has no
+// lseek and whose tests (usertests truncate2) expect that.
+static int
+inode_write(struct file *f, uint64 addr, int n)
+{
+  struct inode *ip = f->ip;
+  char *kbuf = kalloc();
+  if (!kbuf)
+    return -ENOMEM;
+  int tot = 0, err = 0;
+  while (tot < n && !err) {
+    if (killed(myproc())) {
+      err = -EINTR;
+      break;
+    }
+    uint m = MIN((uint)(n - tot), PGSIZE);
+    if (copyin(kbuf, addr + tot, m) < 0) {
+      err = -EFAULT;
+      break;
+    }
+    for (uint done = 0; done < m && !err; ) {
+      begin_op();
+      ilock(ip);
+      int r = -EINVAL;
+      uint chunk = 0;
+      if (f->off <= ip->size || f->seeked) {
+        chunk = writei_chunk(ip, f->off, m - done);
+        r = writei(ip, 0, (uint64)kbuf + done, f->off, chunk);
+      }
+      if (r > 0)
+        f->off += r;
+      iunlock(ip);
+      end_op();
+      if (r > 0) {
+        done += r;
+        tot += r;
+      }
+      if (r < 0)
+        err = r;
+      else if ((uint)r != chunk)
+        err = -ENOSPC;     // stopped midway: disk full (or the size limit)
+    }
+  }
+  kfree(kbuf);
+  return tot > 0 ? tot : err;
+}
+
 // Read up to n bytes from f into user address addr.
 // Returns bytes read (0 at end of file) or -errno.
 int
@@ -151,14 +264,8 @@ fileread(struct file *f, uint64 addr, int n)
       return -ENODEV;
     return d->read(1, addr, n);
   }
-  case FD_INODE: {
-    ilock(f->ip);
-    int r = readi(f->ip, 1, addr, f->off, n);
-    if (r > 0)
-      f->off += r;
-    iunlock(f->ip);
-    return r;
-  }
+  case FD_INODE:
+    return inode_read(f, addr, n);
   case FD_OBJ:
     if (!f->ops || !f->ops->read)
       return -EINVAL;
@@ -188,41 +295,8 @@ filewrite(struct file *f, uint64 addr, int n)
       return -ENODEV;
     return d->write(1, addr, n);
   }
-  case FD_INODE: {
-    // One transaction may log only MAXOPBLOCKS blocks, so write in
-    // pieces; writei_chunk says how much fits in the next one.
-    //
-    // Writing at an offset past the end of the file leaves a gap that
-    // reads as zeros (POSIX) if the offset came from lseek. Otherwise the
-    // file shrank under this descriptor (another open with O_TRUNC, or
-    // ftruncate), and the write fails with -EINVAL, as on xv6, which has no
-    // lseek and whose tests (usertests truncate2) expect that.
-    int i = 0, err = 0;
-    while (i < n) {
-      begin_op();
-      ilock(f->ip);
-      if (f->off > f->ip->size && !f->seeked) {
-        iunlock(f->ip);
-        end_op();
-        err = -EINVAL;
-        break;
-      }
-      uint chunk = writei_chunk(f->ip, f->off, n - i);
-      int r = writei(f->ip, 1, addr + i, f->off, chunk);
-      if (r > 0)
-        f->off += r;
-      iunlock(f->ip);
-      end_op();
-      if (r < 0) {
-        err = r;
-        break;
-      }
-      i += r;
-      if ((uint)r != chunk)
-        break;   // stopped midway (disk full, bad address): report what was done
-    }
-    return i > 0 ? i : err;
-  }
+  case FD_INODE:
+    return inode_write(f, addr, n);
   case FD_OBJ:
     if (!f->ops || !f->ops->write)
       return -EINVAL;

@@ -58,7 +58,15 @@ struct inode {
   uint size;
   uint addrs[NDIRECT+2];
   struct vmobj *obj;  // its page cache (mm/vmobj.c), or 0
+  int textuse;        // executable mappings of it (mm/aspace.c): ETXTBSY (atomic)
 };
+
+// Is the file mapped executable (a running program, a loaded library)?
+// Then it may not be opened for writing or truncated.
+static inline int text_busy(struct inode *ip)
+{
+  return __atomic_load_n(&ip->textuse, __ATOMIC_ACQUIRE) > 0;
+}
 
 // Largest file size in bytes.
 #define MAXFILEBYTES ((uint64)MAXFILE * BSIZE)

@@ -792,7 +792,9 @@ fs_readpage(struct inode *ip, uint64 idx, void *kva)
   return r < 0 ? r : 0;
 }
 
-// Write a dirty page-cache page back to its blocks, up to EOF.
+// Write a dirty page-cache page back to its blocks, up to EOF. 0, or
+// -ENOSPC / -EIO when not all of it reached the disk (a page over a
+// hole needs blocks): the caller keeps the page dirty.
 int
 fs_writepage(struct inode *ip, uint64 idx, void *kva)
 {
@@ -801,7 +803,9 @@ fs_writepage(struct inode *ip, uint64 idx, void *kva)
     return 0;
   uint n = MIN(PGSIZE, ip->size - off);
   int r = writei_blocks(ip, 0, (uint64)kva, off, n, 0);
-  return r < 0 ? r : 0;
+  if (r < 0)
+    return r;
+  return (uint)r == n ? 0 : -ENOSPC;
 }
 
 // Write n bytes from src (user or kernel address) at off, allocating blocks

@@ -379,6 +379,10 @@ sys_open(void)
     r = -ENODEV;
     goto failput;
   }
+  if (ip->type == T_FILE && (writable || (omode & O_TRUNC)) && text_busy(ip)) {
+    r = -ETXTBSY;      // a running program or a mapped library
+    goto failput;
+  }
 
   if (ip->type == T_DEVICE) {
     f->type = FD_DEVICE;
@@ -560,7 +564,8 @@ sys_lseek(void)
 
 // ftruncate(fd, len): set a regular file's size (grow with zeros or
 // shrink). -EINVAL for a negative length, or an fd that is not a regular
-// file open for writing; -EFBIG past the largest file size.
+// file open for writing; -EFBIG past the largest file size; -ETXTBSY if
+// the file is mapped executable.
 int64
 sys_ftruncate(void)
 {
@@ -586,6 +591,8 @@ sys_ftruncate(void)
   ilock(f->ip);
   if (f->ip->type != T_FILE)
     r = -EINVAL;
+  else if (text_busy(f->ip))
+    r = -ETXTBSY;
   else
     r = itrunc_to(f->ip, len);
   iunlock(f->ip);

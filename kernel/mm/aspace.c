@@ -51,6 +51,15 @@ static void region_free(struct region *r)
   release(&pool_lock);
 }
 
+// An executable mapping of a file makes the file busy: opening it for
+// writing or truncating it fails with ETXTBSY while one exists, so a
+// running program (or the libc every process maps) cannot be destroyed.
+static void text_count(struct region *r, int delta)
+{
+  if (r->obj && r->obj->kind == VMOBJ_FILE && (r->prot & PROT_EXEC))
+    __atomic_add_fetch(&r->obj->ip->textuse, delta, __ATOMIC_ACQ_REL);
+}
+
 // A region that maps an object holds a reference on it (for a file: on
 // its inode, which owns the object) and sits on its mappers list.
 static void region_attach(struct region *r)
@@ -62,6 +71,7 @@ static void region_attach(struct region *r)
     idup(o->ip);
   else
     vmobj_get(o);
+  text_count(r, 1);
   vmobj_add_mapper(o, r);
 }
 
@@ -72,7 +82,8 @@ static void region_detach(struct region *r)
   struct vmobj *o = r->obj;
   if (!o)
     return;
-  vmobj_remove_mapper(o, r);    // no-op if it is not on the list
+  vmobj_remove_mapper(o, r);
+  text_count(r, -1);
   if (o->kind == VMOBJ_FILE) {
     begin_op();
     iput(o->ip);
@@ -82,12 +93,20 @@ static void region_detach(struct region *r)
   }
 }
 
+void region_set_prot(struct region *r, int prot)
+{
+  text_count(r, -1);
+  r->prot = prot;
+  text_count(r, 1);
+}
+
 // Before a shared file mapping loses pages, their changes go to the file.
-static void region_writeback(struct region *r, uint64 start, uint64 end)
+static int region_writeback(struct region *r, uint64 start, uint64 end)
 {
   if (r->obj && (r->flags & REG_SHARED) && r->obj->kind == VMOBJ_FILE)
-    vmobj_writeback(r->obj, (start - r->start + r->off) / PGSIZE,
-                    (end - r->start + r->off + PGSIZE - 1) / PGSIZE);
+    return vmobj_writeback(r->obj, (start - r->start + r->off) / PGSIZE,
+                           (end - r->start + r->off + PGSIZE - 1) / PGSIZE);
+  return 0;
 }
 
 struct aspace *as_create(void)
@@ -113,10 +132,13 @@ struct aspace *as_create(void)
     return 0;
   }
   initsleeplock(&as->lock, "aspace");
+  initlock(&as->ptlock, "aspace.pt");
   as->asid = 0;
   as->asid_gen = 0;     // no ASID until first switched to
   as->harts = 0;
   as->regions = 0;
+  as->nregions = 0;
+  as->rss = 0;
   as->heap_start = as->brk = 0;
   return as;
 }
@@ -131,18 +153,26 @@ struct region *region_find(struct aspace *as, uint64 va)
 }
 
 // Insert a region; fails with -EINVAL if it overlaps another (empty
-// regions, like a heap of size 0, overlap nothing).
+// regions, like a heap of size 0, overlap nothing), -ENOMEM if the space
+// has MAXREGIONS already (one process cannot exhaust the global pool).
+// *out, if given, gets the new region.
 int region_add(struct aspace *as, uint64 start, uint64 end, int prot, int flags,
                struct vmobj *obj, uint64 off, const char *name)
+{
+  return region_insert(as, start, end, prot, flags, obj, off, name, 0);
+}
+
+int region_insert(struct aspace *as, uint64 start, uint64 end, int prot, int flags,
+                  struct vmobj *obj, uint64 off, const char *name, struct region **out)
 {
   struct region **pp = &as->regions;
   while (*pp && (*pp)->start < start)
     pp = &(*pp)->next;
-  if (*pp && (*pp)->start < end && start < end)
-    return -EINVAL;
   for (struct region *r = as->regions; r; r = r->next)
     if (r->start < end && start < r->end)
       return -EINVAL;
+  if (as->nregions >= MAXREGIONS)
+    return -ENOMEM;
   struct region *r = region_alloc();
   if (!r)
     return -ENOMEM;
@@ -157,48 +187,64 @@ int region_add(struct aspace *as, uint64 start, uint64 end, int prot, int flags,
   safestrcpy(r->name, name ? name : "", sizeof r->name);
   r->next = *pp;
   *pp = r;
+  as->nregions++;
   region_attach(r);
+  if (out)
+    *out = r;
   return 0;
 }
 
+// Change a leaf PTE of as. Every change to a user leaf PTE goes through
+// here, under as->ptlock (the leaf-PTE rule in mm.h); rss follows.
+void as_pte_set(struct aspace *as, uint64 va, pte_t *pte, pte_t new)
+{
+  ASSERT(holding(&as->ptlock));
+  if (tlbtrace_on)
+    tlbtrace_pte(as, va, *pte, new);
+  if ((*pte & PTE_V) && !(new & PTE_V))
+    as->rss--;
+  else if (!(*pte & PTE_V) && (new & PTE_V))
+    as->rss++;
+  *pte = new;
+}
+
+// Map a private frame at an absent va (exec: the stack, a segment's last
+// page). The space is exec's own, not yet running; the PTE takes over the
+// reference to pa.
+int as_map_page(struct aspace *as, uint64 va, uint64 pa, int prot)
+{
+  pte_t *pte = walk(as->root, va, 1);
+  if (!pte)
+    return -ENOMEM;
+  acquire(&as->ptlock);
+  int err = (*pte & PTE_V) ? -EEXIST : 0;
+  if (!err)
+    as_pte_set(as, va, pte, PA2PTE(pa) | pte_rights(prot) | PTE_V | PTE_A | PTE_D);
+  release(&as->ptlock);
+  return err;
+}
+
 // Unmap the pages in [start, end): clear the PTEs, fence, then drop the
-// frames (never before the fence: another hart could still write them).
-// Walks only the tables that exist, so a sparse 1 GiB heap is cheap.
+// frames (never before the fence: another hart could still use them).
+// Only the tables that exist are walked, so a sparse 1 GiB heap is cheap.
 void as_unmap_range(struct aspace *as, uint64 start, uint64 end)
 {
   enum { BATCH = 64 };
-  uint64 pas[BATCH];
-  int n = 0;
-  uint64 lo = start, va = start;
+  uint64 va = start;
   while (va < end) {
-    pte_t l2 = as->root[PX(2, va)];
-    if (!(l2 & PTE_V)) {
-      va = (va + (1UL << PXSHIFT(2))) & ~((1UL << PXSHIFT(2)) - 1);
-      continue;
-    }
-    pte_t l1 = ((pagetable_t)P2V(PTE2PA(l2)))[PX(1, va)];
-    if (!(l1 & PTE_V)) {
-      va = (va + (1UL << PXSHIFT(1))) & ~((1UL << PXSHIFT(1)) - 1);
-      continue;
-    }
-    pte_t *pte = &((pagetable_t)P2V(PTE2PA(l1)))[PX(0, va)];
-    if (*pte & PTE_V) {
+    uint64 pas[BATCH], lo = va;
+    int n = 0;
+    pte_t *pte;
+    acquire(&as->ptlock);
+    while (n < BATCH && (pte = pt_next_leaf(as->root, &va, end)) != 0) {
       pas[n++] = PTE2PA(*pte);
-      *pte = 0;
+      as_pte_set(as, va, pte, 0);
+      va += PGSIZE;
     }
-    va += PGSIZE;
-    if (n == BATCH || va >= end) {
-      if (n) {
-        tlb_flush_range(as, lo, MIN(va, end));
-        for (int i = 0; i < n; i++)
-          frame_put(pas[i]);
-      }
-      n = 0;
-      lo = va;
-    }
-  }
-  if (n) {
-    tlb_flush_range(as, lo, end);
+    release(&as->ptlock);
+    if (n == 0)
+      break;
+    tlb_flush_range(as, lo, va);
     for (int i = 0; i < n; i++)
       frame_put(pas[i]);
   }
@@ -206,9 +252,14 @@ void as_unmap_range(struct aspace *as, uint64 start, uint64 end)
 
 // Remove [start, end) from the region list, splitting regions that
 // straddle the boundaries, and unmap the pages. Dirty pages of shared file
-// mappings are written back first. Caller holds as->lock.
+// mappings are written back first. A region stays on its object's mappers
+// list until its pages are gone, so eviction and truncation always find
+// every PTE of a cached page. Caller holds as->lock. Returns 0, or the
+// first write-back error (the pages stay dirty in the cache; the mapping
+// goes all the same).
 int as_remove(struct aspace *as, uint64 start, uint64 end)
 {
+  int err = 0;
   struct region **pp = &as->regions;
   while (*pp) {
     struct region *r = *pp;
@@ -219,43 +270,38 @@ int as_remove(struct aspace *as, uint64 start, uint64 end)
     uint64 lo = MAX(r->start, start), hi = MIN(r->end, end);
     struct region *tail = 0;
     if (r->start < start && r->end > end) {      // a hole: the tail becomes its own region
-      if (!(tail = region_alloc()))
+      if (as->nregions >= MAXREGIONS || !(tail = region_alloc()))
         return -ENOMEM;
     }
-    region_writeback(r, lo, hi);
-    // Off the reverse map while its PTEs go, so eviction never races us.
-    if (r->obj)
-      vmobj_remove_mapper(r->obj, r);
+    int e = region_writeback(r, lo, hi);
+    if (e < 0 && err == 0)
+      err = e;
     as_unmap_range(as, lo, hi);
     if (tail) {
       *tail = *r;
+      tail->objnext = 0;
       tail->start = end;
       tail->off = r->off + (end - r->start);
-      r->end = start;
+      vmobj_set_range(r->obj, r, r->start, start, r->off);
       tail->next = r->next;
       r->next = tail;
+      as->nregions++;
       region_attach(tail);                      // its own references
-      if (r->obj)
-        vmobj_add_mapper(r->obj, r);
       pp = &tail->next;
     } else if (r->start < start) {               // keep the head
-      r->end = start;
-      if (r->obj)
-        vmobj_add_mapper(r->obj, r);
+      vmobj_set_range(r->obj, r, r->start, start, r->off);
       pp = &r->next;
     } else if (r->end > end) {                   // keep the tail
-      r->off += end - r->start;
-      r->start = end;
-      if (r->obj)
-        vmobj_add_mapper(r->obj, r);
+      vmobj_set_range(r->obj, r, end, r->end, r->off + (end - r->start));
       pp = &r->next;
     } else {                                     // the whole region goes
       *pp = r->next;
-      region_detach(r);                         // already off the mappers list
+      as->nregions--;
+      region_detach(r);
       region_free(r);
     }
   }
-  return 0;
+  return err;
 }
 
 // Drop every mapping (exit, failed exec). Process context: file regions
@@ -267,9 +313,11 @@ void as_teardown(struct aspace *as)
   while (as->regions) {          // empty regions (a heap of size 0)
     struct region *r = as->regions;
     as->regions = r->next;
+    as->nregions--;
     region_detach(r);
     region_free(r);
   }
+  ASSERT(as->rss == 0 && as->nregions == 0);
   releasesleep(&as->lock);
 }
 
@@ -279,12 +327,7 @@ void as_put(struct aspace *as)
 {
   if (__atomic_sub_fetch(&as->ref, 1, __ATOMIC_ACQ_REL) > 0)
     return;
-  while (as->regions) {      // normally as_teardown has emptied it
-    struct region *r = as->regions;
-    as->regions = r->next;
-    as_unmap_range(as, r->start, r->end);
-    region_free(r);
-  }
+  ASSERT(as->regions == 0);  // as_teardown emptied it
   pt_free_user(as->root);
   kfree(as->root);
   as->root = 0;
@@ -293,9 +336,62 @@ void as_put(struct aspace *as)
   release(&pool_lock);
 }
 
+// Share the pages of parent region r with the child's copy of it, a batch
+// at a time. Private writable pages become read-only (COW) in the parent;
+// the child gets the same PTE. For a region over an object the object's
+// lock is held across a batch, so that eviction cannot remove a parent
+// PTE between our reading it and the child's getting it. [*lo, *hi)
+// grows to cover the parent PTEs downgraded.
+static int fork_region(struct aspace *parent, struct aspace *child, struct region *r,
+                       uint64 *lo, uint64 *hi)
+{
+  enum { BATCH = 64 };
+  uint64 va = r->start;
+  while (va < r->end) {
+    uint64 vas[BATCH];
+    pte_t ptes[BATCH];
+    int n = 0, err = 0;
+    pte_t *pte;
+    if (r->obj)
+      acquire(&r->obj->lock);
+    acquire(&parent->ptlock);
+    while (n < BATCH && (pte = pt_next_leaf(parent->root, &va, r->end)) != 0) {
+      pte_t e = *pte;
+      if (!(r->flags & REG_SHARED) && (e & PTE_W)) {
+        e = (e & ~PTE_W) | PTE_COW;
+        as_pte_set(parent, va, pte, e);
+        *lo = MIN(*lo, va);
+        *hi = MAX(*hi, va + PGSIZE);
+        VMCOUNT(pages_cow_shared);
+      }
+      frame_get(PTE2PA(e));
+      vas[n] = va;
+      ptes[n++] = e;
+      va += PGSIZE;
+    }
+    release(&parent->ptlock);
+    acquire(&child->ptlock);
+    for (int i = 0; i < n; i++) {
+      pte_t *cpte = err ? 0 : walk(child->root, vas[i], 1);
+      if (cpte)
+        as_pte_set(child, vas[i], cpte, ptes[i]);
+      else {
+        err = -ENOMEM;
+        frame_put(PTE2PA(ptes[i]));
+      }
+    }
+    release(&child->ptlock);
+    if (r->obj)
+      release(&r->obj->lock);
+    if (err)
+      return err;
+  }
+  return 0;
+}
+
 // Copy-on-write fork: the child gets the same regions; private pages are
-// shared read-only with the COW bit in both spaces, shared pages are
-// shared as they are. No data page is copied here.
+// shared read-only in both spaces, shared pages are shared as they are.
+// No data page is copied here, and only pages that exist are visited.
 int as_fork(struct aspace *parent, struct aspace *child)
 {
   int err = 0;
@@ -304,34 +400,12 @@ int as_fork(struct aspace *parent, struct aspace *child)
   child->heap_start = parent->heap_start;
   child->brk = parent->brk;
   for (struct region *r = parent->regions; r && !err; r = r->next) {
-    if ((err = region_add(child, r->start, r->end, r->prot, r->flags, r->obj, r->off, r->name)) < 0)
+    struct region *c;
+    if ((err = region_insert(child, r->start, r->end, r->prot, r->flags, r->obj, r->off,
+                             r->name, &c)) < 0)
       break;
-    for (struct region *c = child->regions; c; c = c->next)
-      if (c->start == r->start && c->end == r->end)
-        c->maxprot = r->maxprot;        // a read-only fd stays read-only in the child
-    for (uint64 va = r->start; va < r->end; va += PGSIZE) {
-      pte_t *pte = walk(parent->root, va, 0);
-      if (!pte || !(*pte & PTE_V))
-        continue;
-      pte_t *cpte = walk(child->root, va, 1);
-      if (!cpte) {
-        err = -ENOMEM;
-        break;
-      }
-      uint64 pa = PTE2PA(*pte);
-      uint64 flags = PTE_FLAGS(*pte);
-      if (!(r->flags & REG_SHARED) && (r->prot & PROT_WRITE)) {
-        if (flags & PTE_W) {
-          lo = MIN(lo, va);
-          hi = MAX(hi, va + PGSIZE);
-        }
-        flags = (flags & ~PTE_W) | PTE_COW;
-        *pte = PA2PTE(pa) | flags;
-        VMCOUNT(pages_cow_shared);
-      }
-      frame_get(pa);
-      *cpte = PA2PTE(pa) | flags;
-    }
+    c->maxprot = r->maxprot;        // a read-only fd stays read-only in the child
+    err = fork_region(parent, child, r, &lo, &hi);
   }
   // The parent's downgraded PTEs must be fenced before fork returns, on
   // every hart that may cache them.

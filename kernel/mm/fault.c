@@ -32,11 +32,28 @@ static int allowed(int prot, int access)
   return 1;
 }
 
-// Map page idx of the region's object at va. Shared regions map the
-// object's frame itself: read-only until the first write, so that the
-// write can mark the page dirty (software dirty tracking). Private regions
-// map it read-only and copy-on-write, or copy at once for a write.
-static int fault_object(struct region *r, uint64 va, int access, pte_t *pte)
+// Debug knob (bootarg faultdelay=N): spin N microseconds inside the COW
+// break, between the copy and the install, to open the window that a
+// concurrent truncation or eviction must not fall into. Tests use it.
+uint64 fault_delay_us;
+
+static void debug_delay(void)
+{
+  if (fault_delay_us) {
+    uint64 until = r_time() + fault_delay_us * 10;   // 10 MHz timebase
+    while (r_time() < until)
+      ;
+  }
+}
+
+// A fault on an absent page of a region over an object. Shared regions
+// map the object's frame itself: read-only until the first write, so
+// that the write can mark the page dirty (software dirty tracking).
+// Private regions map it read-only and copy-on-write, or copy at once
+// for a write. The PTE is installed under the object's lock, and only if
+// the frame is still the cached page (eviction unmaps under that lock)
+// and the PTE is still absent (the leaf-PTE rule).
+static int fault_object(struct aspace *as, struct region *r, uint64 va, int access, pte_t *pte)
 {
   struct vmobj *o = r->obj;
   uint64 idx = (va - r->start + r->off) / PGSIZE;
@@ -45,131 +62,203 @@ static int fault_object(struct region *r, uint64 va, int access, pte_t *pte)
   if (err < 0)
     return err;
   uint64 rights = pte_rights(r->prot);
-  if (!(r->flags & REG_SHARED)) {
-    if (access & VM_WRITE) {
-      uint64 copy = frame_alloc_reclaim(access & VM_USER);
-      if (!copy) {
-        frame_put(pa);
-        return -ENOMEM;
-      }
+  if (!(r->flags & REG_SHARED) && (access & VM_WRITE)) {
+    uint64 copy = frame_alloc_reclaim();
+    if (copy)
       memmove(P2V(copy), P2V(pa), PGSIZE);
-      frame_put(pa);
-      *pte = PA2PTE(copy) | rights | PTE_V | PTE_A | PTE_D;
-      VMCOUNT(fault_cow_copy);
-      return 0;
+    frame_put(pa);
+    if (!copy)
+      return -ENOMEM;
+    acquire(&as->ptlock);
+    int absent = !(*pte & PTE_V);
+    if (absent)
+      as_pte_set(as, va, pte, PA2PTE(copy) | rights | PTE_V | PTE_A | PTE_D);
+    release(&as->ptlock);
+    if (!absent) {
+      frame_put(copy);
+      return -EAGAIN;
     }
-    if (rights & PTE_W)
-      rights = (rights & ~PTE_W) | PTE_COW;
-  } else if (rights & PTE_W) {
-    if (access & VM_WRITE)
-      __atomic_fetch_or(&pa2frame(pa)->flags, FRAME_DIRTY, __ATOMIC_ACQ_REL);
-    else
-      rights &= ~PTE_W;
+    VMCOUNT(fault_cow_copy);
+    return 0;
   }
-  // Install under the object's lock, and only if the frame is still the
-  // cached page: eviction unmaps pages under the same lock.
+  int dirty = 0;
+  if (!(r->flags & REG_SHARED) && (rights & PTE_W))
+    rights = (rights & ~PTE_W) | PTE_COW;
+  else if ((rights & PTE_W) && (access & VM_WRITE))
+    dirty = 1;
+  else
+    rights &= ~PTE_W;
   acquire(&o->lock);
   struct frame *f = pa2frame(pa);
-  int current = (f->flags & FRAME_CACHE) && f->obj == o && f->index == idx;
-  if (current)
-    *pte = PA2PTE(pa) | rights | PTE_V | PTE_A | PTE_D;
+  int ok = (f->flags & FRAME_CACHE) && f->obj == o && f->index == idx;
+  acquire(&as->ptlock);
+  ok = ok && !(*pte & PTE_V);
+  if (ok) {
+    if (dirty)
+      __atomic_fetch_or(&f->flags, FRAME_DIRTY, __ATOMIC_ACQ_REL);
+    as_pte_set(as, va, pte, PA2PTE(pa) | rights | PTE_V | PTE_A | PTE_D);
+  }
+  release(&as->ptlock);
   release(&o->lock);
-  if (!current) {
+  if (!ok) {
     frame_put(pa);
-    return -EAGAIN;     // evicted meanwhile: the access will simply fault again
+    return -EAGAIN;     // evicted or mapped meanwhile: the access will simply fault again
   }
   return 0;             // the PTE owns the reference getpage gave us
 }
 
+// Case 1: nothing mapped at va. Anonymous memory starts zeroed.
+static int fault_absent(struct aspace *as, struct region *r, uint64 va, int access, pte_t *pte)
+{
+  if (r->obj)
+    return fault_object(as, r, va, access, pte);
+  uint64 pa = frame_alloc_reclaim();
+  if (!pa)
+    return -ENOMEM;
+  acquire(&as->ptlock);
+  int absent = !(*pte & PTE_V);
+  if (absent)
+    as_pte_set(as, va, pte, PA2PTE(pa) | pte_rights(r->prot) | PTE_V | PTE_A | PTE_D);
+  release(&as->ptlock);
+  if (!absent) {
+    frame_put(pa);
+    return -EAGAIN;
+  }
+  VMCOUNT(fault_zero);
+  return 0;
+}
+
+// Case 2: a write to a private page mapped read-only (copy-on-write, or
+// rights that mprotect has since raised). Copy unless we hold the frame
+// alone (a page-cache frame is never ours alone: the file keeps it). The
+// copy is made with no lock held (it may have to wait for memory), then
+// installed only if the PTE is still the one we copied from: a
+// truncation or eviction may have removed it meanwhile.
+static int fault_cow(struct aspace *as, struct region *r, uint64 va, pte_t *pte)
+{
+  acquire(&as->ptlock);
+  pte_t old = *pte;
+  if (!(old & PTE_V) || (old & PTE_W)) {
+    release(&as->ptlock);
+    return -EAGAIN;
+  }
+  uint64 pa = PTE2PA(old);
+  if (frame_refcount(pa) == 1 && !(pa2frame(pa)->flags & FRAME_CACHE)) {
+    // Nobody else can take a reference now: only our PTE has the frame.
+    as_pte_set(as, va, pte, PA2PTE(pa) | pte_rights(r->prot) | PTE_V | PTE_A | PTE_D);
+    release(&as->ptlock);
+    VMCOUNT(fault_cow_reuse);
+    return 0;
+  }
+  frame_get(pa);          // keep the old frame while we copy it
+  release(&as->ptlock);
+  uint64 copy = frame_alloc_reclaim();
+  if (!copy) {
+    frame_put(pa);
+    return -ENOMEM;
+  }
+  memmove(P2V(copy), P2V(pa), PGSIZE);
+  debug_delay();
+  acquire(&as->ptlock);
+  int same = *pte == old;
+  if (same)
+    as_pte_set(as, va, pte, PA2PTE(copy) | pte_rights(r->prot) | PTE_V | PTE_A | PTE_D);
+  release(&as->ptlock);
+  if (!same) {
+    frame_put(copy);
+    frame_put(pa);
+    return -EAGAIN;
+  }
+  // The PTE now names another frame: every hart that may hold the old,
+  // read-only entry must drop it before the old frame can be reused,
+  // or it would go on reading stale data (later: someone else's).
+  tlb_flush_page(as, va);
+  frame_put(pa);          // the PTE's reference
+  frame_put(pa);          // ours
+  VMCOUNT(fault_cow_copy);
+  return 0;
+}
+
+// Case 3: the first write to a page of a shared mapping: mark the page
+// dirty and make the PTE writable, both under the object's lock, so that
+// write-back (vmobj_clean_page) sees them change together.
+static int fault_dirty(struct aspace *as, struct region *r, uint64 va, pte_t *pte)
+{
+  struct vmobj *o = r->obj;
+  acquire(&o->lock);
+  acquire(&as->ptlock);
+  pte_t old = *pte;
+  int ok = (old & PTE_V) && !(old & PTE_W);
+  if (ok) {
+    __atomic_fetch_or(&pa2frame(PTE2PA(old))->flags, FRAME_DIRTY, __ATOMIC_ACQ_REL);
+    as_pte_set(as, va, pte, old | PTE_W | PTE_R | PTE_D);
+  }
+  release(&as->ptlock);
+  release(&o->lock);
+  return ok ? 0 : -EAGAIN;
+}
+
+// Case 4: the PTE is valid and the region allows the access. Either
+// mprotect raised the rights (PTEs gain them lazily, here), or this hart
+// holds an entry older than the PTE: fence that page locally.
+static int fault_rights(struct aspace *as, struct region *r, uint64 va, int access, pte_t *pte)
+{
+  uint64 want = 0;
+  if (access & VM_EXEC)
+    want |= PTE_X;
+  if (access & VM_READ)
+    want |= PTE_R;
+  want &= pte_rights(r->prot);
+  acquire(&as->ptlock);
+  pte_t old = *pte;
+  int raise = (old & PTE_V) && (want & ~old);
+  if (raise)
+    as_pte_set(as, va, pte, old | want | PTE_U);
+  release(&as->ptlock);
+  if (!raise)
+    tlb_spurious(as, va);
+  return 0;
+}
+
 // Resolve a fault at va for the given access. Returns 0 when the access
 // may be retried, -EFAULT for a segmentation fault, -ENOMEM when no frame
-// could be had (the caller kills the process: out of memory).
+// could be had (the caller decides whom the OOM killer takes).
+//
+// Nothing here fences a PTE that became valid or gained rights: a hart
+// with an older entry faults again and lands in fault_rights (docs/tlb.md).
 int vm_fault(struct aspace *as, uint64 va, int access)
 {
   if (va >= MAXVA)
     return -EFAULT;
   va = PGROUNDDOWN(va);
-  // A fault from user mode holds no locks: the place to make room,
-  // writing dirty file pages back if need be (pagecache.c).
-  if (access & VM_USER)
-    pc_reclaim_if_low();
   acquiresleep(&as->lock);
-  int err = 0;
   struct region *r = region_find(as, va);
-  if (!r || !allowed(r->prot, access)) {
+  if ((access & VM_USER) && pc_low()) {
+    // Make room first, with no locks held. Only a fault on a file
+    // mapping may evict mapped pages: anonymous growth must not eat
+    // the working sets of others (or its own text).
+    int file = r && r->obj && r->obj->kind == VMOBJ_FILE;
+    releasesleep(&as->lock);
+    pc_reclaim_if_low(file);
+    acquiresleep(&as->lock);
+    r = region_find(as, va);
+  }
+  int err;
+  pte_t *pte;
+  if (!r || !allowed(r->prot, access))
     err = -EFAULT;
-    goto out;
-  }
-  pte_t *pte = walk(as->root, va, 1);
-  if (!pte) {
+  else if (!(pte = walk(as->root, va, 1)))
     err = -ENOMEM;
-    goto out;
-  }
-  if (!(*pte & PTE_V)) {
-    if (r->obj) {
-      err = fault_object(r, va, access, pte);
-      if (err == -EAGAIN)
-        err = 0;
-      if (err == 0)
-        tlb_fill_page(as, va);
-      goto out;
-    }
-    // Anonymous memory starts zeroed.
-    uint64 pa = frame_alloc_reclaim(access & VM_USER);
-    if (!pa) {
-      err = -ENOMEM;
-      goto out;
-    }
-    *pte = PA2PTE(pa) | pte_rights(r->prot) | PTE_V | PTE_A | PTE_D;
-    VMCOUNT(fault_zero);
-    tlb_fill_page(as, va);
-  } else if ((access & VM_WRITE) && !(*pte & PTE_W) && !(r->flags & REG_SHARED) &&
-             ((*pte & PTE_COW) || frame_refcount(PTE2PA(*pte)) > 1 ||
-              (pa2frame(PTE2PA(*pte))->flags & FRAME_CACHE))) {
-    // Copy-on-write: copy unless we are the frame's last user (a page-cache
-    // frame is never ours alone: the file keeps it).
-    uint64 pa = PTE2PA(*pte);
-    if (frame_refcount(pa) == 1 && !(pa2frame(pa)->flags & FRAME_CACHE)) {
-      VMCOUNT(fault_cow_reuse);
-    } else {
-      uint64 copy = frame_alloc_reclaim(access & VM_USER);
-      if (!copy) {
-        err = -ENOMEM;
-        goto out;
-      }
-      memmove(P2V(copy), P2V(pa), PGSIZE);
-      frame_put(pa);
-      pa = copy;
-      VMCOUNT(fault_cow_copy);
-    }
-    *pte = PA2PTE(pa) | pte_rights(r->prot) | PTE_V | PTE_A | PTE_D;
-    // Read-only -> writable: other harts' read-only entries only cause
-    // a spurious fault, so a local fence is enough.
-    tlb_fill_page(as, va);
-  } else if ((access & VM_WRITE) && !(*pte & PTE_W)) {
-    // Writable region, read-only PTE: the first write to a shared page
-    // (mark it dirty), or rights that mprotect has since raised.
-    uint64 pa = PTE2PA(*pte);
-    if (r->flags & REG_SHARED)
-      __atomic_fetch_or(&pa2frame(pa)->flags, FRAME_DIRTY, __ATOMIC_ACQ_REL);
-    *pte |= PTE_W | PTE_R | PTE_D;
-    tlb_fill_page(as, va);
-  } else if ((access & VM_EXEC) && !(*pte & PTE_X)) {
-    *pte |= PTE_X;
-    tlb_fill_page(as, va);
-  } else if ((access & VM_READ) && !(*pte & PTE_R)) {
-    *pte |= PTE_R;
-    tlb_fill_page(as, va);
-  } else {
-    // Already valid with the right permission: a stale TLB entry
-    // (another hart changed the PTE). Refetch it.
-    tlb_fill_page(as, va);
-  }
-out:
+  else if (!(*pte & PTE_V))
+    err = fault_absent(as, r, va, access, pte);
+  else if ((access & VM_WRITE) && !(*pte & PTE_W))
+    err = (r->flags & REG_SHARED) && r->obj ? fault_dirty(as, r, va, pte) : fault_cow(as, r, va, pte);
+  else
+    err = fault_rights(as, r, va, access, pte);
   if (err == -EFAULT)
     VMCOUNT(fault_kill);
   releasesleep(&as->lock);
-  return err;
+  return err == -EAGAIN ? 0 : err;
 }
 
 const char *fault_cause(uint64 scause)

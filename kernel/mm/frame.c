@@ -121,6 +121,8 @@ void frame_put(uint64 pa)
     return;
   if (f->flags & FRAME_CACHE)
     panic("frame_put: %p still in the page cache", (void *)pa);
+  if (tlbtrace_on)
+    tlbtrace_free(pa);
   acquire(&fl.lock);
   f->flags = 0;
   f->next = fl.free;

@@ -5,6 +5,7 @@
 // See docs/memory.md and docs/tlb.md.
 #include "kernel/types.h"
 #include "kernel/riscv.h"
+#include "kernel/lib/spinlock.h"
 #include "kernel/proc/sleeplock.h"
 
 // ---- frames (frame.c): one struct frame per physical page of RAM ----
@@ -17,7 +18,7 @@ struct frame {
 };
 #define FRAME_KERNEL  0x1  // holds a kernel structure (page table, pipe, ...)
 #define FRAME_CACHE   0x2  // in the page cache (obj, index valid)
-#define FRAME_DIRTY   0x4  // written through a shared mapping, not yet written back
+#define FRAME_DIRTY   0x4  // written through a shared mapping, not yet written back (o->lock)
 #define FRAME_REF     0x8  // used since the reclaim clock last passed
 
 extern uint64 ram_base, ram_end;   // physical RAM bounds, from the device tree
@@ -45,9 +46,9 @@ struct inode;
 struct vmobj {
   int kind;
   int ref;                 // regions + open files + (shm) the name; under obj pool lock
-  struct spinlock lock;    // mappers list; installing/removing PTEs of its pages
+  struct spinlock lock;    // mappers list and their ranges; PTEs of its pages; FRAME_DIRTY
   struct inode *ip;        // VMOBJ_FILE
-  uint64 size;             // VMOBJ_SHM: bytes
+  uint64 size;             // VMOBJ_SHM: bytes (under lock)
   char name[32];           // VMOBJ_SHM: name ("" once unlinked or anonymous)
   struct region *mappers;  // linked through region->objnext
   uint64 npages;           // pages in the cache
@@ -64,18 +65,23 @@ void   vmobj_stats(uint64 *nshm, uint64 *frames);
 int    vmobj_getpage(struct vmobj *o, uint64 idx, uint64 *pa);  // pa with a ref for the caller
 void   vmobj_add_mapper(struct vmobj *o, struct region *r);
 void   vmobj_remove_mapper(struct vmobj *o, struct region *r);
-void   vmobj_unmap_page(struct vmobj *o, uint64 idx, uint64 pa, int write_protect_only);
+void   vmobj_unmap_page(struct vmobj *o, uint64 idx, uint64 pa);
+int    vmobj_clean_page(struct vmobj *o, uint64 idx, uint64 pa, int unmap);
 int    vmobj_writeback(struct vmobj *o, uint64 lo, uint64 hi);  // dirty pages [lo, hi) (indices)
+void   vmobj_set_range(struct vmobj *o, struct region *r, uint64 start, uint64 end, uint64 off);
 
 uint64 pc_find(struct vmobj *o, uint64 idx);          // cached frame with a ref, or 0
 int    pc_insert(struct vmobj *o, uint64 idx, uint64 pa);
 void   pc_truncate(struct vmobj *o, uint64 size);     // drop pages past size, zero the tail
 void   pc_drop_all(struct vmobj *o);                  // forget every (clean) page
-int    pc_reclaim(int want, int may_write);           // evict pages; returns frames freed
-uint64 frame_alloc_reclaim(int may_write);
-void   pc_reclaim_if_low(void);                       // user faults: keep LOW_WATER frames free            // frame_alloc, evicting if need be
+int    pc_find_range(struct vmobj *o, uint64 lo, uint64 hi, uint64 *idx, int max);
+int    pc_reclaim(int want, int may_unmap);           // evict pages; returns frames freed
+uint64 frame_alloc_reclaim(void);                     // frame_alloc, evicting clean pages if need be
+void   pc_reclaim_if_low(int may_unmap);              // keep LOW_WATER frames free
+int    pc_low(void);                                  // below the low-water mark?
 // fs hooks (fs/fs.c calls these). mm calls into fs only to read and write
 // file pages: vmobj.c (read-in, write-back) and pagecache.c (reclaim).
+int    pagecache_getpage(struct inode *ip, uint64 idx, uint64 *pa);
 int    pagecache_read(struct inode *ip, int user_dst, uint64 dst, uint off, uint n);
 void   pagecache_write(struct inode *ip, uint off, const void *src, uint n);
 void   pagecache_truncate(struct inode *ip, uint64 size);
@@ -88,6 +94,7 @@ extern pagetable_t kernel_root;
 void   kvminit(uint64 kernel_pa_end);
 void   kvm_map_kstack(int slot);   // map the kernel stack of proc slot
 pte_t *walk(pagetable_t pt, uint64 va, int alloc);
+pte_t *pt_next_leaf(pagetable_t root, uint64 *va, uint64 end);  // next valid leaf in [*va, end)
 int    pt_map(pagetable_t pt, uint64 va, uint64 pa, uint64 size, uint64 perm, int level);
 pagetable_t pt_new_user_root(void); // a root sharing the kernel half
 void   pt_free_user(pagetable_t pt);  // free the user-half tables (not the frames they map)
@@ -110,8 +117,17 @@ struct region {
   struct region *next;     // sorted by start
 };
 
+// The leaf-PTE rule (docs/memory.md): every change to a user leaf PTE,
+// by whoever makes it (the owner's fault, fork, mprotect, munmap, or
+// another process's eviction or truncation through the reverse map), is
+// made holding the space's ptlock, through as_pte_set. A PTE that maps a
+// page of an object is installed, made writable (with FRAME_DIRTY set)
+// or removed by the reverse map also holding the object's lock, so
+// write-back and eviction see a page's mappings and dirty state at once.
+#define MAXREGIONS 64      // regions per address space
 struct aspace {
-  struct sleeplock lock;   // regions and page table
+  struct sleeplock lock;   // regions and page-table structure
+  struct spinlock ptlock;  // leaf PTEs and rss (the leaf-PTE rule)
   int inuse;               // slot taken (aspace.c pool lock)
   int ref;                 // the process + each hart that has it in satp
   pagetable_t root;
@@ -119,6 +135,8 @@ struct aspace {
   uint64 asid_gen;
   uint64 harts;            // bit per hart that may cache its translations
   struct region *regions;
+  int nregions;
+  uint64 rss;              // valid leaf PTEs (ptlock)
   uint64 heap_start;       // heap region is [heap_start, brk)
   uint64 brk;
 };
@@ -132,6 +150,11 @@ uint64 as_find_gap(struct aspace *as, uint64 len, uint64 hint);
 struct region *region_find(struct aspace *as, uint64 va);
 int    region_add(struct aspace *as, uint64 start, uint64 end, int prot, int flags,
                   struct vmobj *obj, uint64 off, const char *name);
+int    region_insert(struct aspace *as, uint64 start, uint64 end, int prot, int flags,
+                     struct vmobj *obj, uint64 off, const char *name, struct region **out);
+void   region_set_prot(struct region *r, int prot);
+void   as_pte_set(struct aspace *as, uint64 va, pte_t *pte, pte_t new); // holding as->ptlock
+int    as_map_page(struct aspace *as, uint64 va, uint64 pa, int prot); // a private page, as->lock held
 void   as_unmap_range(struct aspace *as, uint64 start, uint64 end); // PTEs + frames
 int    as_remove(struct aspace *as, uint64 start, uint64 end);      // regions too
 int    as_sbrk(struct aspace *as, int64 n, uint64 *old);
@@ -144,6 +167,7 @@ void   as_activate_kernel(void);                 // leave user spaces (idle hart
 #define VM_EXEC  4
 #define VM_USER  8     // from user mode: no kernel locks held, may write back to reclaim
 int    vm_fault(struct aspace *as, uint64 va, int access);   // 0, -EFAULT, -ENOMEM
+extern uint64 fault_delay_us;                           // bootarg faultdelay (tests)
 const char *fault_cause(uint64 scause);
 uint64 pte_rights(int prot);
 
@@ -151,18 +175,32 @@ uint64 pte_rights(int prot);
 void   tlbinit(int asid_bits);
 void   tlb_flush_page(struct aspace *as, uint64 va);          // after a downgrade/removal
 void   tlb_flush_range(struct aspace *as, uint64 lo, uint64 hi);
-void   tlb_fill_page(struct aspace *as, uint64 va);           // after invalid -> valid
+void   tlb_spurious(struct aspace *as, uint64 va);            // a fault found the PTE already allowing it
 void   tlb_switch(struct aspace *as);                          // satp for as (asid, generation)
 void   tlb_switch_kernel(void);
 void   tlb_boot_flush(void);
+
+// ---- TLB trace (tlbtrace.c): bootarg tlbtrace=1 prints every leaf-PTE
+// change, fence, satp switch and frame free, for the host TLB model
+// (tests/tlbmodel.c) to replay. Off, it costs a load and a branch.
+#define TT_PAGE  1   // sfence.vma va, asid on this hart
+#define TT_ASID  2   // sfence.vma zero, asid on this hart
+#define TT_ALL   3   // sfence.vma zero, zero on this hart
+#define TT_REMOTE 4  // SBI remote fence of [va, va+size) to the harts in mask
+extern int tlbtrace_on;
+void   tlbtrace_init(void);
+void   tlbtrace_pte(struct aspace *as, uint64 va, pte_t old, pte_t new);
+void   tlbtrace_fence(int kind, uint64 asid, uint64 va, uint64 size, uint64 mask);
+void   tlbtrace_switch(struct aspace *as);   // this hart's satp now names as (0: the kernel's)
+void   tlbtrace_free(uint64 pa);             // a frame went back to the free list
 
 // ---- user memory access (uaccess.c, usercopy.S) ----
 int    copyin(void *dst, uint64 srcva, uint64 len);    // 0 or -EFAULT
 int    copyout(uint64 dstva, const void *src, uint64 len);
 int    copyinstr(char *dst, uint64 srcva, uint64 max); // length, -EFAULT, -ENAMETOOLONG
 int    uaccess_fixup(uint64 *sepc);                    // trap.c: is sepc in uaccess code?
-uint64 uaccess_fault_pc(void);
-int    user_buffer_ok(uint64 va, uint64 len, int access); // all inside regions with rights?                         // where a failed access resumes
+uint64 uaccess_fault_pc(void);                         // where a failed access resumes
+int    user_buffer_ok(uint64 va, uint64 len, int access); // all inside regions with rights?
 
 // ---- statistics (vmstat.c) ----
 #include "kernel/vmstat.h"

@@ -121,10 +121,9 @@ int64 sys_mmap(void)
       err = -ENOMEM;
     end = addr + size;
   }
-  if (err == 0 && (err = region_add(as, addr, end, prot, rflags, obj, off, name)) == 0) {
-    struct region *r = region_find(as, addr);
+  struct region *r;
+  if (err == 0 && (err = region_insert(as, addr, end, prot, rflags, obj, off, name, &r)) == 0)
     r->maxprot = maxprot;
-  }
   releasesleep(&as->lock);
   if ((flags & MAP_ANONYMOUS) && obj)
     vmobj_put(obj);      // the region holds its own reference
@@ -162,16 +161,19 @@ static int split_at(struct aspace *as, uint64 addr)
   struct region *r = region_find(as, addr);
   if (!r || r->start == addr)
     return 0;
-  // Re-adding the upper part as its own region: simplest through the
-  // generic insert, with the same object and offset.
+  // The upper part becomes its own region through the generic insert,
+  // with the same object and offset; it is on the object's mappers list
+  // before the lower part stops covering its pages.
   uint64 end = r->end;
-  r->end = addr;
-  int err = region_add(as, addr, end, r->prot, r->flags, r->obj, r->off + (addr - r->start), r->name);
+  struct region *upper;
+  vmobj_set_range(r->obj, r, r->start, addr, r->off);
+  int err = region_insert(as, addr, end, r->prot, r->flags, r->obj, r->off + (addr - r->start),
+                          r->name, &upper);
   if (err < 0) {
-    r->end = end;
+    vmobj_set_range(r->obj, r, r->start, end, r->off);
     return err;
   }
-  region_find(as, addr)->maxprot = r->maxprot;
+  upper->maxprot = r->maxprot;
   return 0;
 }
 
@@ -202,27 +204,31 @@ int64 sys_mprotect(void)
     return err;
   }
   // New rights apply to PTEs by removing what is no longer allowed; rights
-  // that were added come back through vm_fault on the next access.
+  // that were added come back through vm_fault on the next access. Only
+  // the pages that exist are visited; only removals need a fence.
+  uint64 allow = prot ? pte_rights(prot) : 0;   // PROT_NONE: valid for us, no user access
+  int removed = 0;
   for (struct region *r = as->regions; r; r = r->next) {
     if (r->end <= addr || r->start >= end)
       continue;
-    r->prot = prot;
-    for (uint64 va = r->start; va < r->end; va += PGSIZE) {
-      pte_t *pte = walk(as->root, va, 0);
-      if (!pte || !(*pte & PTE_V))
-        continue;
-      uint64 keep = PTE_V | PTE_U | PTE_A | PTE_D | PTE_COW | PTE_G;
-      if (prot & (PROT_READ | PROT_WRITE)) keep |= PTE_R;
-      if (prot & PROT_WRITE) keep |= PTE_W;
-      if (prot & PROT_EXEC) keep |= PTE_X;
-      *pte &= ~0x3FFUL | keep;
-      if (prot & PROT_ALL)
-        *pte |= PTE_U;
-      else
-        *pte &= ~PTE_U;     // PROT_NONE: kept for us, inaccessible to the user
+    region_set_prot(r, prot);
+    uint64 va = r->start;
+    pte_t *pte;
+    acquire(&as->ptlock);
+    while ((pte = pt_next_leaf(as->root, &va, r->end)) != 0) {
+      pte_t old = *pte;
+      pte_t new = (old & ~(PTE_R | PTE_W | PTE_X | PTE_U)) | (old & allow & (PTE_R | PTE_W | PTE_X)) |
+                  (allow & PTE_U);
+      if (new != old) {
+        removed |= (old & ~new) != 0;
+        as_pte_set(as, va, pte, new);
+      }
+      va += PGSIZE;
     }
+    release(&as->ptlock);
   }
-  tlb_flush_range(as, addr, end);
+  if (removed)
+    tlb_flush_range(as, addr, end);
   releasesleep(&as->lock);
   return 0;
 }
@@ -248,15 +254,18 @@ int64 sys_msync(void)
     releasesleep(&as->lock);
     return -ENOMEM;
   }
-  // Write-back is synchronous, so MS_ASYNC and MS_SYNC both complete here.
-  for (struct region *r = as->regions; r; r = r->next) {
+  // Write-back is synchronous, so MS_ASYNC and MS_SYNC both complete
+  // here. A page that could not be written stays dirty, and msync says
+  // so (-EIO, -ENOSPC): the caller learns its data is not on disk.
+  for (struct region *r = as->regions; r && err == 0; r = r->next) {
     if (r->end <= addr || r->start >= end)
       continue;
     if (r->obj && (r->flags & REG_SHARED) && r->obj->kind == VMOBJ_FILE) {
       uint64 lo = MAX(r->start, addr), hi = MIN(r->end, end);
-      vmobj_writeback(r->obj, (lo - r->start + r->off) / PGSIZE, (hi - r->start + r->off) / PGSIZE);
+      err = vmobj_writeback(r->obj, (lo - r->start + r->off) / PGSIZE,
+                            (hi - r->start + r->off + PGSIZE - 1) / PGSIZE);
     }
   }
   releasesleep(&as->lock);
-  return 0;
+  return err;
 }

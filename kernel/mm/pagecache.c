@@ -65,6 +65,39 @@ uint64 pc_find(struct vmobj *o, uint64 idx)
   return pa;
 }
 
+// Up to max indices of o's cached pages in [lo, hi), in increasing order.
+// A short range is looked up page by page; a long one (msync of a huge
+// mapping) by one pass over the hash table, so the cost is bounded by
+// the cache, not by the range.
+int pc_find_range(struct vmobj *o, uint64 lo, uint64 hi, uint64 *idx, int max)
+{
+  int n = 0;
+  acquire(&pc_lock);
+  if (hi - lo <= 4 * NHASH) {
+    for (uint64 i = lo; i < hi && n < max; i++)
+      if (lookup(o, i))
+        idx[n++] = i;
+  } else {
+    // Keep the max smallest indices >= lo, sorted (insertion).
+    for (int h = 0; h < NHASH; h++) {
+      for (struct frame *f = htab[h]; f; f = f->next) {
+        if (f->obj != o || f->index < lo || f->index >= hi)
+          continue;
+        if (n == max && f->index >= idx[n - 1])
+          continue;
+        int j = n < max ? n++ : n - 1;
+        while (j > 0 && idx[j - 1] > f->index) {
+          idx[j] = idx[j - 1];
+          j--;
+        }
+        idx[j] = f->index;
+      }
+    }
+  }
+  release(&pc_lock);
+  return n;
+}
+
 // The cache takes over one reference to pa. -EEXIST if the page is
 // already cached (the caller keeps its frame).
 int pc_insert(struct vmobj *o, uint64 idx, uint64 pa)
@@ -102,7 +135,7 @@ static void pc_evict_index(struct vmobj *o, uint64 idx)
   uint64 pa = frame_pa(f);
   unhash(f);
   release(&pc_lock);
-  vmobj_unmap_page(o, idx, pa, 0);
+  vmobj_unmap_page(o, idx, pa);
   frame_put(pa);
 }
 
@@ -144,19 +177,28 @@ void pc_drop_all(struct vmobj *o)
 
 // ---- hooks for the file system: read() and write() go through here ----
 
-// Copy file bytes [off, off+n) to dst through the cache. Caller holds
-// ip->lock and has clipped n to the file size.
-int pagecache_read(struct inode *ip, int user_dst, uint64 dst, uint off, uint n)
+// Page idx of the file, with a reference for the caller (who holds
+// ip->lock and then copies from it with no lock held: see fileread).
+int pagecache_getpage(struct inode *ip, uint64 idx, uint64 *pa)
 {
   struct vmobj *o = vmobj_of_inode(ip);
   if (!o)
     return -ENOMEM;
+  return vmobj_getpage(o, idx, pa);
+}
+
+// Copy file bytes [off, off+n) to dst through the cache. Caller holds
+// ip->lock and has clipped n to the file size. The kernel itself reads
+// only into kernel memory here (exec): a user copy under ip->lock could
+// fault into another file and deadlock, so read() copies with no lock
+// held (fileread).
+int pagecache_read(struct inode *ip, int user_dst, uint64 dst, uint off, uint n)
+{
   uint tot = 0;
   while (tot < n) {
-    uint64 idx = off / PGSIZE;
     uint m = MIN(n - tot, PGSIZE - off % PGSIZE);
     uint64 pa;
-    int err = vmobj_getpage(o, idx, &pa);
+    int err = pagecache_getpage(ip, off / PGSIZE, &pa);
     if (err < 0)
       return tot ? (int)tot : err;
     err = either_copyout(user_dst, dst, (char *)P2V(pa) + off % PGSIZE, m);
@@ -226,112 +268,118 @@ void pagecache_forget(struct inode *ip)
 
 // ---- reclaim: a clock over all frames ----
 
-static uint64 hand;
+#define SCAN_MAX  2048  // frames one reclaim call looks at, at most
+#define LOW_WATER 64    // frames kept free for the kernel's own needs
 
-// Free up to `want` page-cache frames. Clean pages that nobody maps go
-// first (no I/O, no sleeping). With may_write, mapped and dirty file
-// pages are unmapped through the reverse map, written back and freed too.
-int pc_reclaim(int want, int may_write)
+static uint64 hand;     // the clock hand (pc_lock)
+
+// Evict one mapped or dirty page: unmap it everywhere, write it back if
+// dirty, and free it if nobody took it meanwhile. No locks held.
+static int evict_slow(struct vmobj *o, uint64 idx)
+{
+  int freed = 0;
+  uint64 pa = pc_find(o, idx);
+  if (!pa)
+    return 0;
+  if (vmobj_clean_page(o, idx, pa, 1) == 0) {
+    acquire(&pc_lock);
+    struct frame *g = pa2frame(pa);
+    // Still ours: cached as (o, idx), held only by the cache and us, clean.
+    int ours = (g->flags & FRAME_CACHE) && g->obj == o && g->index == idx && g->ref == 2 &&
+               !(g->flags & FRAME_DIRTY);
+    if (ours)
+      unhash(g);
+    release(&pc_lock);
+    if (ours) {
+      frame_put(pa);
+      VMCOUNT(evictions);
+      freed = 1;
+    }
+  }
+  frame_put(pa);
+  return freed;
+}
+
+// Free up to `want` page-cache frames, looking at no more than SCAN_MAX
+// frames (twice over, for the second chance), so an allocation never
+// scans all of memory when nothing can be reclaimed. Clean pages that
+// nobody maps go first (no I/O, no sleeping). With may_unmap, mapped
+// and dirty file pages are unmapped through the reverse map, written
+// back and freed too: only a fault on a file mapping asks for that, so a
+// process growing its anonymous memory never evicts anybody's working
+// set (it meets the OOM killer instead). The caller holds no locks when
+// may_unmap is set.
+int pc_reclaim(int want, int may_unmap)
 {
   uint64 n = nframes_total();
+  uint64 budget = 2 * MIN(n, SCAN_MAX);
   int freed = 0;
-  for (int pass = 0; pass < 3 && freed < want; pass++) {
-    for (uint64 scanned = 0; scanned < n && freed < want; scanned++) {
-      struct frame *f = frame_at(hand);
-      hand = (hand + 1) % n;
-      if (!(f->flags & FRAME_CACHE))
-        continue;
-      acquire(&pc_lock);
-      if (!(f->flags & FRAME_CACHE) || f->obj->kind != VMOBJ_FILE) {
-        release(&pc_lock);
-        continue;
-      }
-      if ((f->flags & FRAME_REF) && pass == 0) {   // second chance
-        __atomic_fetch_and(&f->flags, ~FRAME_REF, __ATOMIC_RELAXED);
-        release(&pc_lock);
-        continue;
-      }
-      if (f->ref == 1 && !(f->flags & FRAME_DIRTY)) {
-        // Only the cache holds it, and the disk has its contents.
-        unhash(f);
-        release(&pc_lock);
-        frame_put(frame_pa(f));
-        VMCOUNT(evictions);
-        freed++;
-        continue;
-      }
-      if (!may_write || pass == 0) {
-        release(&pc_lock);
-        continue;
-      }
-      // Mapped or dirty: take the slow path with the file locked.
-      struct vmobj *o = f->obj;
-      uint64 idx = f->index;
-      struct inode *ip = idup(o->ip);
+  for (uint64 scanned = 0; scanned < budget && freed < want; scanned++) {
+    if (__atomic_load_n(&vmcount.frames_pagecache, __ATOMIC_RELAXED) == 0)
+      break;
+    acquire(&pc_lock);
+    struct frame *f = frame_at(hand);
+    hand = (hand + 1) % n;
+    if (!(f->flags & FRAME_CACHE) || f->obj->kind != VMOBJ_FILE) {
       release(&pc_lock);
-      // The slot may have been recycled for another file meanwhile, and
-      // our own caller may be using this file: leave both alone.
-      if (ip->obj != o || holdingsleep(&ip->lock)) {
-        begin_op();
-        iput(ip);
-        end_op();
-        continue;
-      }
-      begin_op();
-      ilock(ip);
-      uint64 pa = pc_find(o, idx);
-      if (pa) {
-        vmobj_unmap_page(o, idx, pa, 0);
-        acquire(&pc_lock);
-        struct frame *g = pa2frame(pa);
-        int dirty = (g->flags & FRAME_CACHE) && (g->flags & FRAME_DIRTY);
-        __atomic_fetch_and(&g->flags, ~FRAME_DIRTY, __ATOMIC_ACQ_REL);
-        release(&pc_lock);
-        if (dirty) {
-          fs_writepage(ip, idx, P2V(pa));
-          VMCOUNT(writebacks);
-        }
-        acquire(&pc_lock);
-        int ours = (g->flags & FRAME_CACHE) && g->obj == o && g->index == idx && g->ref == 2 &&
-                   !(g->flags & FRAME_DIRTY);
-        if (ours)
-          unhash(g);
-        release(&pc_lock);
-        if (ours) {
-          frame_put(pa);
-          VMCOUNT(evictions);
-          freed++;
-        }
-        frame_put(pa);
-      }
-      iunlock(ip);
-      iput(ip);
-      end_op();
+      continue;
     }
+    if (f->flags & FRAME_REF) {   // used since the hand last passed: second chance
+      __atomic_fetch_and(&f->flags, ~FRAME_REF, __ATOMIC_RELAXED);
+      release(&pc_lock);
+      continue;
+    }
+    if (f->ref == 1 && !(f->flags & FRAME_DIRTY)) {
+      // Only the cache holds it, and the disk has its contents.
+      unhash(f);
+      release(&pc_lock);
+      frame_put(frame_pa(f));
+      VMCOUNT(evictions);
+      freed++;
+      continue;
+    }
+    if (!may_unmap) {
+      release(&pc_lock);
+      continue;
+    }
+    // Mapped or dirty. The inode reference keeps the object alive while
+    // we work without the cache lock.
+    struct vmobj *o = f->obj;
+    uint64 idx = f->index;
+    struct inode *ip = idup(o->ip);
+    release(&pc_lock);
+    if (ip->obj == o && !holdingsleep(&ip->lock))
+      freed += evict_slow(o, idx);
+    begin_op();
+    iput(ip);
+    end_op();
   }
   return freed;
 }
 
-#define LOW_WATER 64   // frames kept free for the kernel's own needs
-
-// Called at the start of a user fault, with no locks held: if memory is
-// low, evict a batch of page-cache pages, writing dirty ones back.
-void pc_reclaim_if_low(void)
+int pc_low(void)
 {
   uint64 total, nfree;
   frame_stats_quick(&total, &nfree);
-  if (nfree < LOW_WATER)
-    pc_reclaim(4 * LOW_WATER, 1);
+  return nfree < LOW_WATER;
 }
 
-uint64 frame_alloc_reclaim(int may_write)
+// If memory is low, evict a batch of page-cache pages (with may_unmap,
+// mapped and dirty ones too, writing them back). No locks held.
+void pc_reclaim_if_low(int may_unmap)
 {
-  uint64 total, nfree;
-  frame_stats_quick(&total, &nfree);
-  if (nfree < LOW_WATER)
-    pc_reclaim(LOW_WATER, may_write);
+  if (pc_low())
+    pc_reclaim(4 * LOW_WATER, may_unmap);
+}
+
+// frame_alloc, evicting clean unmapped cache pages if memory is low.
+// Safe under sleep locks (it neither writes nor unmaps).
+uint64 frame_alloc_reclaim(void)
+{
+  if (pc_low())
+    pc_reclaim(LOW_WATER, 0);
   uint64 pa = frame_alloc();
-  if (!pa && pc_reclaim(8, may_write))
+  if (!pa && pc_reclaim(8, 0))
     pa = frame_alloc();
   return pa;
 }

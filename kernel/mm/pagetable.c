@@ -19,22 +19,58 @@ static pagetable_t pt_alloc(void)
 
 // The PTE for va at level 0, creating intermediate tables when alloc is set.
 // Returns 0 when a table is missing (or cannot be allocated) or when a
-// superpage covers va.
+// superpage covers va. Tables are only ever added to a live space (they
+// go when the space does), so a walk needs no lock against another walk;
+// a new table is published with a release store, after its zeroing, for
+// the reverse map, which walks other spaces' tables.
 pte_t *walk(pagetable_t pt, uint64 va, int alloc)
 {
   for (int level = 2; level > 0; level--) {
     pte_t *pte = &pt[PX(level, va)];
-    if (*pte & PTE_V) {
-      if (*pte & (PTE_R | PTE_W | PTE_X))
+    pte_t e = __atomic_load_n(pte, __ATOMIC_ACQUIRE);
+    if (e & PTE_V) {
+      if (e & (PTE_R | PTE_W | PTE_X))
         return 0;   // superpage leaf
-      pt = P2V(PTE2PA(*pte));
+      pt = P2V(PTE2PA(e));
     } else {
       if (!alloc || !(pt = pt_alloc()))
         return 0;
-      *pte = PA2PTE(V2P(pt)) | PTE_V;
+      __atomic_store_n(pte, PA2PTE(V2P(pt)) | PTE_V, __ATOMIC_RELEASE);
     }
   }
   return &pt[PX(0, va)];
+}
+
+// The first valid leaf PTE at or above *va and below end, with *va set to
+// its address; 0 (and *va = end) if there is none. Missing tables are
+// skipped whole, so the cost follows the pages that exist, not the size
+// of the range: fork, munmap, mprotect and pmap of a 200 GiB lazy heap
+// cost what its few touched pages cost.
+pte_t *pt_next_leaf(pagetable_t root, uint64 *va, uint64 end)
+{
+  uint64 a = *va;
+  while (a < end) {
+    pte_t l2 = root[PX(2, a)];
+    if (!(l2 & PTE_V)) {
+      a = (a | ((1UL << PXSHIFT(2)) - 1)) + 1;
+      continue;
+    }
+    pte_t l1 = ((pagetable_t)P2V(PTE2PA(l2)))[PX(1, a)];
+    if (!(l1 & PTE_V)) {
+      a = (a | ((1UL << PXSHIFT(1)) - 1)) + 1;
+      continue;
+    }
+    pagetable_t t0 = P2V(PTE2PA(l1));
+    do {
+      if (t0[PX(0, a)] & PTE_V) {
+        *va = a;
+        return &t0[PX(0, a)];
+      }
+      a += PGSIZE;
+    } while (a < end && PX(0, a) != 0);
+  }
+  *va = end;
+  return 0;
 }
 
 // Map [va, va+size) to pa with leaves at `level` (0: 4 KiB, 1: 2 MiB).

@@ -1,4 +1,4 @@
-// Memory system calls: sbrk, vmstat, vmmap, and (later issues) mmap.
+// Memory system calls: sbrk, vmstat, vmmap (mmap and friends: mmap.c).
 #include "kernel/types.h"
 #include "kernel/param.h"
 #include "kernel/memlayout.h"
@@ -36,22 +36,19 @@ int64 sys_vmmap(void)
   int n = argint(2);
   if (n < 0)
     return -EINVAL;
-  struct proc *target = 0;
+  struct aspace *as = 0;
   if (pid == 0)
     pid = myproc()->pid;
-  for (struct proc *p = proc; p < &proc[NPROC]; p++) {
+  for (struct proc *p = proc; p < &proc[NPROC] && !as; p++) {
     acquire(&p->lock);
     if (p->pid == pid && p->state != UNUSED && p->state != ZOMBIE && p->as) {
-      target = p;
-      __atomic_add_fetch(&p->as->ref, 1, __ATOMIC_ACQ_REL);   // keep it while we look
+      as = p->as;     // read under p->lock: exec replaces p->as under it
+      __atomic_add_fetch(&as->ref, 1, __ATOMIC_ACQ_REL);   // keep it while we look
     }
     release(&p->lock);
-    if (target)
-      break;
   }
-  if (!target)
+  if (!as)
     return -ESRCH;
-  struct aspace *as = target->as;
   // Gather into a kernel page first: copyout may fault, and the fault
   // path takes as->lock, which we would be holding.
   struct vmregion *vr = kalloc();
@@ -73,14 +70,15 @@ int64 sys_vmmap(void)
     if (r->obj && r->obj->kind == VMOBJ_FILE)
       v->ino = r->obj->ip->inum;
     safestrcpy(v->name, r->name, sizeof v->name);
-    for (uint64 va = r->start; va < r->end; va += PGSIZE) {
-      pte_t *pte = walk(as->root, va, 0);
-      if (pte && (*pte & PTE_V)) {
-        v->resident++;
-        if (frame_refcount(PTE2PA(*pte)) > 1)
-          v->shared++;
-      }
+    uint64 va = r->start;
+    pte_t *pte;
+    acquire(&as->ptlock);
+    for (; (pte = pt_next_leaf(as->root, &va, r->end)) != 0; va += PGSIZE) {
+      v->resident++;
+      if (frame_refcount(PTE2PA(*pte)) > 1)
+        v->shared++;
     }
+    release(&as->ptlock);
   }
   releasesleep(&as->lock);
   as_put(as);

@@ -3,9 +3,14 @@
 //   - switching to a space whose ASID is current writes satp, no fence;
 //   - ASIDs are handed out in generations; when they run out a new
 //     generation starts and each hart flushes once when it next switches;
-//   - a fault fill fences one page locally;
-//   - a downgrade or removal fences the page locally and, through SBI
-//     RFENCE, on every other hart that may cache the space;
+//   - a PTE that becomes valid or gains rights is not fenced: a hart that
+//     still holds the old (absent or weaker) entry faults, the fault finds
+//     the PTE already allowing the access, and fences that page locally
+//     (tlb_spurious);
+//   - a downgrade, a removal, or a PTE pointed at another frame (COW
+//     break) fences the page locally and, through SBI RFENCE, on every
+//     other hart that may cache the space, before the old frame or right
+//     can be reused;
 //   - many pages at once: one fence of the whole ASID instead.
 #include "kernel/types.h"
 #include "kernel/param.h"
@@ -27,16 +32,22 @@ static uint64 nasids;          // ASIDs 0 .. nasids-1
 static inline void sfence_page(uint64 va, uint64 asid)
 {
   asm volatile("sfence.vma %0, %1" :: "r"(va), "r"(asid) : "memory");
+  if (tlbtrace_on)
+    tlbtrace_fence(TT_PAGE, asid, va, PGSIZE, 0);
 }
 
 static inline void sfence_asid(uint64 asid)
 {
   asm volatile("sfence.vma zero, %0" :: "r"(asid) : "memory");
+  if (tlbtrace_on)
+    tlbtrace_fence(TT_ASID, asid, 0, 0, 0);
 }
 
 static inline void sfence_all(void)
 {
   asm volatile("sfence.vma zero, zero" ::: "memory");
+  if (tlbtrace_on)
+    tlbtrace_fence(TT_ALL, 0, 0, 0, 0);
 }
 
 // pool: ASIDs to use (bootarg asids=N shrinks the pool to force
@@ -83,10 +94,22 @@ void tlb_switch(struct aspace *as)
   c->asid_gen = generation;
   release(&asid_lock);
 
-  __atomic_fetch_or(&as->harts, 1UL << c->hartid, __ATOMIC_RELAXED);
+  // Join the space's hart set before using its page table. With the
+  // sequentially consistent fence in remote(), either a PTE writer sees
+  // our bit (and fences us), or our walks come after its store. A hart
+  // that joins for the first time fences the ASID once, so no entry it
+  // might have fetched early (hardware may walk speculatively) survives.
+  uint64 bit = 1UL << c->hartid;
+  int joined = !(__atomic_fetch_or(&as->harts, bit, __ATOMIC_SEQ_CST) & bit);
   uint64 satp = MAKE_SATP(V2P(as->root), as->asid);
   if (csr_read(satp) != satp)
     csr_write(satp, satp);
+  if (tlbtrace_on)
+    tlbtrace_switch(as);
+  if (joined && !flush) {
+    sfence_asid(as->asid);
+    VMCOUNT(tlb_asid);
+  }
   if (flush) {
     // This hart may hold entries of the previous generation's holder of
     // any ASID: drop them all, once.
@@ -100,21 +123,34 @@ void tlb_switch_kernel(void)
   uint64 satp = MAKE_SATP(V2P(kernel_root), 0);
   if (csr_read(satp) != satp)
     csr_write(satp, satp);   // only global mappings: nothing to fence
+  if (tlbtrace_on)
+    tlbtrace_switch(0);
 }
 
-void tlb_fill_page(struct aspace *as, uint64 va)
+// A fault found the PTE already allowing the access: this hart holds an
+// older entry (absent or with fewer rights) that no fence has dropped yet.
+void tlb_spurious(struct aspace *as, uint64 va)
 {
   sfence_page(va, as->asid);
-  VMCOUNT(tlb_page);
+  VMCOUNT(tlb_spurious);
 }
 
+// Fence [start, start+size) of the space on every other hart in its set.
+// The PTE stores that made the fence necessary must be ordered before
+// reading the set (see tlb_switch); a failed fence would leave stale
+// entries behind, so it is fatal.
 static void remote(struct aspace *as, uint64 start, uint64 size)
 {
+  __atomic_thread_fence(__ATOMIC_SEQ_CST);
   push_off();
-  uint64 others = __atomic_load_n(&as->harts, __ATOMIC_RELAXED) & ~(1UL << mycpu()->hartid);
+  uint64 others = __atomic_load_n(&as->harts, __ATOMIC_SEQ_CST) & ~(1UL << mycpu()->hartid);
   pop_off();
   if (others) {
-    sbi_remote_sfence_vma_asid(others, start, size, as->asid);
+    int err = sbi_remote_sfence_vma_asid(others, start, size, as->asid);
+    if (tlbtrace_on)
+      tlbtrace_fence(TT_REMOTE, as->asid, start, size, others);
+    if (err)
+      panic("tlb: remote fence to harts %p failed: SBI error %d", (void *)others, err);
     VMCOUNT(tlb_remote);
   }
 }

@@ -96,9 +96,12 @@ int vmobj_getpage(struct vmobj *o, uint64 idx, uint64 *pa)
   if ((*pa = pc_find(o, idx)) != 0)
     return 0;
   if (o->kind == VMOBJ_SHM) {
-    if (idx >= PGROUNDUP(o->size) / PGSIZE)
+    acquire(&o->lock);
+    uint64 size = o->size;
+    release(&o->lock);
+    if (idx >= PGROUNDUP(size) / PGSIZE)
       return -EFAULT;
-    uint64 f = frame_alloc_reclaim(0);
+    uint64 f = frame_alloc_reclaim();
     if (!f)
       return -ENOMEM;
     frame_get(f);                    // one for the cache, one for the caller
@@ -122,7 +125,7 @@ int vmobj_getpage(struct vmobj *o, uint64 idx, uint64 *pa)
     if (idx * PGSIZE >= ip->size) {
       err = -EFAULT;      // wholly past the end of the file
     } else {
-      uint64 f = frame_alloc_reclaim(0);
+      uint64 f = frame_alloc_reclaim();
       if (!f) {
         err = -ENOMEM;
       } else if ((err = fs_readpage(ip, idx, P2V(f))) < 0) {
@@ -161,59 +164,117 @@ void vmobj_remove_mapper(struct vmobj *o, struct region *r)
   release(&o->lock);
 }
 
-// Through the reverse map: remove (or only write-protect) every PTE that
-// maps frame pa as page idx of o, with a TLB shootdown for each.
-void vmobj_unmap_page(struct vmobj *o, uint64 idx, uint64 pa, int write_protect_only)
+// Give region r the range [start, end) at object offset off. The reverse
+// map reads a mapper's range under the object's lock, so it changes under
+// it too. o may be 0 (anonymous memory: no reverse map).
+void vmobj_set_range(struct vmobj *o, struct region *r, uint64 start, uint64 end, uint64 off)
 {
-  acquire(&o->lock);
+  if (o)
+    acquire(&o->lock);
+  r->start = start;
+  r->end = end;
+  r->off = off;
+  if (o)
+    release(&o->lock);
+}
+
+// Through the reverse map: every PTE that maps frame pa as page idx of o.
+// Caller holds o->lock. unmap: remove them (dropping their references)
+// else only take write permission away; either way with a shootdown.
+static void for_each_mapping(struct vmobj *o, uint64 idx, uint64 pa, int unmap)
+{
+  uint64 off = idx * PGSIZE;
   for (struct region *r = o->mappers; r; r = r->objnext) {
-    uint64 off = idx * PGSIZE;
     if (off < r->off || off >= r->off + (r->end - r->start))
       continue;
     uint64 va = r->start + (off - r->off);
     pte_t *pte = walk(r->as->root, va, 0);
-    if (!pte || !(*pte & PTE_V) || PTE2PA(*pte) != pa)
+    if (!pte)
       continue;
-    if (write_protect_only) {
-      if (!(*pte & PTE_W))
-        continue;
-      *pte &= ~PTE_W;
-      tlb_flush_page(r->as, va);
-    } else {
-      *pte = 0;
-      tlb_flush_page(r->as, va);
+    acquire(&r->as->ptlock);
+    pte_t e = *pte;
+    int hit = (e & PTE_V) && PTE2PA(e) == pa && (unmap || (e & PTE_W));
+    if (hit)
+      as_pte_set(r->as, va, pte, unmap ? 0 : e & ~PTE_W);
+    release(&r->as->ptlock);
+    if (!hit)
+      continue;
+    tlb_flush_page(r->as, va);
+    if (unmap)
       frame_put(pa);
-    }
   }
+}
+
+// Remove every mapping of frame pa, cached as page idx of o.
+void vmobj_unmap_page(struct vmobj *o, uint64 idx, uint64 pa)
+{
+  acquire(&o->lock);
+  for_each_mapping(o, idx, pa, 1);
   release(&o->lock);
 }
 
-// Write dirty pages [lo, hi) of a file back through the log. Each page is
-// write-protected in every mapping first, so a store after this point
-// dirties it again.
-int vmobj_writeback(struct vmobj *o, uint64 lo, uint64 hi)
+// The one write-back protocol (msync, munmap, exit, eviction). Under the
+// object's lock, every mapping of the page loses write permission (or,
+// with unmap, goes) and the dirty bit is taken; a store after that point
+// faults, and the fault, under the same lock, sets the bit again before
+// it grants write permission. So the bit is never clear while a writable
+// PTE exists. Then the page goes to its file. If that fails (a full
+// disk, an I/O error) the page stays dirty in the cache, and the error
+// is returned: nothing is dropped silently.
+int vmobj_clean_page(struct vmobj *o, uint64 idx, uint64 pa, int unmap)
 {
-  if (o->kind != VMOBJ_FILE || o->npages == 0)
+  struct frame *f = pa2frame(pa);
+  acquire(&o->lock);
+  for_each_mapping(o, idx, pa, unmap);
+  int dirty = (f->flags & FRAME_DIRTY) && (f->flags & FRAME_CACHE) && f->obj == o;
+  if (dirty)
+    __atomic_fetch_and(&f->flags, ~FRAME_DIRTY, __ATOMIC_ACQ_REL);
+  release(&o->lock);
+  if (!dirty || o->kind != VMOBJ_FILE)
     return 0;
   struct inode *ip = o->ip;
-  for (uint64 idx = lo; idx < hi; idx++) {
-    uint64 pa = pc_find(o, idx);
-    if (!pa)
-      continue;
-    struct frame *f = pa2frame(pa);
-    if (f->flags & FRAME_DIRTY) {
-      vmobj_unmap_page(o, idx, pa, 1);
-      __atomic_fetch_and(&f->flags, ~FRAME_DIRTY, __ATOMIC_ACQ_REL);
-      begin_op();
-      ilock(ip);
-      fs_writepage(ip, idx, P2V(pa));
-      iunlock(ip);
-      end_op();
-      VMCOUNT(writebacks);
-    }
-    frame_put(pa);
-    if (o->npages == 0)
-      break;
+  begin_op();
+  ilock(ip);
+  int err = fs_writepage(ip, idx, P2V(pa));
+  iunlock(ip);
+  end_op();
+  if (err < 0) {
+    acquire(&o->lock);
+    if ((f->flags & FRAME_CACHE) && f->obj == o)
+      __atomic_fetch_or(&f->flags, FRAME_DIRTY, __ATOMIC_ACQ_REL);
+    release(&o->lock);
+    VMCOUNT(writeback_errors);
+    return err;
   }
+  VMCOUNT(writebacks);
   return 0;
+}
+
+// Write dirty pages [lo, hi) of a file back through the log. Only pages
+// in the cache are visited, so msync of a huge, sparse range costs what
+// its cached pages cost. Returns 0 or the first error.
+int vmobj_writeback(struct vmobj *o, uint64 lo, uint64 hi)
+{
+  if (o->kind != VMOBJ_FILE)
+    return 0;
+  int err = 0;
+  uint64 idx[32];
+  for (uint64 from = lo; from < hi; ) {
+    int n = pc_find_range(o, from, hi, idx, NELEM(idx));
+    if (n == 0)
+      break;
+    for (int i = 0; i < n; i++) {
+      uint64 pa = pc_find(o, idx[i]);
+      if (!pa)
+        continue;
+      if (pa2frame(pa)->flags & FRAME_DIRTY) {
+        int e = vmobj_clean_page(o, idx[i], pa, 0);
+        if (e < 0 && err == 0)
+          err = e;
+      }
+      frame_put(pa);
+    }
+    from = idx[n - 1] + 1;
+  }
+  return err;
 }

@@ -53,9 +53,9 @@ static int map_segment(struct aspace *as, struct inode *ip, struct proghdr *ph, 
     uint64 page = PGROUNDDOWN(fend), pa = frame_alloc();
     if (!pa)
       return -ENOMEM;
-    if (pt_map(as->root, page, pa, PGSIZE, pte_rights(prot), 0) < 0) {
+    if ((err = as_map_page(as, page, pa, prot)) < 0) {
       frame_put(pa);
-      return -ENOMEM;
+      return err;
     }
     uint64 from = MAX(page, ph->vaddr);
     uint64 n = fend - from;
@@ -199,7 +199,7 @@ int exec(char *path, char **argv)
   as->heap_start = as->brk = stack_hi;
   for (uint64 va = stack_lo; va < stack_hi; va += PGSIZE) {
     uint64 pa = frame_alloc();
-    if (!pa || pt_map(as->root, va, pa, PGSIZE, pte_rights(PROT_READ | PROT_WRITE), 0) < 0) {
+    if (!pa || as_map_page(as, va, pa, PROT_READ | PROT_WRITE) < 0) {
       if (pa)
         frame_put(pa);
       err = -ENOMEM;
@@ -261,8 +261,10 @@ int exec(char *path, char **argv)
   p->tf->sp = sp;
   p->tf->a1 = sp + 8;
   fp_forget(p);
+  acquire(&p->lock);        // others read p->as under it (vmmap, ps)
   struct aspace *old = p->as;
   p->as = as;
+  release(&p->lock);
   as_activate(as);
   if (old) {
     as_teardown(old);

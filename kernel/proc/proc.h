@@ -115,6 +115,10 @@ void fp_trap_exit(struct proc *p);
 int  fp_first_use(struct proc *p);
 void fp_forget(struct proc *p);
 
+// oom.c
+void oominit(void);
+int  oom(struct proc *self);
+
 // exec.c
 int  exec(char *path, char **argv);
 

@@ -107,9 +107,13 @@ void usertrap(struct trapframe *tf)
   } else if (fault_access(scause)) {
     intr_on();
     int err = vm_fault(p->as, stval, fault_access(scause) | VM_USER);
-    if (err == -ENOMEM) {
-      VMCOUNT(oom_kills);
-      proc_kill_report(p, "out of memory", stval, tf->epc);
+    if (err == -ENOMEM && oom(p)) {
+      // another process died for memory: retry the access
+    } else if (err == -ENOMEM) {
+      if (!killed(p)) {       // (else another process's OOM chose us and said so)
+        VMCOUNT(oom_kills);
+        proc_kill_report(p, "out of memory", stval, tf->epc);
+      }
     } else if (err) {
       proc_kill_report(p, fault_cause(scause), stval, tf->epc);
     }
@@ -156,8 +160,13 @@ void kerneltrap(struct trapframe *kf)
   int which = devintr(scause);
   if (which == 2) {
     struct proc *p = myproc();
-    if (p && p->state == RUNNING)
+    if (p && p->state == RUNNING) {
+      // A copy may be under way with SUM set; the process may resume on
+      // another hart, and this hart must not run others with SUM on. The
+      // trap frame's sstatus brings SUM back on return.
+      csr_clear(sstatus, SSTATUS_SUM);
       yield();
+    }
     return;
   }
   if (which)
@@ -167,9 +176,12 @@ void kerneltrap(struct trapframe *kf)
   if (fault_access(scause) && p && uaccess_fixup(&kf->epc)) {
     // A user access from the kernel. Interrupts may come back on if they
     // were on before the trap: resolving the fault can take a while.
+    csr_clear(sstatus, SSTATUS_SUM);    // the fault may sleep (kf->sstatus restores it)
     if (kf->sstatus & SSTATUS_SPIE)
       intr_on();
     int err = vm_fault(p->as, stval, fault_access(scause));
+    if (err == -ENOMEM && oom(p))
+      err = 0;                          // retry the copy
     intr_off();
     if (err == -ENOMEM) {
       VMCOUNT(oom_kills);
