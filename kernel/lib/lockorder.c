@@ -29,7 +29,9 @@
 //     and the spin lock inside every sleep lock. They all come before
 //     "proc", because sleep() takes p->lock while holding them and
 //     wakeup() takes every p->lock while its caller holds them.
-//  3. "proc" and what is taken under it: the scheduler activates a space
+//  3. "oom" (the out-of-memory killer looks at every p->lock and kills
+//     while it holds its lock), then "proc" and what is taken under it:
+//     the scheduler activates a space
 //     (ASIDs) and may drop the last reference to one (as_put, which unmaps
 //     its pages: objects, page cache, frames) while it holds p->lock.
 //  4. The memory system's spin locks, outer to inner: the shm name table,
@@ -38,8 +40,8 @@
 //     cache index, the inode table (reclaim takes a reference to a cached
 //     file's inode under the page-cache lock; nothing is taken under the
 //     inode table's lock, so it can sit this deep), the space pool, ASIDs,
-//     the frame allocator, the OOM state, and last printf, which any code
-//     may call holding anything.
+//     the frame allocator, and last printf, which any code may call
+//     holding anything.
 //
 // A page fault is an acquisition too: it takes as->lock, the outermost
 // lock. So kernel code that touches user memory (copyin, copyout,
@@ -114,6 +116,7 @@ static const struct lockclass order[] = {
   { "virtio_disk", SPIN,   0 },  // virtio descriptors and requests
   { "sleep lock",  SPIN,   0 },  // the spin lock inside every sleep lock
   // processes
+  { "oom",         SPIN,   0 },  // the OOM victim; walks proc[] and kills under it
   { "proc",        SPIN,   0 },  // p->state, chan, killed, xstate, pid
   { "nextpid",     SPIN,   0 },
   // the memory system
@@ -125,7 +128,6 @@ static const struct lockclass order[] = {
   { "aspace",      SPIN,   0 },  // the space pool
   { "asid",        SPIN,   0 },  // ASID allocation and generation
   { "frames",      SPIN,   0 },  // the free frame list
-  { "oom",         SPIN,   0 },  // out-of-memory victim choice
   // anyone may print
   { "printf",      SPIN,   0 },
 };
