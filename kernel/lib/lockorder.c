@@ -31,9 +31,9 @@
 //     wakeup() takes every p->lock while its caller holds them.
 //  3. "oom" (the out-of-memory killer looks at every p->lock and kills
 //     while it holds its lock), then "proc" and what is taken under it:
-//     the scheduler activates a space
-//     (ASIDs) and may drop the last reference to one (as_put, which unmaps
-//     its pages: objects, page cache, frames) while it holds p->lock.
+//     the scheduler activates a space (ASIDs) and may drop the last
+//     reference to one (as_put, which unmaps its pages: objects, page
+//     cache, frames) while it holds p->lock.
 //  4. The memory system's spin locks, outer to inner: the shm name table,
 //     memory objects (pool and object lock share the name "vmobj"; they
 //     are never held together), a space's leaf PTEs (aspace.pt), the page
