@@ -13,11 +13,11 @@ B    := build
 # The lock checker (kernel/lib/lockorder.c, docs/locking.md). LOCKDEBUG=1
 # builds a debug kernel in build-lockdebug/ (user programs, mkfs and fs.img
 # are shared), so both kernels can exist side by side; the harness is given
-# its path in KERNEL. LOCKDEBUG_COPY=1 adds the no-locks check to
-# copyin/copyout/copyinstr; LOCKDEBUG_WARN=1 reports each distinct violation
-# once and goes on instead of panicking.
+# its path in KERNEL. LOCKDEBUG_COPY (on with LOCKDEBUG unless set to 0)
+# adds the no-locks check to copyin/copyout/copyinstr; LOCKDEBUG_WARN=1
+# reports each distinct violation once and goes on instead of panicking.
 LOCKDEBUG ?= 0
-LOCKDEBUG_COPY ?= 0
+LOCKDEBUG_COPY ?= $(LOCKDEBUG)
 LOCKDEBUG_WARN ?= 0
 LOCKDEBUG_CFLAGS := $(if $(filter 1,$(LOCKDEBUG)),-DLOCKDEBUG \
 	$(if $(filter 1,$(LOCKDEBUG_COPY)),-DLOCKDEBUG_COPY) \

@@ -32,7 +32,7 @@ extern volatile int panicked;
 // Debug kernels (make LOCKDEBUG=1): panic if this hart holds a spin lock or
 // this process a sleep lock (lib/lockorder.c says why user memory needs
 // that). LOCKDEBUG_COPY_CHECK is the same check in copyin/copyout, behind
-// its own flag (LOCKDEBUG_COPY=1).
+// its own flag (LOCKDEBUG_COPY, on in debug kernels unless set to 0).
 #ifdef LOCKDEBUG
 void lockdebug_assert_no_locks(const char *where);
 #else
