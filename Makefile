@@ -1,8 +1,10 @@
 # Pagoda: build the kernel, the user programs and fs.img; run them under QEMU.
 #   make qemu            boot to a shell (Ctrl-A x leaves QEMU)
+#   make qemu KEEP=1     ... on the existing fs.img, even if user/ changed
 #   make test [T=name]   run the test suite headless; last line "N passed, N failed"
 #   make run CMD='...'   boot, run one command line, exit with its status
 #   make bench           run the benchmarks, print the table, write bench.json
+#   make crashtest [N=20] kill QEMU N times during a file-system workload; check the disk
 #   make qemu-gdb        like qemu, but wait for gdb-multiarch
 #   make LOCKDEBUG=1 ... the same with the lock checker (kernel/lib/lockorder.c)
 
@@ -52,11 +54,13 @@ ULDFLAGS = -no-pie -nostdlib -Wl,--build-id=none -T user/user.ld
 # /lib/ld.so; DYNAMIC=0 links them statically, with the user library
 # copied in. Programs named in STATIC_PROGS are static either way: bench,
 # so that its rows (and its `exec` row, which execs bench itself) measure
-# the same thing in both modes (exec_dyn measures a dynamic program).
+# the same thing in both modes (exec_dyn measures a dynamic program), and
+# init, so that a damaged /lib cannot stop the first process (it falls back
+# to the static rescue shell /rescue/sh when /sh cannot run).
 # libc.so, ld.so, the test libraries and the test programs in user/shlib/
 # are built, and put into fs.img, in both modes.
 DYNAMIC ?= 1
-STATIC_PROGS ?= bench
+STATIC_PROGS ?= bench init
 # Preferred base addresses: libc.so; libt1.so and libt2.so (the same one,
 # on purpose); the broken test libraries.
 LIBC_BASE   := 0x3E00000000
@@ -83,7 +87,7 @@ LIBCSRC := $(filter-out user/lib/start.S,$(ULIBSRC))
 LIBCOBJ := $(patsubst user/lib/%,$(B)/user/pic/%.o,$(basename $(LIBCSRC))) $(B)/user/pic/usys.o
 UPROGS  := $(patsubst user/%.c,$(B)/user/_%,$(sort $(wildcard user/*.c)))
 
-all: $(KERNEL_ELF) fs.img
+all: $(KERNEL_ELF) fs.img $(B)/fsck
 
 check-tools:
 	@$(PYTHON) tests/need.py
@@ -99,10 +103,12 @@ $(KB)/kernel/%.o: kernel/%.S $(KB)/kflags
 	@mkdir -p $(@D)
 	$(CC) $(KCFLAGS) -c -o $@ $<
 
-# The kernel is linked twice: the second time with a symbol table (for
-# backtraces) generated from the first link.
+# The kernel is linked three times: first with an empty symbol table
+# (`true` stands in for nm: no symbols, no warning), then twice with the
+# table (for backtraces) generated from the previous link, so that the
+# addresses settle.
 $(KB)/kernel.elf: $(KOBJ) linker.ld tools/symtab.sh
-	sh tools/symtab.sh $(NM) /dev/null > $(KB)/ksyms.S
+	sh tools/symtab.sh true /dev/null > $(KB)/ksyms.S
 	$(CC) $(KCFLAGS) -c -o $(KB)/ksyms.o $(KB)/ksyms.S
 	$(CC) $(KLDFLAGS) -o $(KB)/kernel0.elf $(KOBJ) $(KB)/ksyms.o
 	sh tools/symtab.sh $(NM) $(KB)/kernel0.elf > $(KB)/ksyms.S
@@ -220,7 +226,8 @@ $(B)/user/_t_nosym: $(SH)/t_nosym.o $(SH)/libnosym.so $(SHDEPS)
 	$(SHLINK) -Wl,-z,now $< $(SH)/libnosym.so $(B)/lib/libc.so -lgcc
 $(B)/user/_t_nointerp: $(SH)/t_noop.o $(SHDEPS)
 	$(SHLINK) -Wl,--dynamic-linker=/lib/nold.so $< $(B)/lib/libc.so -lgcc
-# The shell twice, for bench's idle-shell rows: static and dynamic.
+# The shell twice, for bench's idle-shell rows: static and dynamic. The
+# static one is also the rescue shell, /rescue/sh.
 $(B)/user/_sh_static: $(B)/user/sh.o $(B)/user/libulib.a user/user.ld
 	$(call LINK_STATIC,$<)
 $(B)/user/_sh_dyn: $(B)/user/sh.o $(SHDEPS)
@@ -235,34 +242,80 @@ $(B)/mkfs: mkfs/mkfs.c kernel/fs.h kernel/param.h kernel/stat.h
 	@mkdir -p $(B)
 	$(HOSTCC) -Wall -Werror -O2 -I. -o $@ mkfs/mkfs.c
 
-fs.img: $(B)/mkfs README $(UPROGS) $(SHPROGS) $(IMGLIBS)
-	$(B)/mkfs fs.img README $(UPROGS) $(SHPROGS) $(foreach f,$(IMGLIBS),lib/$(notdir $(f))=$(f))
+# fsck: the host checker of an image (tools/fsck.c, docs/fs.md).
+$(B)/fsck: tools/fsck.c kernel/fs.h kernel/param.h kernel/stat.h
+	@mkdir -p $(B)
+	$(HOSTCC) -Wall -Wextra -Werror -O2 -I. -o $@ tools/fsck.c
+
+# What goes where: README and the programs in /, the test fixtures (the
+# programs of user/shlib/ and the two shells for bench) in /t/, the
+# libraries in /lib/, and /rescue/: statically linked copies of the shell
+# and of the tools needed to repair /lib (init runs /rescue/sh when /sh
+# cannot run), with spare copies of libc.so and ld.so. The list is also
+# written to build/fs.contents, from which the test harness builds images
+# of other sizes.
+IMGFILES = README $(UPROGS) $(foreach f,$(SHPROGS),t/$(patsubst _%,%,$(notdir $(f)))=$(f)) \
+	$(foreach p,$(RESCUE),rescue/$(p)=$(B)/rescue/_$(p)) rescue/libc.so=$(B)/lib/libc.so \
+	$(if $(LDSO),rescue/ld.so=$(LDSO)) $(foreach f,$(IMGLIBS),lib/$(notdir $(f))=$(f))
+
+# fs.img is never rewritten under a running guest: the image is built
+# beside it and moved in place by tools/fsimg.py, which refuses while a
+# QEMU holds fs.img (QEMU locks it), and keeps an image that holds files
+# made in the guest as fs.img.old, saying so (README: "The disk image").
+# The rescue tools: static whatever DYNAMIC says.
+RESCUE := sh cat ls rm ln echo
+$(B)/rescue/_%: $(B)/user/%.o $(B)/user/libulib.a user/user.ld
+	@mkdir -p $(@D)
+	$(call LINK_STATIC,$<)
+
+fs.img: $(B)/mkfs README $(UPROGS) $(SHPROGS) $(RESCUE:%=$(B)/rescue/_%) $(IMGLIBS) tools/fsimg.py
+	@$(PYTHON) tools/fsimg.py busy fs.img
+	$(B)/mkfs $(B)/fs.img.new $(IMGFILES)
+	@echo "$(IMGFILES)" > $(B)/fs.contents
+	@$(PYTHON) tools/fsimg.py install $(B)/fs.img.new fs.img
 
 # ---- running ----
 QEMUOPTS = -machine virt -bios default -kernel $(KERNEL_ELF) -m $(MEM) -smp $(CPUS) -nographic \
 	-global virtio-mmio.force-legacy=false \
 	-drive file=fs.img,if=none,format=raw,id=x0 -device virtio-blk-device,drive=x0,bus=virtio-mmio-bus.0
 
-qemu: check-tools all
-	$(QEMU) $(QEMUOPTS)
+# KEEP=1: boot the fs.img there is (files made in the guest stay), even
+# if the programs changed; it is built only when missing.
+IMGDEP = $(if $(and $(filter 1,$(KEEP)),$(wildcard fs.img)),,fs.img)
+qemu: check-tools $(KERNEL_ELF) $(IMGDEP)
+	$(if $(IMGDEP),,@echo "KEEP=1: booting the existing fs.img, not rebuilt")
+	@# The guest's shutdown status is no build error: report it, exit 0.
+	@$(QEMU) $(QEMUOPTS) || echo "qemu: exited with status $$? (the guest's shutdown status)"
 
 GDBPORT = 26000
-qemu-gdb: check-tools all
+qemu-gdb: check-tools $(KERNEL_ELF) $(IMGDEP)
 	@echo "*** Now run 'gdb-multiarch' in this directory (it reads .gdbinit; see README)."
 	$(QEMU) $(QEMUOPTS) -S -gdb tcp::$(GDBPORT)
 
 test: check-tools all
 	KERNEL=$(KERNEL_ELF) $(PYTHON) tests/harness.py test $(if $(T),--only "$(T)")
 
+# Exits with the command's status (as QEMU's: -1 arrives as 255), which
+# make reports as an error when it is not 0.
+# CMD is passed unexpanded ($(value CMD)), so that the shell's $? and $!
+# reach the guest instead of being taken for make's automatic variables.
+shquote = '$(subst ','\'',$(1))'
 run: check-tools all
-	KERNEL=$(KERNEL_ELF) $(PYTHON) tests/harness.py run --mem $(MEM) --cpus $(CPUS)
+	@KERNEL=$(KERNEL_ELF) $(PYTHON) tests/harness.py run --cmd $(call shquote,$(value CMD)) --mem $(MEM) --cpus $(CPUS) || \
+	  { st=$$?; echo "make run: exit status $$st"; exit $$st; }
 
 bench: check-tools all
 	KERNEL=$(KERNEL_ELF) $(PYTHON) tests/harness.py bench
 
+# The crash test alone, longer: make crashtest [N=points] [SEED=seed]
+# (make test runs a few points: tests/tests.txt, crashwork crash=N).
+crashtest: check-tools all
+	KERNEL=$(KERNEL_ELF) $(PYTHON) tests/harness.py crash --points $(or $(N),20) $(if $(SEED),--seed $(SEED))
+
 clean:
+	@$(PYTHON) tools/fsimg.py busy fs.img
 	rm -rf $(B) build-lockdebug fs.img bench.json
 
-.PHONY: all qemu qemu-gdb test run bench clean check-tools
+.PHONY: all qemu qemu-gdb test run bench crashtest clean check-tools
 .PRECIOUS: $(B)/user/%.o $(SH)/%.o $(SH)/pic/%.o $(SH)/lib%.so
 -include $(shell find $(B) $(KB) -name '*.d' 2>/dev/null | sort -u)

@@ -83,7 +83,9 @@ static inline unsigned long r_ra(void) {
 #define EXC_STORE_PAGE_FAULT 15
 
 #define SATP_SV39 (8L << 60)
-#define MAKE_SATP(pa, asid) (SATP_SV39 | ((uint64)(asid) << 44) | (((uint64)(pa)) >> 12))
+#define SATP_ASID_SHIFT 44
+#define SATP_ASID_MASK  0xFFFFUL   // 16 bits; a hart may implement fewer
+#define MAKE_SATP(pa, asid) (SATP_SV39 | ((uint64)(asid) << SATP_ASID_SHIFT) | (((uint64)(pa)) >> 12))
 
 #define csr_read(csr) ({ uint64 __v; asm volatile("csrr %0, " #csr : "=r"(__v)); __v; })
 #define csr_write(csr, val) ({ uint64 __v = (uint64)(val); asm volatile("csrw " #csr ", %0" :: "rK"(__v) : "memory"); })

@@ -35,5 +35,11 @@
 #define SYS_shutdown 32
 #define SYS_null     33   // does nothing: the floor of a system call (bench)
 #define SYS_procdump 34   // print the process list (as ^P does)
-#define NSYSCALL     35
+// Job control and ps (numbers 40-44, left apart from the memory system's).
+#define SYS_setpgid   40
+#define SYS_getpgid   41
+#define SYS_tcsetpgrp 42
+#define SYS_tcgetpgrp 43
+#define SYS_procinfo  44
+#define NSYSCALL     45
 #endif

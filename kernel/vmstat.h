@@ -33,6 +33,12 @@ struct vmstat {
   unsigned long tlb_spurious;    // faults on a PTE that already allowed the access
   unsigned long oom_waits;       // faults that waited for an OOM victim's memory
   unsigned long writeback_errors; // write-backs that failed (the page stays dirty)
+  unsigned long fault_around;    // cached neighbours mapped by a file fault
+  // file system log (fs/log.c)
+  unsigned long log_commits;     // transactions committed
+  unsigned long disk_flushes;    // FLUSH requests the disk completed (4 per commit if it has a cache)
+  unsigned long log_waits;       // begin_op calls that had to wait
+  unsigned long log_overtaken_max; // most operations admitted while one begin_op waited (FIFO: those queued before it, < NPROC)
 };
 
 #define VMR_READ    1

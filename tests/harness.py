@@ -17,6 +17,16 @@
   harness.py bench [--icount] [--mem 128M]
       Run the bench program with CPUS=1, print a table, write bench.json.
 
+  harness.py crash [--points N] [--seed S] [--cpus C]
+      The crash test: N times, boot a fresh image with the file-system
+      workload user/crashwork.c, SIGKILL QEMU at a random point (after a
+      seeded random number of reported operations plus a random delay),
+      run the host checker build/fsck on the image, boot again with
+      "crashwork -check" (the kernel recovers from its log) and compare the
+      listing with every operation the guest reported done; fsck again.
+      One result per crash point ("crashN"). The seed is printed; $CRASHSEED
+      or --seed repeats the choices (not QEMU's timing).
+
   harness.py selftest
       Check the output parser against canned guest output (no QEMU).
 
@@ -25,7 +35,11 @@ everything after " -- " to /init, which runs it with "sh -c" and powers off
 with its exit status.
 
 tests/tests.txt, one program per line ("#" starts a comment):
-  PROGRAM [ARG ...] [mem=32M] [cpus=1] [bootargs=K=V ...] [timeout=S] [fssize=N] [reboot]
+  console NAME ...  console tests (tests/console.py): boot to the shell
+                    prompt, type at it (Ctrl-C, long lines, pastes), check
+                    what comes back; each on its own scratch image
+  host NAME ...     host-side checks (tests/console.py), e.g. image_busy
+  PROGRAM [ARG ...] [mem=32M] [cpus=1] [bootargs=K=V ...] [timeout=S] [fssize=N] [reboot] [crash=N]
     ARG         arguments given to the program (a list of its subtests)
     mem, cpus   QEMU -m and -smp (defaults 128M, 3)
     bootargs=   kernel options (repeat the key, or quote: bootargs="a=1 b=2")
@@ -35,6 +49,8 @@ tests/tests.txt, one program per line ("#" starts a comment):
                 copy of fs.img
     reboot      boot twice on the same disk: "PROGRAM" then
                 "PROGRAM --after-reboot"; both runs' results count
+    crash=N     the crash test (see "harness.py crash") with N points instead
+                of booting PROGRAM (crashwork) as usual
 
 Guest contract: before a subtest a program prints "start NAME", after it
 "test NAME: ok" or "test NAME: FAIL reason".  A line containing "panic:" is
@@ -45,7 +61,9 @@ program is booted again with the subtests it has not run yet: their names come
 from the `{ "name", function }` entries of the tests[] table in user/PROGRAM.c.
 
 Environment: QEMU (binary), KERNEL (kernel ELF), QEMUEXTRA (more QEMU options),
-BENCH_ICOUNT=1 (as --icount for bench).
+BENCH_ICOUNT=1 (as --icount for bench), CRASHSEED (the crash test's seed),
+DISKCACHE (QEMU's -drive cache= mode: run mode default QEMU's (writeback),
+test and crash modes default unsafe, see test_cache()).
 """
 
 import argparse
@@ -58,8 +76,11 @@ import shutil
 import subprocess
 import sys
 import time
+import zlib
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+import console  # noqa: E402  (tests/console.py)
 
 DEFAULT_MEM = "128M"
 DEFAULT_CPUS = 3
@@ -75,10 +96,10 @@ FILE_MIB = 32              # bench's file for read_seq and mmap_seq
 COLD_MAX = 90              # longest cold-cache boot worth running (seconds)
 BENCH_ORDER = ["trap_null", "getpid", "pipe_rtt", "pipe_rtt_2cpu", "shm_rtt", "pipe_bw", "shm_bw",
                "fork_0M", "fork_1M", "fork_16M", "fork_64M",
-               "cow_fault", "zero_fault", "exec", "exec_dyn",
+               "cow_fault", "zero_fault", "cow_touch_8M", "exec", "exec_dyn", "kill60",
                "sh10_static_frames", "sh10_dynamic_frames",
                "read_seq_cold", "read_seq_warm", "mmap_seq_cold", "mmap_seq_warm",
-               "memcpy_bw"]
+               "write_seq", "read_after_write", "memcpy_bw"]
 
 
 def say(*a):
@@ -110,12 +131,29 @@ def make_append(bootargs, cmd):
     return opts + " -- " + cmd
 
 
-def qemu_argv(P, img, mem, cpus, append, icount=False):
+def test_cache():
+    """The drive cache mode of test boots: $DISKCACHE, else "unsafe". The
+    guest's FLUSH requests are then completed without an fdatasync on the
+    host: the kernel does the same work, and the crash test (a SIGKILL of
+    QEMU, whose completed writes are in the host's page cache either way)
+    sees the same disk, but a write-heavy test does not push gigabytes
+    through the host's journal (mmaptests bigmap: 4.7 GB for 48 MiB written,
+    with a flush per page written back). DISKCACHE=writeback tests the real
+    thing."""
+    return os.environ.get("DISKCACHE") or "unsafe"
+
+
+def qemu_argv(P, img, mem, cpus, append, icount=False, cache=None):
+    """cache: QEMU's -drive cache mode (None: QEMU's default, writeback,
+    where the guest's FLUSH is an fdatasync of the image on the host)."""
+    drive = "file=%s,if=none,format=raw,id=x0" % img
+    if cache:
+        drive += ",cache=" + cache
     argv = [P.qemu, "-machine", "virt", "-bios", "default", "-kernel", P.kernel,
             "-m", str(mem), "-smp", str(cpus), "-nographic",
             "-monitor", "none", "-serial", "stdio",
             "-global", "virtio-mmio.force-legacy=false",
-            "-drive", "file=%s,if=none,format=raw,id=x0" % img,
+            "-drive", drive,
             "-device", "virtio-blk-device,drive=x0,bus=virtio-mmio-bus.0",
             "-append", append]
     if icount:
@@ -235,9 +273,23 @@ def copy_image(P, dst):
 
 
 def fresh_image(P, dst, blocks):
-    """A new image of the given size with README, every user program and /lib."""
+    """A new image of the given size holding what fs.img holds (the list
+    the Makefile wrote to build/fs.contents), or README, every user program
+    and /lib."""
     if not os.path.isfile(P.mkfs):
         raise HarnessError("%s not found (run make)" % P.rel(P.mkfs))
+    contents = os.path.join(P.build, "fs.contents")
+    if os.path.isfile(contents):
+        with open(contents) as f:
+            files = f.read().split()
+        if os.path.exists(dst):
+            os.unlink(dst)
+        r = subprocess.run([P.mkfs, "-s", str(blocks), dst] + files, cwd=P.root,
+                           stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                           stderr=subprocess.STDOUT)
+        if r.returncode != 0:
+            raise HarnessError("mkfs -s %d failed: %s" % (blocks, r.stdout.decode(errors="replace").strip()))
+        return
     progs = sorted(f for f in os.listdir(os.path.join(P.build, "user"))
                    if f.startswith("_"))
     if os.path.exists(dst):
@@ -382,6 +434,7 @@ class Entry:
         self.bootargs = []
         self.timeout = DEFAULT_TIMEOUT
         self.fssize = None
+        self.crash = 0         # crash=N: the crash test with N points (crashwork)
         self.reboot = False
 
     @property
@@ -418,6 +471,8 @@ def parse_tests(text, where="tests.txt"):
                     e.timeout = int(val)
                 elif key == "fssize":
                     e.fssize = int(val)
+                elif key == "crash":
+                    e.crash = int(val)
                 else:
                     raise ValueError(w)
             except ValueError:
@@ -524,7 +579,8 @@ class Suite:
         logname = os.path.join(self.P.logs, "%02d-%s.log" % (
             self.nboot, re.sub(r"[^\w.-]+", "_", cmd)[:60]))
         parser = Parser(e.prog, self.report(tag))
-        argv = qemu_argv(self.P, img, e.mem, e.cpus, make_append(e.bootargs, cmd))
+        argv = qemu_argv(self.P, img, e.mem, e.cpus, make_append(e.bootargs, cmd),
+                         cache=test_cache())
         with open(logname, "wb") as log:
             b = boot(argv, idle=e.timeout, maxtime=4 * e.timeout,
                      on_line=parser.feed, log=log)
@@ -564,12 +620,60 @@ class Suite:
             if parser.current is not None or b.end != "exit":
                 crashes += 1
 
+    def run_console(self, e):
+        """tests.txt "console NAME...": interactive boots (tests/console.py)."""
+        P = self.P
+        names = e.args or console.console_names()
+        img = os.path.join(P.build, "test-fs.img")
+        for name in names:
+            tag = "console"
+            t0 = time.monotonic()
+            self.image(e, img)
+            self.nboot += 1
+            os.makedirs(P.logs, exist_ok=True)
+            logname = os.path.join(P.logs, "%02d-console-%s.log" % (self.nboot, name))
+
+            def argv_for(cmd):
+                append = make_append(e.bootargs, cmd) if cmd else " ".join(e.bootargs)
+                return qemu_argv(P, img, e.mem, e.cpus, append)
+            with open(logname, "wb") as log:
+                why = console.run_console(name, argv_for, log, e.timeout)
+            lines = []
+            if why:
+                with open(logname, "rb") as log:
+                    lines = log.read().decode(errors="replace").replace("\r", "").split("\n")
+            self.report(tag)(Result("console", name, why is None, why or "", lines,
+                                    "result" if why is None or "no output" not in why else "hang"))
+            say("[%s] %s: %.0f s" % (tag, name, time.monotonic() - t0))
+
+    def run_host(self, e):
+        """tests.txt "host NAME...": checks run on the host."""
+        os.makedirs(self.P.logs, exist_ok=True)
+        for name in e.args or list(console.HOST_TESTS):
+            fn = console.HOST_TESTS.get(name)
+            with open(os.path.join(self.P.logs, "host-%s.log" % name), "wb") as log:
+                why = fn(self.P.root, log) if fn else "no such host test"
+            self.report("host")(Result("host", name, why is None, why or "", []))
+
     def run_entry(self, e):
         P = self.P
+        if e.prog == "console":
+            return self.run_console(e)
+        if e.prog == "host":
+            return self.run_host(e)
         tag = e.label if not e.args or len(e.label) <= 30 else e.prog
         img = os.path.join(P.build, "test-fs.img")
         t0 = time.monotonic()
         n0 = len(self.results)
+        if e.crash:
+            seed = int(os.environ.get("CRASHSEED") or time.time_ns() % 1000000)
+            crash_series(P, e.crash, seed, e.cpus, self.report(tag), e.prog)
+            self.nboot += 2 * e.crash
+            mine = self.results[n0:]
+            say("[%s] %d ok, %d failed (%.0f s)" % (tag, sum(r.ok for r in mine),
+                                                   sum(not r.ok for r in mine),
+                                                   time.monotonic() - t0))
+            return
         self.image(e, img)
         cmd = " ".join([e.prog] + e.args)
         b, parser = self.boot_once(e, cmd, img, tag)
@@ -582,6 +686,12 @@ class Suite:
             names = e.args or subtests_of(P, e.prog)
             if parser.current is not None and names:
                 self.retry(e, tag, img, names, parser.seen)
+        # Whatever the program did, the disk it leaves must be consistent.
+        if os.path.isfile(os.path.join(P.build, "fsck")):
+            rc, out = run_fsck(P, img)
+            self.report(tag)(Result(e.prog, "fsck", rc == 0,
+                                    "" if rc == 0 else (out[0] if out else "status %d" % rc),
+                                    out, "result"))
         mine = self.results[n0:]
         say("[%s] %d ok, %d failed (%.0f s)" % (tag, sum(r.ok for r in mine),
                                                sum(not r.ok for r in mine),
@@ -631,6 +741,411 @@ def cmd_test(P, args):
     return 0 if failed == 0 and passed > 0 else 1
 
 
+
+# ---------------------------------------------------------------------------
+# crash test: kill QEMU in the middle of a file-system workload, check the disk
+
+CRASH_NOPS = 400           # operations crashwork is asked for (it is killed long before)
+CRASH_KILL = (3, 60)       # kill after this many reported operations (inclusive range)
+CRASH_DELAY_MS = 40        # ... plus up to this many milliseconds
+CRASH_COMMIT = (8, 200)    # or stop this commit (logstop=K.S)
+CRASH_FSSIZE = 8000        # a fresh image of this many blocks per crash point
+BLOCK = 1024
+
+
+def cw_pattern(v, n):
+    """The bytes crashwork writes: byte i is (v*7 + i + (i >> 10) * 31) & 0xff."""
+    return bytes((v * 7 + i + (i >> 10) * 31) & 0xff for i in range(n))
+
+
+class CrashModel:
+    """What the disk must hold: crashwork's operations applied one by one.
+
+    names maps a file's path to an inode id, data an inode id to its bytes,
+    dirs is the set of directory paths."""
+    def __init__(self):
+        self.names = {}
+        self.data = {}
+        self.dirs = set()
+        self.nextid = 1
+
+    def state(self, path):
+        if path in self.dirs:
+            return ("dir",)
+        if path in self.names:
+            return ("file", bytes(self.data[self.names[path]]))
+        return None
+
+    def aliases(self, path):
+        i = self.names.get(path)
+        return [p for p, j in self.names.items() if j == i] if i else [path]
+
+    def apply(self, op):
+        k = op[0]
+        if k == "write":
+            path, off, n, v = op[1], int(op[2]), int(op[3]), int(op[4])
+            if path not in self.names:
+                self.names[path] = self.nextid
+                self.data[self.nextid] = bytearray()
+                self.nextid += 1
+            d = self.data[self.names[path]]
+            if len(d) < off:
+                d.extend(bytes(off - len(d)))
+            d[off:off + n] = cw_pattern(v, n)
+        elif k == "trunc":
+            d = self.data[self.names[op[1]]]
+            n = int(op[2])
+            if n < len(d):
+                del d[n:]
+            else:
+                d.extend(bytes(n - len(d)))
+        elif k in ("unlink", "rmdir"):
+            self.names.pop(op[1], None)
+            self.dirs.discard(op[1])
+        elif k == "rename":
+            self.names[op[2]] = self.names.pop(op[1])
+        elif k == "link":
+            self.names[op[2]] = self.names[op[1]]
+        elif k == "mkdir":
+            self.dirs.add(op[1])
+        elif k != "none":
+            raise ValueError("unknown operation %r" % " ".join(op))
+        live = set(self.names.values())
+        self.data = {i: d for i, d in self.data.items() if i in live}
+
+    def in_flight(self, op):
+        """{path: [allowed states]} for the paths an operation that may have
+        run partly (or not at all, or wholly) touches."""
+        k = op[0]
+        c = {}
+        if k == "write":
+            path, off, n, v = op[1], int(op[2]), int(op[3]), int(op[4])
+            old = self.state(path)
+            base = bytearray(old[1]) if old else bytearray()
+            pat = cw_pattern(v, n)
+            states = [old] if old else [None, ("file", b"")]
+            # filewrite commits a piece at a time, each ending on a block boundary
+            cuts = [j for j in range(1, n) if (off + j) % BLOCK == 0] + [n]
+            for j in cuts:
+                d = bytearray(base)
+                if len(d) < off:
+                    d.extend(bytes(off - len(d)))
+                d[off:off + j] = pat[:j]
+                states.append(("file", bytes(d)))
+            for p in self.aliases(path):
+                c[p] = states
+        elif k == "trunc":
+            old = self.state(op[1])[1]
+            n = int(op[2])
+            sizes = {n, len(old)} | set(range((n // BLOCK + 1) * BLOCK, len(old), BLOCK))
+            states = [("file", old[:z] + bytes(max(0, z - len(old)))) for z in sorted(sizes)]
+            for p in self.aliases(op[1]):
+                c[p] = states
+        elif k == "unlink":
+            c[op[1]] = [self.state(op[1]), None]
+        elif k == "rename":
+            c[op[1]] = [self.state(op[1]), None]
+            c[op[2]] = [self.state(op[2]), None, self.state(op[1])]
+        elif k == "link":
+            c[op[2]] = [None, self.state(op[1])]
+        elif k == "mkdir":
+            c[op[1]] = [None, ("dir",)]
+        elif k == "rmdir":
+            c[op[1]] = [("dir",), None]
+        return c
+
+
+def crc_of(state):
+    return None if state is None else ("dir",) if state[0] == "dir" else \
+        ("file", len(state[1]), zlib.crc32(state[1]) & 0xffffffff)
+
+
+def crash_compare(model, pending, listing):
+    """Violations: the listing (path -> ("dir",) or ("file", size, crc)) against
+    the model, the pending operation's paths allowed any of their states."""
+    bad = []
+    loose = model.in_flight(pending) if pending else {}
+    paths = set(listing) | set(model.names) | set(model.dirs)
+    for p in sorted(paths | set(loose)):
+        got = listing.get(p)
+        if p in loose:
+            allowed = [crc_of(x) for x in loose[p]]
+            if got not in allowed:
+                bad.append("%s: %s, want one of %s (operation in flight: %s)" %
+                           (p, got or "absent", ", ".join(str(a or "absent") for a in allowed),
+                            " ".join(pending)))
+            continue
+        want = crc_of(model.state(p))
+        if got != want:
+            bad.append("%s: %s, want %s" % (p, got or "absent", want or "absent"))
+    return bad
+
+
+def run_crashwork(argv, trigger, log):
+    """Boot with the workload; SIGKILL QEMU trigger(line) seconds after the
+    first line for which trigger returns a number. Returns (lines, killed)."""
+    p = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                         stderr=subprocess.STDOUT)
+    fd = p.stdout.fileno()
+    lines, partial, killed = [], b"", False
+    deadline = None
+    start = time.monotonic()
+    try:
+        while True:
+            t = time.monotonic()
+            if deadline is not None and t >= deadline:
+                p.send_signal(9)
+                killed = True
+                break
+            if t - start > 300:
+                lines.append("harness: the workload ran for 300 s")
+                break
+            wait = 1.0 if deadline is None else max(0.0, deadline - t)
+            ready, _, _ = select.select([fd], [], [], wait)
+            if not ready:
+                continue
+            data = os.read(fd, 65536)
+            if not data:
+                break
+            log.write(data)
+            partial += data
+            while b"\n" in partial:
+                raw, partial = partial.split(b"\n", 1)
+                line = raw.decode("utf-8", "replace").replace("\r", "")
+                lines.append(line)
+                d = trigger(line) if deadline is None else None
+                if d is not None:
+                    deadline = time.monotonic() + d
+    finally:
+        if p.poll() is None:
+            p.kill()
+        p.wait()
+        p.stdout.close()
+    return lines, killed
+
+
+def run_fsck(P, img):
+    r = subprocess.run([os.path.join(P.build, "fsck"), img], stdin=subprocess.DEVNULL,
+                       stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    out = r.stdout.decode(errors="replace").splitlines()
+    return r.returncode, out
+
+
+def stopped(line):
+    return 0.0 if "log: stopped" in line else None
+
+
+def crash_point(P, name, wseed, how, cpus, log):
+    """One crash point. how: ("kill", N, delay): SIGKILL delay seconds after
+    the guest reported N operations; ("stop", K, S, rec): boot with
+    logstop=K.S (the K-th commit stops after step S), SIGKILL when it
+    stopped; with rec, also stop the recovery after its first block and
+    kill again. Returns (ok, why, detail lines)."""
+    img = os.path.join(P.build, "crash-fs.img")
+    fresh_image(P, img, CRASH_FSSIZE)
+    bootargs = ["logstop=%d.%d" % (how[1], how[2])] if how[0] == "stop" else []
+    argv = qemu_argv(P, img, DEFAULT_MEM, cpus,
+                     make_append(bootargs, "crashwork %d %d" % (wseed, CRASH_NOPS)), cache=test_cache())
+    if how[0] == "kill":
+        def trigger(line):
+            m = re.search(r"cw done (\d+) ", line)
+            return how[2] if m and int(m.group(1)) >= how[1] else None
+        what = "killed after 'done %d' + %.0f ms" % (how[1], how[2] * 1000)
+    else:
+        trigger = stopped
+        what = "commit %d stopped after step %d, then killed%s" % (
+            how[1], how[2], "; recovery stopped after one block and killed" if how[3] else "")
+    lines, killed = run_crashwork(argv, trigger, log)
+    detail = ["%s: workload seed %d, %s" % (name, wseed, what)]
+    if how[0] == "stop" and not any("log: stopped" in l for l in lines):
+        detail[0] += " (the workload ended before that commit)"
+    if any("panic:" in l for l in lines):
+        return False, "kernel panic in the workload", lines[-SHOW_LINES:]
+    # Replay crashwork's report into the model.
+    model, pending, done, finished = CrashModel(), None, 0, False
+    for l in lines:
+        m = re.match(r"\s*cw (start|done) (\d+) next (.*\S)\s*$", l)
+        if m:
+            if m.group(1) == "done":
+                model.apply(pending)
+                done = int(m.group(2))
+            pending = m.group(3).split()
+        elif re.match(r"\s*cw finished", l):
+            finished = True
+    if pending is None:
+        return False, "the workload printed no start line", lines[-SHOW_LINES:]
+    if any(l.startswith("crashwork:") for l in lines):
+        return False, "the workload failed: " + next(l for l in lines if l.startswith("crashwork:")), \
+            lines[-SHOW_LINES:]
+    detail.append("%s: %d operations reported done%s; in flight: %s" %
+                  (name, done, " (finished)" if finished else "", " ".join(pending)))
+    # The disk as the kill left it, the log replayed in memory.
+    rc, out = run_fsck(P, img)
+    detail += out
+    if rc != 0:
+        return False, "fsck after the crash: %s" % (out[0] if out else "status %d" % rc), detail
+    state = []
+    if any("log replayed" in l for l in out):
+        state.append("a committed transaction in the log")
+    orphans = sum("orphan" in l for l in out if "note:" in l)
+    if orphans:
+        state.append("%d orphans" % orphans)
+    detail[1] += "; disk: %s" % (", ".join(state) or "log empty")
+    # A second crash, in the middle of the recovery.
+    if how[0] == "stop" and how[3] and state and "committed" in state[0]:
+        argv = qemu_argv(P, img, DEFAULT_MEM, cpus,
+                         make_append(["logstop=0.3"], "crashwork -check"), cache=test_cache())
+        rlines, _ = run_crashwork(argv, stopped, log)
+        if not any("log: stopped" in l for l in rlines):
+            return False, "the recovery did not stop at logstop=0.3", detail + rlines[-SHOW_LINES:]
+        rc, out = run_fsck(P, img)
+        detail += out
+        if rc != 0:
+            return False, "fsck after a crash in the recovery: %s" % (
+                out[0] if out else "status %d" % rc), detail
+        detail[1] += "; recovery crashed after one block"
+    # Boot again: the kernel recovers; list what is there.
+    argv = qemu_argv(P, img, DEFAULT_MEM, cpus, make_append([], "crashwork -check"),
+                     cache=test_cache())
+    b = boot(argv, idle=60, maxtime=240, log=log)
+    if b.end != "exit" or b.panic or b.status != 0:
+        return False, "check boot: %s, status %s" % ("panic" if b.panic else b.end, b.status), \
+            detail + b.lines[-SHOW_LINES:]
+    listing, count = {}, None
+    for l in b.lines:
+        m = re.match(r"\s*cw dir (\S+) (\d+)", l)
+        if m:
+            listing[m.group(1)] = ("dir",)
+        m = re.match(r"\s*cw file (\S+) (\d+) (\d+) (\d+) (\d+)", l)
+        if m:
+            listing[m.group(1)] = ("file", int(m.group(2)), int(m.group(3)))
+        m = re.match(r"\s*cw listed (\d+)", l)
+        if m:
+            count = int(m.group(1))
+    if count is None or count != len(listing):
+        return False, "check boot: incomplete listing", detail + b.lines[-SHOW_LINES:]
+    bad = crash_compare(model, pending if not finished else None, listing)
+    rc, out = run_fsck(P, img)
+    if rc != 0:
+        bad.append("fsck after recovery: %s" % (out[0] if out else "status %d" % rc))
+        detail += out
+    if bad:
+        return False, "%d violations: %s" % (len(bad), bad[0]), detail + bad
+    detail.append("%s: %d paths as expected; fsck clean before and after recovery" %
+                  (name, len(listing)))
+    return True, "", detail
+
+
+def crash_series(P, npoints, seed, cpus, report, prog="crashwork"):
+    """Run npoints crash points; report(Result) for each."""
+    import random
+    rng = random.Random(seed)
+    say("[%s] crash test: seed %d, %d points, %d harts (CRASHSEED=%d to repeat the choices)" %
+        (prog, seed, npoints, cpus, seed))
+    stats = []
+    os.makedirs(P.logs, exist_ok=True)
+    for i in range(1, npoints + 1):
+        name = "crash%d" % i
+        wseed = rng.randrange(1, 1 << 30)
+        # Of every 6 points: the commit stopped after each of its 4 steps
+        # (after step 2 also a crash in the recovery), then 2 random kills.
+        k = (i - 1) % 6
+        if k < 4:
+            how = ("stop", rng.randint(*CRASH_COMMIT), k + 1, k == 1)
+        else:
+            how = ("kill", rng.randint(*CRASH_KILL), rng.randint(0, CRASH_DELAY_MS) / 1000.0)
+        with open(os.path.join(P.logs, "crash-%d.log" % i), "wb") as log:
+            ok, why, detail = crash_point(P, name, wseed, how, cpus, log)
+        for l in detail[:2]:
+            say("    | " + l)
+        stats.append(detail[1] if len(detail) > 1 else "")
+        report(Result(prog, name, ok, why, detail, "result"))
+    say("[%s] crash points with a committed transaction in the log: %d of %d; with orphans: %d" %
+        (prog, sum("committed" in x for x in stats), npoints, sum("orphan" in x for x in stats)))
+
+
+def fsck_selftest(P):
+    """Plant one kind of damage at a time in a copy of fs.img; build/fsck must
+    name it (and exit 1), or accept it (orphan: exit 0)."""
+    import struct
+    fails = []
+    with open(P.fsimg, "rb") as f:
+        f.seek(BLOCK)
+        _, size, _, ninodes, nlog, logstart, inodestart, bmapstart = struct.unpack("<8I", f.read(32))
+    datastart = bmapstart + (size + BLOCK * 8 - 1) // (BLOCK * 8)
+
+    def dino(inum):
+        return inodestart * BLOCK + inum * 64
+
+    def addr0(f, inum):
+        f.seek(dino(inum) + 12)
+        return struct.unpack("<I", f.read(4))[0]
+
+    def put(f, off, data):
+        f.seek(off)
+        f.write(data)
+
+    def clear_bit(f):
+        b = addr0(f, 2)
+        f.seek(bmapstart * BLOCK + b // 8)
+        v = f.read(1)[0]
+        put(f, bmapstart * BLOCK + b // 8, bytes([v & ~(1 << (b % 8))]))
+
+    def set_bit(f):   # the last block of the image is free in a fresh image
+        b = size - 1
+        f.seek(bmapstart * BLOCK + b // 8)
+        v = f.read(1)[0]
+        put(f, bmapstart * BLOCK + b // 8, bytes([v | (1 << (b % 8))]))
+    cases = [
+        ("nlink", lambda f: put(f, dino(2) + 6, struct.pack("<h", 5)), "nlink 5, but 1 entries"),
+        ("twice", lambda f: put(f, dino(3) + 12, struct.pack("<I", addr0(f, 2))), "used by inode 2 and by inode 3"),
+        ("bitfree", clear_bit, "free in the bitmap but used by an inode"),
+        ("bitused", set_bit, "marked in use but nothing uses it"),
+        ("range", lambda f: put(f, dino(2) + 12, struct.pack("<I", 3)), "outside the data area"),
+        ("lost", lambda f: put(f, dino(ninodes - 1), struct.pack("<hhhhI", 2, 0, 0, 1, 0)), "not reachable"),
+        ("dotdot", lambda f: put(f, addr0(f, 1) * BLOCK + 16, struct.pack("<H", 2)), "entry 1 is '..'"),
+        ("orphan", lambda f: put(f, dino(ninodes - 1), struct.pack("<hhhhI", 2, 0, 0, 0, 0)), None),
+    ]
+    img = os.path.join(P.build, "fsck-selftest.img")
+    for name, plant, want in cases:
+        shutil.copyfile(P.fsimg, img)
+        with open(img, "r+b") as f:
+            plant(f)
+        rc, out = run_fsck(P, img)
+        text = "\n".join(out)
+        if want is None and rc != 0:
+            fails.append("fsck %s: exit %d: %s" % (name, rc, text))
+        elif want is not None and (rc != 1 or want not in text):
+            fails.append("fsck %s: exit %d, want 1 and %r in: %s" % (name, rc, want, text))
+    os.unlink(img)
+    rc, out = run_fsck(P, P.fsimg)
+    if rc != 0:
+        fails.append("fsck of fs.img: " + " ".join(out))
+    return fails
+
+
+def cmd_crash(P, args):
+    seed = args.seed if args.seed is not None else int(os.environ.get("CRASHSEED") or
+                                                        time.time_ns() % 1000000)
+    results = []
+
+    def rep(r):
+        results.append(r)
+        say("[crash] test %s: %s" % (r.name, "ok" if r.ok else "FAIL " + r.why))
+        if not r.ok:
+            for l in r.lines[-SHOW_LINES:]:
+                say("    | " + l)
+    try:
+        check_kernel(P)
+        crash_series(P, args.points, seed, args.cpus, rep)
+    except HarnessError as e:
+        say("harness: %s" % e)
+        return 1
+    passed = sum(r.ok for r in results)
+    failed = len(results) - passed
+    say("%d passed, %d failed" % (passed, failed))
+    return 0 if failed == 0 and passed > 0 else 1
+
 # ---------------------------------------------------------------------------
 # run mode
 
@@ -653,7 +1168,7 @@ def cmd_run(P, args):
         return 1
     argv = qemu_argv(P, img, args.mem, args.cpus,
                      make_append(shlex.split(args.bootargs or ""), args.cmd),
-                     icount=args.icount)
+                     icount=args.icount, cache=os.environ.get("DISKCACHE") or None)
     out = sys.stdout.buffer
 
     def data(d):
@@ -784,6 +1299,16 @@ def cmd_bench(P, args):
                 row["metric"] = m + "_2cpu" if m == "pipe_rtt" else m
                 row["note"] = " ".join(x for x in (row.get("note"), "CPUS=2") if x)
                 rows[row["metric"]] = row
+        # Killing many sleepers is about waking idle harts: CPUS=3.
+        argv = qemu_argv(P, img, args.mem, 3, make_append([], "bench kill60"), icount=False)
+        say("bench: boot: bench kill60 (CPUS=3)")
+        with open(os.path.join(P.logs, "bench-kill60.log"), "wb") as log:
+            r3 = boot(argv, idle=args.timeout, maxtime=4 * args.timeout, log=log)
+        three = parse_bench(r3.lines)
+        if "kill60" in three:
+            row = dict(three["kill60"])
+            row["note"] = " ".join(x for x in (row.get("note"), "CPUS=3") if x)
+            rows["kill60"] = row
     table, lines = bench_table(rows)
     say("")
     say("bench: %.0f s" % (time.monotonic() - t0))
@@ -885,6 +1410,30 @@ def cmd_selftest(P, args):
           ["300", "412.3", "85.2", "-", "2.100"])
     check("bench skip", rows["shm_bw"]["value"], None)
 
+    # the crash test's model
+    m = CrashModel()
+    for op in ("mkdir /cw", "write /cw/x 0 3000 5", "link /cw/x /cw/y", "write /cw/y 1000 100 6",
+               "trunc /cw/x 1500"):
+        m.apply(op.split())
+    want = bytearray(cw_pattern(5, 3000))
+    want[1000:1100] = cw_pattern(6, 100)
+    check("model link", m.state("/cw/y"), ("file", bytes(want[:1500])))
+    fl = m.in_flight("write /cw/x 1000 2100 7".split())
+    check("in flight cuts", sorted(len(st[1]) for st in fl["/cw/x"]), [1500, 1500, 2048, 3072, 3100])
+    check("in flight aliases", sorted(fl), ["/cw/x", "/cw/y"])
+    lst = {"/cw": ("dir",), "/cw/x": crc_of(m.state("/cw/x")), "/cw/y": crc_of(m.state("/cw/y"))}
+    check("compare ok", crash_compare(m, "unlink /cw/x".split(), lst), [])
+    del lst["/cw/y"]
+    check("compare lost", len(crash_compare(m, "unlink /cw/x".split(), lst)), 1)
+    lst2 = dict(lst, **{"/cw/y": crc_of(m.state("/cw/y"))})
+    del lst2["/cw/x"]
+    check("compare in flight", crash_compare(m, "unlink /cw/x".split(), lst2), [])
+
+    # fsck finds damage planted in a copy of fs.img (when both are built)
+    fsck = os.path.join(P.build, "fsck")
+    if os.path.isfile(fsck) and os.path.isfile(P.fsimg):
+        fails += fsck_selftest(P)
+
     for f in fails:
         say("selftest: " + f)
     say("selftest: %s" % ("FAILED" if fails else "ok"))
@@ -924,12 +1473,19 @@ def main():
     b.add_argument("--timeout", type=int, default=300,
                    help="seconds without output that make a hang")
 
+    c = sub.add_parser("crash", help="the crash test: kill QEMU during a file-system "
+                       "workload, check the disk")
+    c.add_argument("--points", type=int, default=8, help="crash points (default 8)")
+    c.add_argument("--seed", type=int, default=None,
+                   help="seed of the choices (default: $CRASHSEED, or from the clock)")
+    c.add_argument("--cpus", type=int, default=DEFAULT_CPUS)
+
     sub.add_parser("selftest", help="check the output parser (no QEMU)")
 
     args = ap.parse_args()
     P = Paths(os.path.abspath(args.root))
     fn = {"run": cmd_run, "test": cmd_test, "bench": cmd_bench,
-          "selftest": cmd_selftest}[args.mode]
+          "selftest": cmd_selftest, "crash": cmd_crash}[args.mode]
     return fn(P, args)
 
 

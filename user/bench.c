@@ -19,9 +19,9 @@
 //        bench -noop                   exit at once (the exec row runs it)
 //
 // exec execs bench itself (always linked statically, see STATIC_PROGS in
-// the Makefile); exec_dyn execs /t_noop, dynamically linked against
+// the Makefile); exec_dyn execs /t/t_noop, dynamically linked against
 // libc.so. sh10_static_frames and sh10_dynamic_frames: frames_used grows
-// by this much while 10 shells (/sh_static, /sh_dyn) wait on a pipe.
+// by this much while 10 shells (/t/sh_static, /t/sh_dyn) wait on a pipe.
 //
 // Every row runs in a child process, so a row that runs out of memory or
 // faults costs only its own lines: the parent prints "skip" for each row
@@ -48,7 +48,7 @@
 static int want_inst;     // -i given and rdinstret readable
 static int report_fd = -1; // in a row's child: tells the parent a row is done
 static volatile uint64 sink;
-static char iobuf[PG];    // 4 KiB buffers for the pipe and shm rows
+static char iobuf[PG];    // 4 KiB buffers for the pipe, shm and write rows
 static char iobuf2[PG];
 
 // ---------------------------------------------------------------------------
@@ -677,7 +677,7 @@ row_exec_of(const char *name, char *path, char **argv)
 }
 
 // exec: bench itself (always linked statically) with -noop. exec_dyn: the
-// dynamically linked /t_noop, which ld.so must load with libc.so first.
+// dynamically linked /t/t_noop, which ld.so must load with libc.so first.
 static void
 row_exec(void)
 {
@@ -689,7 +689,7 @@ static void
 row_exec_dyn(void)
 {
   char *argv[] = { "t_noop", 0 };
-  row_exec_of("exec_dyn", "/t_noop", argv);
+  row_exec_of("exec_dyn", "/t/t_noop", argv);
 }
 
 // ---------------------------------------------------------------------------
@@ -795,7 +795,7 @@ idle_shell_frames(char *prog, char *why, int whylen)
 static void
 row_sh10(void)
 {
-  static char *progs[2] = { "/sh_static", "/sh_dyn" };
+  static char *progs[2] = { "/t/sh_static", "/t/sh_dyn" };
   static const char *names[2] = { "sh10_static_frames", "sh10_dynamic_frames" };
   for (int i = 0; i < 2; i++) {
     char why[64], extra[32];
@@ -977,6 +977,130 @@ row_mmap_seq(void)
 }
 
 // ---------------------------------------------------------------------------
+// writes: 16 MiB in 4 KiB writes, then a read of a file just written
+
+#define WSEQ_BYTES (16 * MiB)
+#define RAW_BYTES  (4 * MiB)
+
+// Write n bytes to a new file in 4 KiB writes and close it; ticks, or 0.
+static uint64
+write_file(const char *name, uint64 n)
+{
+  int fd = open(name, O_CREATE | O_TRUNC | O_WRONLY);
+  if (fd < 0)
+    return 0;
+  uint64 t0 = now();
+  for (uint64 off = 0; off < n; off += PG)
+    if (write(fd, iobuf, PG) != PG) {
+      close(fd);
+      return 0;
+    }
+  close(fd);
+  uint64 t = now() - t0;
+  return t ? t : 1;
+}
+
+static void
+row_write_seq(void)
+{
+  memset(iobuf, 'w', PG);
+  uint64 t = write_file("bench_w", WSEQ_BYTES);
+  if (t == 0)
+    skip_err("write_seq", "write");
+  else
+    emit("write_seq", bandwidth(WSEQ_BYTES, t, 1), 1, "MiB/s", "16MiB 4KiB-writes");
+  unlink("bench_w");
+}
+
+// Read back a 4 MiB file right after writing it: warm if write() left
+// the data in the page cache.
+static void
+row_read_after_write(void)
+{
+  memset(iobuf, 'r', PG);
+  if (write_file("bench_raw", RAW_BYTES) == 0) {
+    skip_err("read_after_write", "write");
+    return;
+  }
+  int fd = open("bench_raw", O_RDONLY);
+  uint64 total = 0, t0 = now();
+  int n;
+  while (fd >= 0 && (n = read(fd, chunk, IO_CHUNK)) > 0)
+    total += n;
+  uint64 t = now() - t0;
+  close(fd);
+  unlink("bench_raw");
+  if (total != RAW_BYTES)
+    skip_err("read_after_write", "read");
+  else
+    emit("read_after_write", bandwidth(RAW_BYTES, t ? t : 1, 1), 1, "MiB/s", "4MiB");
+}
+
+// fork; the child writes every page of an 8 MiB heap it shares
+// copy-on-write; exit; wait. The whole round trip, like a program would.
+static void
+row_cow_touch(void)
+{
+  uint64 t[MAXREP];
+  char *p = touched(8 * MiB);
+  if (p == 0) {
+    skip_err("cow_touch_8M", "sbrk");
+    return;
+  }
+  int r = 0;
+  uint64 start = now();
+  while (more(r, 3, 7, start, 5)) {
+    uint64 t0 = now();
+    int pid = fork();
+    if (pid < 0) {
+      skip_err("cow_touch_8M", "fork");
+      return;
+    }
+    if (pid == 0) {
+      for (uint64 i = 0; i < 8 * MiB; i += PG)
+        p[i] = 5;
+      exit(0);
+    }
+    wait(0);
+    t[r++] = now() - t0;
+  }
+  emit("cow_touch_8M", per_op(median(t, r), 1, 1000000, 2), 2, "ms", 0);
+}
+
+// Fork 60 children that sleep, kill them all, reap them all (run it with
+// several harts: idle harts must be woken to run the dying children).
+#define NKILL 60
+
+static void
+row_kill60(void)
+{
+  uint64 t[MAXREP];
+  static int pids[NKILL];
+  int r = 0;
+  uint64 start = now();
+  while (more(r, 3, 5, start, 10)) {
+    uint64 t0 = now();
+    for (int i = 0; i < NKILL; i++) {
+      pids[i] = fork();
+      if (pids[i] < 0) {
+        skip_err("kill60", "fork");
+        return;
+      }
+      if (pids[i] == 0) {
+        sleep(1000);
+        exit(0);
+      }
+    }
+    for (int i = 0; i < NKILL; i++)
+      kill(pids[i]);
+    for (int i = 0; i < NKILL; i++)
+      wait(0);
+    t[r++] = now() - t0;
+  }
+  emit("kill60", per_op(median(t, r), 1, 1000000, 1), 1, "ms", 0);
+}
+
+// ---------------------------------------------------------------------------
 // memcpy
 
 #define COPY_BYTES (4 * MiB)
@@ -1028,6 +1152,10 @@ static struct row rows[] = {
   { "sh10", row_sh10, { "sh10_static_frames", "sh10_dynamic_frames" }, 2 },
   { "read_seq", row_read_seq, { "read_seq_cold", "read_seq_warm" }, 2 },
   { "mmap_seq", row_mmap_seq, { "mmap_seq_cold", "mmap_seq_warm" }, 2 },
+  { "write_seq", row_write_seq, { "write_seq" }, 1 },
+  { "read_after_write", row_read_after_write, { "read_after_write" }, 1 },
+  { "cow_touch_8M", row_cow_touch, { "cow_touch_8M" }, 1 },
+  { "kill60", row_kill60, { "kill60" }, 1 },
   { "memcpy_bw", row_memcpy_bw, { "memcpy_bw" }, 1 },
 };
 #define NROWS (sizeof(rows) / sizeof(rows[0]))
@@ -1066,8 +1194,8 @@ find_row(const char *group)
 static int
 selected(struct row *row, int argc, char **argv, int first)
 {
-  if (first >= argc)
-    return row->fn != row_shm_rtt;   // spinning ping-pong needs 2 harts: run it by name
+  if (first >= argc)   // spinning ping-pong needs 2 harts, kill60 3: run them by name
+    return row->fn != row_shm_rtt && row->fn != row_kill60;
   for (int i = first; i < argc; i++) {
     if (strcmp(argv[i], row->group) == 0)
       return 1;

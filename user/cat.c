@@ -2,6 +2,7 @@
 // output.
 #include "kernel/types.h"
 #include "kernel/fcntl.h"
+#include "kernel/stat.h"
 #include "user/user.h"
 
 static char buf[4096];
@@ -41,6 +42,15 @@ main(int argc, char *argv[])
     if (fd < 0) {
       fprintf(2, "cat: cannot open %s: %s\n", argv[i], strerror(errno));
       status = 1;
+      continue;
+    }
+    // read() of a directory returns its raw entries: refuse, as POSIX
+    // cat does (EISDIR).
+    struct stat st;
+    if (fstat(fd, &st) == 0 && st.type == T_DIR) {
+      fprintf(2, "cat: %s: %s\n", argv[i], strerror(EISDIR));
+      status = 1;
+      close(fd);
       continue;
     }
     if (copy(fd, argv[i]) < 0)

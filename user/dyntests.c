@@ -3,7 +3,7 @@
 //   dyntests            run every subtest
 //   dyntests NAME...    run only these
 //
-// The programs it runs are always dynamically linked (user/shlib/, built
+// The programs it runs (fixtures in /t/) are always dynamically linked (user/shlib/, built
 // whatever the Makefile's DYNAMIC says): t_wait (libc.so only), t_one
 // (libt2.so), t_two (libt1.so and libt2.so, which have the same preferred
 // base, so ld.so must move one), the broken-input programs t_badhdr,
@@ -195,14 +195,14 @@ t_share20(void)
 
   // Once alone: its file pages come into the page cache, and we learn
   // what one process maps.
-  check(run_capture("/t_wait", argv) == 0, "t_wait failed: %s", out);
+  check(run_capture("/t/t_wait", argv) == 0, "t_wait failed: %s", out);
 
   int in[2], rd[2];
   long before = frames_used();
   expect_ok(pipe(in));
   expect_ok(pipe(rd));
   for (int i = 0; i < NSHARE; i++)
-    pids[i] = spawn("/t_wait", argv, in[0], rd[1]);
+    pids[i] = spawn("/t/t_wait", argv, in[0], rd[1]);
   close(in[0]);
   close(rd[1]);
   read_lines(rd[0], NSHARE, "t_wait");
@@ -285,11 +285,11 @@ static void
 t_samebase(void)
 {
   char *two[] = { "t_two", 0 };
-  int st = run_capture("/t_two", two);
+  int st = run_capture("/t/t_two", two);
   check(st == 0, "t_two: status %d: %s", st, out);
   check(contains(out, "t1_get 105 t2_get 206"), "t_two printed: %s", out);
 
-  char *ldd[] = { "ldd", "/t_two", 0 };
+  char *ldd[] = { "ldd", "/t/t_two", 0 };
   st = run_capture("/ldd", ldd);
   check(st == 0, "ldd /t_two: status %d: %s", st, out);
   uint64 p1, a1, p2, a2, pc, ac;
@@ -309,8 +309,8 @@ t_samebase(void)
   int in[2], rd[2];
   expect_ok(pipe(in));
   expect_ok(pipe(rd));
-  int ptwo = spawn("/t_two", twow, in[0], rd[1]);
-  int pone = spawn("/t_one", onew, in[0], rd[1]);
+  int ptwo = spawn("/t/t_two", twow, in[0], rd[1]);
+  int pone = spawn("/t/t_one", onew, in[0], rd[1]);
   close(in[0]);
   close(rd[1]);
   read_lines(rd[0], 2, "t_two -wait, t_one -wait");
@@ -346,8 +346,8 @@ t_private(void)
   int in[2], rd[2];
   expect_ok(pipe(in));
   expect_ok(pipe(rd));
-  int p1 = spawn("/t_two", argv1, in[0], rd[1]);
-  int p2 = spawn("/t_two", argv2, in[0], rd[1]);
+  int p1 = spawn("/t/t_two", argv1, in[0], rd[1]);
+  int p2 = spawn("/t/t_two", argv2, in[0], rd[1]);
   close(in[0]);
   close(rd[1]);
   read_lines(rd[0], 2, "t_two -set");   // both have set their values
@@ -368,7 +368,7 @@ static void
 t_fork(void)
 {
   char *argv[] = { "t_two", "-fork", 0 };
-  int st = run_capture("/t_two", argv);
+  int st = run_capture("/t/t_two", argv);
   check(st == 0, "t_two -fork: status %d: %s", st, out);
   check(contains(out, "child t1_get 705 t2_get 806") && contains(out, "fork ok"),
         "t_two -fork printed: %s", out);
@@ -388,12 +388,12 @@ bad_input(char *prog, const char *what)
   check(contains(out, what), "%s: the message does not name %s: %s", prog, what, out);
 }
 
-static void t_badhdr(void) { bad_input("/t_badhdr", "libbadhdr.so"); }
-static void t_trunc(void) { bad_input("/t_trunc", "libtrunc.so"); }
-static void t_badrel(void) { bad_input("/t_badrel", "libbadrel.so"); }
-static void t_unkrel(void) { bad_input("/t_unkrel", "libunkrel.so"); }
-static void t_nolib(void) { bad_input("/t_nolib", "libmissing.so"); }
-static void t_nosym(void) { bad_input("/t_nosym", "nosym_fn"); }
+static void t_badhdr(void) { bad_input("/t/t_badhdr", "libbadhdr.so"); }
+static void t_trunc(void) { bad_input("/t/t_trunc", "libtrunc.so"); }
+static void t_badrel(void) { bad_input("/t/t_badrel", "libbadrel.so"); }
+static void t_unkrel(void) { bad_input("/t/t_unkrel", "libunkrel.so"); }
+static void t_nolib(void) { bad_input("/t/t_nolib", "libmissing.so"); }
+static void t_nosym(void) { bad_input("/t/t_nosym", "nosym_fn"); }
 
 // PT_INTERP names a file that does not exist: exec fails with ENOENT.
 static void
@@ -403,7 +403,7 @@ t_nointerp(void)
   int pid = xfork();
   if (pid == 0) {
     errno = 0;
-    int r = exec("/t_nointerp", argv);
+    int r = exec("/t/t_nointerp", argv);
     if (r != -1 || errno != ENOENT)
       fail("exec /t_nointerp: got %d errno %d (%s), want -1 ENOENT", r, errno, strerror(errno));
     exit(0);
@@ -416,13 +416,13 @@ t_nointerp(void)
 static void
 t_ldd(void)
 {
-  char *s[] = { "ldd", "/sh_static", 0 };
+  char *s[] = { "ldd", "/t/sh_static", 0 };
   int st = run_capture("/ldd", s);
   check(st == 1, "ldd /sh_static: status %d, want 1: %s", st, out);
-  check(strcmp(out, "/sh_static: not a dynamic executable\n") == 0,
+  check(strcmp(out, "/t/sh_static: not a dynamic executable\n") == 0,
         "ldd /sh_static printed: %s", out);
 
-  char *d[] = { "ldd", "/t_one", 0 };
+  char *d[] = { "ldd", "/t/t_one", 0 };
   st = run_capture("/ldd", d);
   check(st == 0, "ldd /t_one: status %d: %s", st, out);
   uint64 p, a;

@@ -484,6 +484,7 @@ t_oomkill(void)
   long before = tl_avail();
   int pid = xfork();
   if (pid == 0) {
+    tl_expect_kill("out of memory touching 1 GiB");
     char *p = sbrk(1 << 30);
     if (p == (char *)-1)
       fail("sbrk(1 GiB): %s", strerror(errno));
@@ -509,6 +510,7 @@ t_oomkill(void)
     q[i * CG_WORDS] = tag(7, i, 0);
   pid = xfork();
   if (pid == 0) {
+    tl_expect_kill("out of memory breaking COW, then touching 1 GiB");
     for (long i = 0; i < n; i++)            // copies every page
       q[i * CG_WORDS + 1] = 1;
     char *more = sbrk(1 << 30);

@@ -13,10 +13,6 @@
 #include "kernel/riscv.h"
 #include "user/user.h"
 
-#ifndef MAP_FAILED
-#define MAP_FAILED ((char *) -1)
-#endif
-
 #define DEFAULT_WINDOW (1024L * 1024L)
 
 // The same notion of white space as wc.

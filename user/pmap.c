@@ -8,12 +8,18 @@
 //   shared    of those, frames mapped by more than one address space
 //   offset    offset of the region in its file or shm object (hex)
 //   inode     inode of a file region, 0 otherwise
-//   name      [text], [data], [heap], [stack], a file or shm name
+//   name      [text], [data], [heap], [stack] (the program's own), a file
+//             (a library: libc.so) or shm name; the dynamic loader's
+//             regions, which exec maps and names like the program's, are
+//             shown as ld.so (its bss as "ld.so [bss]")
 //
-// A last line gives the totals.
+// A header row comes first; a last line gives the totals.
 #include "kernel/types.h"
+#include "kernel/stat.h"
 #include "kernel/vmstat.h"
 #include "user/user.h"
+
+#define LDSO "/lib/ld.so"
 
 #define MAXREGIONS 4096
 
@@ -64,6 +70,13 @@ main(int argc, char *argv[])
   if (n > cap)
     n = cap;
 
+  // ld.so's file regions carry its inode number.
+  struct stat ldst;
+  uint ldino = stat(LDSO, &ldst) == 0 ? ldst.ino : 0;
+  unsigned long ldend = 0;     // end of ld.so's last file region seen
+
+  printf("%-8s-%-8s %-4s %5s %5s %-8s %5s %s\n", "START", "END", "PERM", "RES", "SHR",
+         "OFFSET", "INODE", "NAME");
   unsigned long total = 0, resident = 0, shared = 0;
   for (int i = 0; i < n; i++) {
     struct vmregion *v = &r[i];
@@ -78,15 +91,21 @@ main(int argc, char *argv[])
     memmove(name, v->name, sizeof(v->name));
     name[sizeof(v->name)] = 0;
 
+    const char *label = name[0] ? name : "[anon]";
+    if (ldino && v->ino == ldino) {
+      label = "ld.so";
+      ldend = v->end;
+    } else if (ldend && v->start == ldend && v->ino == 0 && strcmp(name, "[bss]") == 0) {
+      label = "ld.so [bss]";
+    }
     printf("%08lx-%08lx %s %5u %5u %08lx %5u %s\n", v->start, v->end, perms,
-           v->resident, v->shared, v->offset, v->ino,
-           name[0] ? name : "[anon]");
+           v->resident, v->shared, v->offset, v->ino, label);
     total += v->end - v->start;
     resident += v->resident;
     shared += v->shared;
   }
-  printf("total %luK mapped, %lu pages resident, %lu shared, %d regions\n",
-         total / 1024, resident, shared, n);
+  printf("total %luK mapped, %lu page%s resident, %lu shared, %d region%s\n",
+         total / 1024, resident, resident == 1 ? "" : "s", shared, n, n == 1 ? "" : "s");
   free(r);
   return 0;
 }

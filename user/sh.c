@@ -9,12 +9,23 @@
 // pipeline is commands joined by '|'; a command is words with
 // redirections ('<' file, '>' file, '>>' file) or a '( list )' group run
 // in a subshell. Quotes ('...' and "...") and backslash protect special
-// characters; '#' starts a comment. Builtins: cd [DIR], exit [STATUS],
-// wait.
+// characters; '#' starts a comment. $? is the status of the last
+// pipeline, $! the pid of the last background job (outside single
+// quotes). Builtins: cd [DIR], exit [STATUS], wait [PID], jobs.
 //
 // The status of a line is the status of its last pipeline, and the status
 // of a pipeline is that of its last command. A command killed by the
-// kernel has status -1; one that cannot be run has status 127.
+// kernel (or by ^C) has status -1; one that cannot be run has status 127.
+//
+// Jobs. Each pipeline is a job: its processes form one process group
+// (setpgid), whose id is the pid of its first process. An interactive
+// shell makes the group of a foreground job the console's foreground
+// group (tcsetpgrp) while it waits for it, so ^C kills exactly that job;
+// at the prompt there is no foreground group, and ^C only cancels the
+// line. The shell itself is never in a job's group. 'CMD &' starts a
+// background job and prints "[N] PID" (PID: the pipeline's last
+// process); 'jobs' lists them, 'wait' waits for them, and the shell says
+// when one is done before its next prompt.
 //
 // How it works: a line is parsed into a tree (list -> pipelines ->
 // commands) whose nodes come from fixed pools, reset for every line, so
@@ -24,6 +35,7 @@
 #include "kernel/stat.h"
 #include "kernel/fcntl.h"
 #include "kernel/param.h"
+#include "kernel/procinfo.h"
 #include "user/user.h"
 
 #define MAXLINE   4096   // longest command line
@@ -33,6 +45,8 @@
 #define NCMDS     48     // command nodes per line
 #define NPIPES    48     // pipeline nodes per line
 #define NLISTS    16     // list nodes per line (1 + one per group)
+#define NJOBS     16     // background jobs
+#define JOBTEXT   48     // characters of a job's command kept for 'jobs'
 
 // ---------------------------------------------------------------- tree
 
@@ -57,6 +71,8 @@ struct pipeline {
   int n;
   struct cmd *cmd[NPIPE];
   int background;             // ended by '&'
+  const char *text;           // its source text, for 'jobs'
+  int textlen;
 };
 
 struct list {
@@ -74,6 +90,24 @@ static int ncmds, npipes, nlists;
 static int interactive;       // reading commands from the console
 static int scriptfd = -1;     // fd of "sh FILE", closed in children
 static int laststatus;        // status of the last pipeline
+static int lastbg;            // pid of the last background job ($!)
+static int jobctl;            // this shell does job control (interactive)
+static int origfg;            // the console's foreground group when we started
+static int rescue;            // run as /rescue/sh: programs from /rescue first
+static int interrupted;       // ^C killed a foreground job of this line
+
+// A background job: its processes, until all are reaped.
+struct job {
+  int id;                     // [N]; 0: free slot
+  int pgid;
+  int n, left;                // processes started, not yet reaped
+  int pids[NPIPE];
+  int st[NPIPE];              // exit status of each, once reaped
+  char done[NPIPE];           // reaped
+  int status;                 // of the last process
+  char text[JOBTEXT + 1];
+};
+static struct job jobs[NJOBS];
 
 static char line[MAXLINE + 1];
 
@@ -83,7 +117,9 @@ enum { TK_END, TK_WORD, TK_PIPE, TK_LT, TK_GT, TK_GTGT, TK_SEMI, TK_AMP,
        TK_LP, TK_RP, TK_ERR };
 
 static const char *src;               // next character to read
+static const char *tokstart;          // where the current token began
 static char words[2 * MAXLINE + 2];   // text of the words, 0-terminated
+#define VAR '\001'                       // in words[]: $? or $! follows
 static int wlen;
 static int tok;                       // current token
 static char *tokword;                 // its text if tok == TK_WORD
@@ -120,6 +156,7 @@ advance(void)
   if (*src == '#')
     while (*src && *src != '\n')
       src++;
+  tokstart = src;
 
   switch (*src) {
   case 0:    tok = TK_END; return;
@@ -141,11 +178,16 @@ advance(void)
   }
 
   // A word. Every input character yields at most one character of the
-  // word, so words[] (twice the longest line) cannot overflow.
+  // word, so words[] (twice the longest line) cannot overflow. $? and $!
+  // become VAR '?' and VAR '!', replaced when the command runs (expand()),
+  // since a command of the line may change them for the next.
   tokword = words + wlen;
   while (!isspecial(*src)) {
     char c = *src++;
-    if (c == '\'') {
+    if (c == '$' && (*src == '?' || *src == '!')) {
+      words[wlen++] = VAR;        // expanded when the command runs
+      words[wlen++] = *src++;
+    } else if (c == '\'') {
       while (*src && *src != '\'')
         words[wlen++] = *src++;
       if (*src == 0)
@@ -153,7 +195,13 @@ advance(void)
       src++;
     } else if (c == '"') {
       while (*src && *src != '"') {
-        if (*src == '\\' && (src[1] == '"' || src[1] == '\\'))
+        if (*src == '$' && (src[1] == '?' || src[1] == '!')) {
+          words[wlen++] = VAR;
+          words[wlen++] = src[1];
+          src += 2;
+          continue;
+        }
+        if (*src == '\\' && (src[1] == '"' || src[1] == '\\' || src[1] == '$'))
           src++;
         words[wlen++] = *src++;
       }
@@ -275,6 +323,7 @@ parse_pipeline(void)
   }
   struct pipeline *p = &pipepool[npipes++];
   memset(p, 0, sizeof(*p));
+  p->text = tokstart;
 
   for (;;) {
     struct cmd *c = parse_cmd();
@@ -285,8 +334,10 @@ parse_pipeline(void)
       return 0;
     }
     p->cmd[p->n++] = c;
-    if (tok != TK_PIPE)
+    if (tok != TK_PIPE) {
+      p->textlen = (tok == TK_END ? src : tokstart) - p->text;
       return p;
+    }
     advance();
   }
 }
@@ -327,9 +378,195 @@ parse_list(int nested)
   }
 }
 
+// ---------------------------------------------------------------- jobs
+
+// A child pid was reaped with status st: if it belongs to a background
+// job, count it. Returns 1 if it did.
+static int
+job_reaped(int pid, int st)
+{
+  for (int j = 0; j < NJOBS; j++) {
+    struct job *jb = &jobs[j];
+    if (jb->id == 0)
+      continue;
+    for (int i = 0; i < jb->n; i++) {
+      if (jb->pids[i] == pid && !jb->done[i]) {
+        jb->done[i] = 1;
+        jb->st[i] = st;
+        jb->left--;
+        if (i == jb->n - 1)
+          jb->status = st;
+        return 1;
+      }
+    }
+  }
+  return 0;
+}
+
+// Reap the children that have already exited (zombies), without
+// blocking: there is no WNOHANG, so ask procinfo which children are
+// zombies; wait() returns at once for those.
+static void
+reap_zombies(void)
+{
+  static struct procinfo pi[NPROC];
+  int me = getpid();
+  int n = procinfo(pi, NPROC);
+  int zombies = 0;
+  for (int i = 0; i < n && i < NPROC; i++)
+    if (pi[i].ppid == me && pi[i].state == PI_ZOMBIE)
+      zombies++;
+  while (zombies-- > 0) {
+    int st;
+    int pid = wait(&st);
+    if (pid < 0)
+      break;
+    job_reaped(pid, st);
+  }
+}
+
+// Print "[N] done ..." for finished jobs and free their slots (before a
+// prompt, and in 'jobs').
+static void
+report_jobs(int all)
+{
+  reap_zombies();
+  for (int j = 0; j < NJOBS; j++) {
+    struct job *jb = &jobs[j];
+    if (jb->id == 0)
+      continue;
+    if (jb->left == 0) {
+      if (jb->status == 0)
+        printf("[%d] done       %s\n", jb->id, jb->text);
+      else
+        printf("[%d] exit %-5d %s\n", jb->id, jb->status, jb->text);
+      jb->id = 0;
+    } else if (all) {
+      printf("[%d] running    %s (pid %d)\n", jb->id, jb->text, jb->pids[jb->n - 1]);
+    }
+  }
+}
+
+// Remember a background job; returns its number (0 if the table is full:
+// the job runs anyway, it is just not listed).
+static int
+add_job(struct pipeline *p, int *pids, int n, int pgid)
+{
+  int used[NJOBS + 1];
+  memset(used, 0, sizeof(used));
+  for (int j = 0; j < NJOBS; j++)
+    if (jobs[j].id)
+      used[jobs[j].id] = 1;
+  for (int j = 0; j < NJOBS; j++) {
+    struct job *jb = &jobs[j];
+    if (jb->id)
+      continue;
+    int id = 1;
+    while (used[id])
+      id++;
+    jb->id = id;
+    jb->pgid = pgid;
+    jb->n = n;
+    jb->left = 0;
+    for (int i = 0; i < n; i++) {
+      jb->pids[i] = pids[i];
+      jb->done[i] = pids[i] <= 0;
+      jb->st[i] = -1;
+      if (pids[i] > 0)
+        jb->left++;
+    }
+    jb->status = 0;
+    int len = p->textlen < JOBTEXT ? p->textlen : JOBTEXT;
+    while (len > 0 && isblank(p->text[len - 1]))
+      len--;
+    memmove(jb->text, p->text, len);
+    jb->text[len] = 0;
+    return id;
+  }
+  return 0;
+}
+
+// The background job that has pid, and its index there; 0 if none.
+static struct job *
+job_of(int pid, int *idx)
+{
+  for (int j = 0; j < NJOBS; j++)
+    for (int i = 0; jobs[j].id && i < jobs[j].n; i++)
+      if (jobs[j].pids[i] == pid) {
+        *idx = i;
+        return &jobs[j];
+      }
+  return 0;
+}
+
 // ---------------------------------------------------------------- running
 
 static int run_list(struct list *l);
+
+// Replace $? and $! (VAR '?', VAR '!') in c's words with their values
+// now. The expanded words go to xbuf: each value is at most 11
+// characters for 2 of the word, so six times the line is enough.
+static void
+expand(struct cmd *c)
+{
+  static char xbuf[6 * MAXLINE + 2];
+  int x = 0;
+  char **ws[MAXARG + NREDIR];
+  int n = 0;
+
+  for (int i = 0; i < c->argc; i++)
+    ws[n++] = &c->argv[i];
+  for (int i = 0; i < c->nredir; i++)
+    ws[n++] = &c->redir[i].file;
+  for (int k = 0; k < n; k++) {
+    const char *w = *ws[k];
+    if (strchr(w, VAR) == 0)
+      continue;
+    char *out = xbuf + x;
+    for (; *w; w++) {
+      if (*w == VAR && (w[1] == '?' || w[1] == '!')) {
+        x += snprintf(xbuf + x, 12, "%d", w[1] == '?' ? laststatus : lastbg);
+        w++;
+      } else {
+        xbuf[x++] = *w;
+      }
+    }
+    xbuf[x++] = 0;
+    *ws[k] = out;
+  }
+}
+
+// The 'wait' builtin: wait [PID]. Without PID, every child (all background
+// jobs); status 0. With PID (a background process), until it ends; its
+// status.
+static int
+builtin_wait(struct cmd *c)
+{
+  if (c->argc > 2) {
+    fprintf(2, "sh: wait: too many arguments\n");
+    return 2;
+  }
+  if (c->argc == 2) {
+    int want = atoi(c->argv[1]), i;
+    struct job *jb = want > 0 ? job_of(want, &i) : 0;
+    if (jb == 0) {
+      fprintf(2, "sh: wait: %s: not a background process of this shell\n", c->argv[1]);
+      return 127;
+    }
+    while (!jb->done[i]) {
+      int st;
+      int pid = wait(&st);
+      if (pid < 0)
+        return 127;
+      job_reaped(pid, st);
+    }
+    return jb->st[i];
+  }
+  int st, pid;
+  while ((pid = wait(&st)) >= 0)     // every child, background jobs included
+    job_reaped(pid, st);
+  return 0;
+}
 
 // Builtins: return 1 and set *status if argv names one.
 static int
@@ -351,11 +588,16 @@ builtin(struct cmd *c, int *status)
     return 1;
   }
   if (strcmp(argv[0], "exit") == 0) {
+    if (jobctl)
+      tcsetpgrp(0, origfg);
     exit(c->argc > 1 ? atoi(argv[1]) : laststatus);
   }
   if (strcmp(argv[0], "wait") == 0) {
-    while (wait(0) >= 0)     // every child, background jobs included
-      ;
+    *status = builtin_wait(c);
+    return 1;
+  }
+  if (strcmp(argv[0], "jobs") == 0) {
+    report_jobs(1);
     *status = 0;
     return 1;
   }
@@ -367,7 +609,7 @@ isbuiltin(struct cmd *c)
 {
   return c->sub == 0 && c->argc > 0 &&
          (strcmp(c->argv[0], "cd") == 0 || strcmp(c->argv[0], "exit") == 0 ||
-          strcmp(c->argv[0], "wait") == 0);
+          strcmp(c->argv[0], "wait") == 0 || strcmp(c->argv[0], "jobs") == 0);
 }
 
 // Make fd `target` refer to what fd refers to, and close fd.
@@ -387,6 +629,13 @@ exec_command(char **argv)
 {
   static char path[MAXPATH + 1];
 
+  // The rescue shell (init runs it when /sh cannot run, e.g. with a
+  // damaged /lib) prefers the static tools in /rescue.
+  if (rescue && strchr(argv[0], '/') == 0 && strlen(argv[0]) + 8 < sizeof(path)) {
+    strcpy(path, "/rescue/");
+    strcpy(path + 8, argv[0]);
+    exec(path, argv);
+  }
   exec(argv[0], argv);
   int err = errno;
   // Not found here: try the root directory, where the programs live.
@@ -409,6 +658,11 @@ run_cmd(struct cmd *c)
     close(scriptfd);
     scriptfd = -1;
   }
+  // A subshell or builtin in a child belongs to its job: no job control
+  // of its own, and no jobs inherited from us.
+  jobctl = 0;
+  memset(jobs, 0, sizeof(jobs));
+  expand(c);
 
   for (int i = 0; i < c->nredir; i++) {
     struct redir *r = &c->redir[i];
@@ -460,28 +714,39 @@ wait_for(int *pids, int n)
     int pid = wait(&st);
     if (pid < 0)
       break;
+    int mine = 0;
     for (int i = 0; i < n; i++) {
       if (pids[i] == pid) {
         pids[i] = 0;
         left--;
+        mine = 1;
         if (i == n - 1)
           status = st;
       }
     }
+    if (!mine)
+      job_reaped(pid, st);
   }
   return status;
 }
 
-// Run a pipeline and wait for it; returns its status.
+// Run a pipeline as one job (a process group). In the foreground, wait
+// for it and return its status; in the background, remember it and
+// return 0.
 static int
 run_pipeline(struct pipeline *p)
 {
   int pids[NPIPE];
   int in = -1;                   // read end of the previous pipe
   int status;
+  int pgid = 0;                  // the job's group: its first process's pid
+  int fg = !p->background;
 
-  if (p->n == 1 && isbuiltin(p->cmd[0]) && builtin(p->cmd[0], &status))
-    return status;
+  if (fg && p->n == 1 && isbuiltin(p->cmd[0])) {
+    expand(p->cmd[0]);
+    if (builtin(p->cmd[0], &status))
+      return status;
+  }
 
   for (int i = 0; i < p->n; i++)
     pids[i] = -1;
@@ -494,6 +759,17 @@ run_pipeline(struct pipeline *p)
     }
     int pid = fork();
     if (pid == 0) {
+      // Both the child and the shell set the group, so that it is set
+      // whichever runs first; the child also takes the console, so that
+      // the job is in the foreground before it runs anything (a ^C
+      // typed from then on reaches it).
+      if (jobctl) {
+        setpgid(0, pgid);
+        if (fg)
+          tcsetpgrp(0, pgid ? pgid : getpid());
+      } else if (p->background) {
+        setpgid(0, pgid);        // not killed by a ^C meant for the foreground
+      }
       if (in >= 0)
         move_fd(in, 0);
       if (fds[1] >= 0) {
@@ -501,6 +777,12 @@ run_pipeline(struct pipeline *p)
         move_fd(fds[1], 1);
       }
       run_cmd(p->cmd[i]);
+    }
+    if (pid > 0) {
+      if (pgid == 0)
+        pgid = pid;
+      if (jobctl || p->background)
+        setpgid(pid, pgid);
     }
     if (in >= 0)
       close(in);
@@ -516,35 +798,33 @@ run_pipeline(struct pipeline *p)
   if (in >= 0)
     close(in);
 
-  return wait_for(pids, p->n);
+  if (!fg) {
+    int last = pids[p->n - 1] > 0 ? pids[p->n - 1] : pgid;
+    int id = add_job(p, pids, p->n, pgid);
+    lastbg = last;
+    if (interactive)
+      fprintf(2, "[%d] %d\n", id, last);
+    return pids[p->n - 1] > 0 ? 0 : -1;
+  }
+  if (jobctl && pgid)
+    tcsetpgrp(0, pgid);
+  status = wait_for(pids, p->n);
+  if (jobctl) {
+    // ^C kills the foreground group and leaves the console without one:
+    // then the rest of the line is not run either (as ^C stops a whole
+    // "sleep 100; sleep 100" in POSIX shells).
+    if (pgid && tcgetpgrp(0) != pgid)
+      interrupted = 1;
+    tcsetpgrp(0, 0);             // back at the prompt: no foreground job
+  }
+  return status;
 }
 
 static int
 run_list(struct list *l)
 {
-  for (int i = 0; i < l->n; i++) {
-    struct pipeline *p = l->p[i];
-    if (!p->background) {
-      laststatus = run_pipeline(p);
-      continue;
-    }
-    int pid = fork();
-    if (pid == 0) {
-      if (scriptfd >= 0) {
-        close(scriptfd);
-        scriptfd = -1;
-      }
-      exit(run_pipeline(p));
-    }
-    if (pid < 0) {
-      fprintf(2, "sh: fork: %s\n", strerror(errno));
-      laststatus = -1;
-    } else {
-      if (interactive)
-        fprintf(2, "[%d]\n", pid);
-      laststatus = 0;
-    }
-  }
+  for (int i = 0; i < l->n && !interrupted; i++)
+    laststatus = run_pipeline(l->p[i]);
   return laststatus;
 }
 
@@ -553,12 +833,13 @@ static int
 run_line(const char *s)
 {
   if (strlen(s) > MAXLINE) {
-    fprintf(2, "sh: command line too long\n");
+    fprintf(2, "sh: command line too long (more than %d characters), ignored\n", MAXLINE);
     return laststatus = 2;
   }
   ncmds = npipes = nlists = 0;
   wlen = 0;
   errmsg = 0;
+  interrupted = 0;
   src = s;
 
   advance();
@@ -617,7 +898,7 @@ read_line(int fd)
 
 done:
   if (toolong) {
-    fprintf(2, "sh: line too long, ignored\n");
+    fprintf(2, "sh: line too long (more than %d characters), ignored\n", MAXLINE);
     line[0] = 0;
     return 0;
   }
@@ -627,6 +908,7 @@ done:
 int
 main(int argc, char *argv[])
 {
+  rescue = argc > 0 && strncmp(argv[0], "/rescue/", 8) == 0;
   if (argc >= 2 && strcmp(argv[1], "-c") == 0) {
     if (argc < 3) {
       fprintf(2, "sh: -c: option requires an argument\n");
@@ -647,13 +929,27 @@ main(int argc, char *argv[])
     struct stat st;
     interactive = fstat(0, &st) == 0 && st.type == T_DEVICE;
   }
+  if (interactive) {
+    // Job control: a group of our own (never a job's), and no
+    // foreground job while we read a line. The group the console had
+    // (a shell that started us waits for it) is given back at exit.
+    origfg = tcgetpgrp(0);
+    if (origfg >= 0 && setpgid(0, 0) == 0 && tcsetpgrp(0, 0) == 0)
+      jobctl = 1;
+    if (origfg < 0)
+      origfg = 0;
+  }
 
   for (;;) {
-    if (interactive)
+    if (interactive) {
+      report_jobs(0);
       write(2, "$ ", 2);
+    }
     if (read_line(fd) < 0)
       break;
     run_line(line);
   }
+  if (jobctl)
+    tcsetpgrp(0, origfg);
   exit(interactive ? 0 : laststatus);
 }

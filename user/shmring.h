@@ -2,10 +2,6 @@
 // the helpers both sides use (see the comment at the top of shmwrite.c).
 #ifndef PAGODA_SHMRING_H
 #define PAGODA_SHMRING_H
-#ifndef MAP_FAILED
-#define MAP_FAILED ((char *) -1)
-#endif
-
 #define RING_MAGIC   0x31474e4952474150UL   // "PAGRING1"
 #define RING_HDR     4096UL                 // the header page
 #define RING_DATA    (1UL << 20)            // the ring: 1 MiB, a power of two

@@ -7,9 +7,11 @@
 //     { "name", fn },
 //   };
 //
-// and its main() calls tl_init(argc, argv) and then tl_main(...) with the
-// table (see TL_RUN below). With no arguments every subtest runs; otherwise
-// only the named ones. For each subtest the runner prints "start NAME",
+// and its main() calls tl_init(argc, argv) and then TL_RUN(tests, argc,
+// argv) with the table. With no arguments every subtest runs; with -l the
+// program lists its subtests and exits; otherwise only the named ones run.
+// The program's last line is a summary, "N passed, N failed" (tl_done()).
+// For each subtest the runner prints "start NAME",
 // runs it in a forked child, and prints exactly one line:
 //
 //   test NAME: ok
@@ -69,6 +71,7 @@ static int tl_pid;                  // pid of the test process
 static int tl_marker = -1;          // write end: "the test printed its FAIL line"
 static int tl_failed;               // runner: number of failed subtests
 static int tl_ran;                  // runner: number of subtests run
+static int tl_nosuch;               // runner: names given that are no subtest
 static uint64 tl_heap0;             // the break when main() started
 
 // How far the heap can grow: to the lowest region above it (in a
@@ -317,12 +320,22 @@ TL_FN void probe_loadstore(void)
   *p = c;
 }
 
+// A kill the test provokes on purpose: say so first, so that the
+// kernel's kill report that follows is not taken for a failure.
+TL_FN void
+tl_expect_kill(const char *what)
+{
+  snprintf(tl_line, sizeof(tl_line), "  expected: pid %d is killed next (%s)\n", getpid(), what);
+  tl_puts(tl_line);
+}
+
 // Run fn in a child; it must be killed by the kernel (status -1).
 TL_FN void
 expect_killed(const char *what, void (*fn)(void))
 {
   int pid = xfork();
   if (pid == 0) {
+    tl_expect_kill(what);
     fn();
     exit(0);        // survived
   }
@@ -338,6 +351,7 @@ expect_killed_at(const char *what, void (*fn)(void), uint64 addr)
   probe_addr = addr;
   int pid = xfork();
   if (pid == 0) {
+    tl_expect_kill(what);
     fn();
     exit(0);
   }
@@ -618,8 +632,31 @@ tl_run(const char *name, void (*fn)(void))
   tl_failed++;
 }
 
-// Run the named subtests (all if none are named); returns the exit status.
+// The summary line every test program ends with; returns the exit status.
+TL_FN int
+tl_done(void)
+{
+  int failed_runs = tl_failed - tl_nosuch;
+  snprintf(tl_line, sizeof(tl_line), "%d passed, %d failed\n", tl_ran - failed_runs, tl_failed);
+  tl_puts(tl_line);
+  return tl_failed ? 1 : 0;
+}
+
+// -l: list the subtests, one a line.
+#define TL_LIST(tbl) do {                                                   \
+    for (int _i = 0; _i < NELEM(tbl); _i++) {                               \
+      snprintf(tl_line, sizeof(tl_line), "%s\n", (tbl)[_i].name);           \
+      tl_puts(tl_line);                                                     \
+    }                                                                       \
+  } while (0)
+
+// Run the named subtests (all if none are named); -l lists them instead.
+// Returns the exit status, after the summary line.
 #define TL_RUN(tbl, argc, argv) ({                                          \
+    if ((argc) == 2 && strcmp((argv)[1], "-l") == 0) {                      \
+      TL_LIST(tbl);                                                         \
+      exit(0);                                                              \
+    }                                                                       \
     int _sel = (argc) > 1;                                                  \
     for (int _a = 1; _a < (argc); _a++) {                                   \
       int _found = 0;                                                       \
@@ -631,6 +668,7 @@ tl_run(const char *name, void (*fn)(void))
                  "test %s: FAIL no such test\n", (argv)[_a]);               \
         tl_puts(tl_line);                                                   \
         tl_failed++;                                                        \
+        tl_nosuch++;                                                        \
       }                                                                     \
     }                                                                       \
     for (int _i = 0; _i < NELEM(tbl); _i++) {                               \
@@ -641,7 +679,7 @@ tl_run(const char *name, void (*fn)(void))
       if (_want)                                                            \
         tl_run((tbl)[_i].name, (tbl)[_i].fn);                               \
     }                                                                       \
-    tl_failed ? 1 : 0;                                                      \
+    tl_done();                                                              \
   })
 
 #endif

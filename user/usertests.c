@@ -335,6 +335,7 @@ t_kill(void)
   // Missing processes.
   expect_err(kill(pid), ESRCH);          // reaped
   expect_err(kill(99999), ESRCH);
+  expect_err(kill(1), EPERM);        // init cannot be killed
   expect_err(kill(-12345), ESRCH);
 }
 

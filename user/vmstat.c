@@ -23,6 +23,7 @@ static const struct {
   FIELD(fault_cow_reuse),
   FIELD(fault_file),
   FIELD(fault_shm),
+  FIELD(fault_around),
   FIELD(fault_kill),
   FIELD(writebacks),
   FIELD(writeback_errors),
@@ -38,6 +39,10 @@ static const struct {
   FIELD(asid_bits),
   FIELD(nfork),
   FIELD(pages_cow_shared),
+  FIELD(log_commits),
+  FIELD(disk_flushes),
+  FIELD(log_waits),
+  FIELD(log_overtaken_max),
 };
 
 int

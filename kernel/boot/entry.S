@@ -12,6 +12,14 @@
 .section .text.entry
 .globl _entry
 _entry:
+  # One hart boots. Under heavy host load OpenSBI has been seen to send a
+  # second hart here as well: it must not zero .bss under the first one.
+  # It waits until the boot hart publishes the kernel's satp, then joins
+  # as a secondary hart (as if started by hart_start).
+  lla t0, boot_claimed
+  li t1, 1
+  amoswap.w t1, t1, (t0)
+  bnez t1, late_hart
   # zero .bss (at its physical address); OpenSBI gives no guarantee
   lla t0, bss_start
   lla t1, bss_end
@@ -44,6 +52,14 @@ _entry:
   jr t0
 .balign 8
 3: .dword high_entry
+
+late_hart:
+  lla t0, kernel_satp
+1:
+  ld a1, 0(t0)
+  beqz a1, 1b
+  fence r, rw
+  j secondary_entry
 
 # Secondary harts start here (SBI HSM hart_start) with a1 = satp of the
 # kernel page table. Writing satp makes the next fetch fault, because the
@@ -90,6 +106,12 @@ secondary_high:
 .globl boot_pgtbl
 boot_pgtbl:
   .zero 4096
+boot_claimed:                   # set by the first hart at _entry
+  .word 0
+.balign 8
+.globl kernel_satp
+kernel_satp:                    # published by main once the kernel table is live
+  .dword 0
 
 .section .bss
 .balign 16

@@ -16,6 +16,7 @@
 
 extern char end[];              // first address after the kernel image (linker.ld)
 extern char secondary_entry[];  // boot/entry.S
+extern uint64 kernel_satp;      // boot/entry.S: a late hart at _entry waits for it
 
 static void cpu_enter(uint64 hartid)
 {
@@ -35,8 +36,9 @@ void main(uint64 hartid, uint64 dtb_pa)
   dtb_parse(dtb_pa);
   printfinit();
   consoleinit();
-  printf("\nPagoda: hart %d booting, %d harts, %d MiB RAM at %p\n", (int)hartid,
-         bootinfo.nharts, (int)(bootinfo.ram_size >> 20), (void *)bootinfo.ram_base);
+  printf("\nPagoda: hart %d booting, %d hart%s, %d MiB RAM at %p\n", (int)hartid,
+         bootinfo.nharts, bootinfo.nharts == 1 ? "" : "s", (int)(bootinfo.ram_size >> 20),
+         (void *)bootinfo.ram_base);
 
   frameinit(V2P(end), bootinfo.dtb_pa, bootinfo.dtb_size);
   kvminit(bootinfo.ram_base + bootinfo.ram_size);
@@ -61,14 +63,19 @@ void main(uint64 hartid, uint64 dtb_pa)
 
   __sync_synchronize();
   cpus[hartid].started = 1;
+  // A hart OpenSBI sent to _entry too waits for this (boot/entry.S);
+  // hart_start then finds it already running.
+  kernel_satp = MAKE_SATP(V2P(kernel_root), 0);
+  __sync_synchronize();
   ncpu = 1;
   for (int id = 0; id < NCPU; id++) {
     if (id == (int)hartid || !(bootinfo.hartids & (1UL << id)))
       continue;
-    if (sbi_hart_start(id, V2P(secondary_entry), MAKE_SATP(V2P(kernel_root), 0)) == 0)
+    int err = sbi_hart_start(id, V2P(secondary_entry), kernel_satp);
+    if (err == 0 || err == SBI_ERR_ALREADY_AVAILABLE)
       ncpu++;
     else
-      printf("hart %d: did not start\n", id);
+      printf("hart %d: did not start (SBI error %d)\n", id, err);
   }
   scheduler();
 }

@@ -5,6 +5,7 @@
 #define EXT_HSM   0x48534D
 #define EXT_RFNC  0x52464E43
 #define EXT_SRST  0x53525354
+#define EXT_IPI   0x735049
 #define EXT_LEGACY_PUTCHAR 0x01
 
 struct sbiret sbi_call(long eid, long fid, long a0, long a1, long a2, long a3, long a4)
@@ -39,6 +40,12 @@ int sbi_hart_start(uint64 hartid, uint64 start_pa, uint64 opaque)
 int sbi_remote_sfence_vma_asid(uint64 hart_mask, uint64 start, uint64 size, uint64 asid)
 {
   return sbi_call(EXT_RFNC, 2, hart_mask, 0, start, size, asid).error;
+}
+
+// A supervisor software interrupt to the harts in hart_mask.
+void sbi_send_ipi(uint64 hart_mask)
+{
+  sbi_call(EXT_IPI, 0, hart_mask, 0, 0, 0, 0);
 }
 
 void sbi_shutdown(void)

@@ -8,6 +8,19 @@
 //   ^D                              end of file: a read returns what it has,
 //                                   and 0 if the line was empty
 //   ^P                              print the process list (procdump)
+//   ^C                              interrupt: throw away the input not yet
+//                                   read and kill the foreground job (the
+//                                   process group set by tcsetpgrp), which
+//                                   leaves no foreground group; with no
+//                                   foreground job, end the line empty so
+//                                   that the shell prompts again
+//
+// Flow control: when the ring is full, the UART's receive interrupt is
+// turned off and its FIFO left alone; QEMU then keeps the bytes that have
+// not arrived yet (it only hands the UART what its FIFO can take). Reading
+// makes room and turns the interrupt back on. So a paste of any length
+// arrives whole, whatever the speed. (A ^C typed while the ring is full
+// waits behind the bytes before it.)
 // Output goes to the UART: processes through its buffered path, the kernel's
 // printf through consputc().
 #include "kernel/types.h"
@@ -22,7 +35,9 @@
 #define DEL 0x7f
 #define BACKSPACE 0x100        // consputc(): erase the last character on screen
 
-#define INPUT_BUF 128
+// Room for two of the shell's longest lines (4096 bytes): a paste of a
+// long line arrives while the previous one is still being read.
+#define INPUT_BUF 8192
 #define CHUNK 64               // bytes moved per copyin/copyout
 
 // Input ring. The indices only grow; positions are taken modulo INPUT_BUF.
@@ -34,7 +49,39 @@ static struct {
   uint64 r;   // next byte to read
   uint64 w;   // end of the readable part
   uint64 e;   // end of the line being edited
+  int fg;     // foreground process group, 0 if none (tcsetpgrp)
+  int rxoff;  // the UART's receive interrupt is off: the ring was full
 } cons;
+
+void console_setfg(int pgid)
+{
+  acquire(&cons.lock);
+  cons.fg = pgid;
+  release(&cons.lock);
+}
+
+int console_getfg(void)
+{
+  acquire(&cons.lock);
+  int g = cons.fg;
+  release(&cons.lock);
+  return g;
+}
+
+// May the UART hand us another byte? When not, its receive interrupt is
+// turned off (under cons.lock, so that a reader making room at the same
+// time turns it on again after us, never before).
+int console_room(void)
+{
+  acquire(&cons.lock);
+  int room = cons.e - cons.r < INPUT_BUF;
+  if (!room && !cons.rxoff) {
+    cons.rxoff = 1;
+    uart_rx_enable(0);
+  }
+  release(&cons.lock);
+  return room;
+}
 
 // Print one character on the terminal, by polling. Used by printf and echo.
 void consputc(int c) {
@@ -108,6 +155,11 @@ static int consoleread(int user_dst, uint64 dst, int n) {
       }
       cons.r++;
       chunk[k++] = c;
+      if (cons.rxoff) {
+        // There is room again: let the UART deliver the bytes it holds.
+        cons.rxoff = 0;
+        uart_rx_enable(1);
+      }
       if (c == '\n') {
         eol = 1;
         break;
@@ -130,11 +182,36 @@ static int consoleread(int user_dst, uint64 dst, int n) {
 // A byte arrived from the terminal (called by uartintr, in interrupt context).
 void consoleintr(int c) {
   int dump = 0;
+  int intr = 0;
 
   acquire(&cons.lock);
   switch (c) {
   case CTRL('P'):
     dump = 1;   // after the lock is released
+    break;
+  case CTRL('C'):
+    // Nothing typed before ^C may reach the next command: drop all input
+    // not yet read (as POSIX terminals do).
+    consputc('^');
+    consputc('C');
+    consputc('\n');
+    cons.e = cons.w = cons.r;
+    intr = cons.fg;
+    // The job is gone: no foreground group now. (The shell sees this and
+    // does not run the rest of its command line.)
+    cons.fg = 0;
+    if (intr == 0) {
+      // No job to interrupt: an empty line makes a reading shell prompt
+      // again.
+      cons.buf[cons.e % INPUT_BUF] = '\n';
+      cons.e++;
+      cons.w = cons.e;
+      wakeup(&cons.r);
+    }
+    if (cons.rxoff) {
+      cons.rxoff = 0;
+      uart_rx_enable(1);
+    }
     break;
   case CTRL('U'):
     while (cons.e != cons.w && cons.buf[(cons.e - 1) % INPUT_BUF] != '\n') {
@@ -169,6 +246,8 @@ void consoleintr(int c) {
 
   if (dump)
     procdump();
+  if (intr)
+    kill_pgrp(intr);   // takes the process locks: not under cons.lock
 }
 
 void consoleinit(void) {

@@ -9,10 +9,14 @@ void uartinit(void);
 void uartintr(void);
 void uartputc(int c);        // buffered, may sleep
 void uartputc_sync(int c);   // spins; for printf and echo
+void uart_rx_enable(int on);  // receive interrupt on/off (console flow control)
 // console.c
 void consoleinit(void);
 void consoleintr(int c);
 void consputc(int c);
+int  console_room(void);      // may the UART deliver a byte?
+void console_setfg(int pgid); // foreground process group (tcsetpgrp)
+int  console_getfg(void);
 // plic.c
 void plicinit(void);
 void plicinithart(void);
@@ -22,5 +26,6 @@ void plic_complete(int irq);
 void virtio_disk_init(void);
 void virtio_disk_rw(struct buf *b, int write);
 void virtio_disk_write_many(struct buf **bs, int n);   // several requests in flight
+int  virtio_disk_flush(void);   // completed writes made durable: 0, or -1 if the disk has no FLUSH
 void virtio_disk_intr(void);
 #endif

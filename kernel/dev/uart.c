@@ -6,7 +6,10 @@
 //   uartputc()       appends to a small transmit ring and returns; the ring is
 //                    drained by uartstart(), both from here and from the
 //                    transmit-empty interrupt. A writer sleeps while it is full.
-// Input arrives by receive interrupt: uartintr() hands each byte to consoleintr().
+// Input arrives by receive interrupt: uartintr() hands each byte to
+// consoleintr() while the console has room; when it has none, the console
+// turns the receive interrupt off (uart_rx_enable) and the bytes wait in
+// the UART, and behind it in QEMU, until a reader makes room.
 #include "kernel/types.h"
 #include "kernel/memlayout.h"
 #include "kernel/lib/spinlock.h"
@@ -116,6 +119,12 @@ static void uartstart(void) {
     wakeup(&tx_r);   // writers waiting in uartputc() for room
 }
 
+// Turn the receive interrupt on or off. Turning it on while a byte waits
+// raises the interrupt at once.
+void uart_rx_enable(int on) {
+  WriteReg(IER, IER_TX | (on ? IER_RX : 0));
+}
+
 // One received byte, or -1 if none waits.
 static int uartgetc(void) {
   if (ReadReg(LSR) & LSR_RX_READY)
@@ -131,7 +140,7 @@ void uartintr(void) {
   (void)ReadReg(IIR);
 
   int c;
-  while ((c = uartgetc()) >= 0)
+  while (console_room() && (c = uartgetc()) >= 0)
     consoleintr(c);
 
   acquire(&tx_lock);

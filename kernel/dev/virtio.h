@@ -94,6 +94,7 @@ struct virtq_used {
 // ---- block device requests (spec 5.2.6) ----
 #define VIRTIO_BLK_T_IN  0   // read from the disk
 #define VIRTIO_BLK_T_OUT 1   // write to the disk
+#define VIRTIO_BLK_T_FLUSH 4 // make every completed write durable (with VIRTIO_BLK_F_FLUSH)
 
 #define VIRTIO_BLK_S_OK     0
 #define VIRTIO_BLK_S_IOERR  1

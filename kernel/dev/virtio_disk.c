@@ -6,11 +6,13 @@
 //
 // How a request travels: virtio_disk_rw() builds a chain of three descriptors
 // (request header, the buffer's data, a status byte), puts the chain's head in
-// the available ring, notifies the device, and sleeps on the buf. The device
+// the available ring, notifies the device, and sleeps until it is done. The device
 // does the transfer by DMA, writes the status byte, puts the head in the used
-// ring, and interrupts; virtio_disk_intr() marks the buf done and wakes its
+// ring, and interrupts; virtio_disk_intr() marks the request done and wakes its
 // owner, which checks the status and frees the descriptors. Several requests
 // from several harts may be in flight at once (VIRTQ_NUM / 3 of them).
+// virtio_disk_flush() sends a FLUSH (two descriptors: header and status):
+// the device answers once every write it completed before is durable.
 //
 // The device reads and writes our memory by physical address. Everything it
 // touches (the rings, request headers, status bytes, and struct buf data)
@@ -62,7 +64,9 @@ static struct {
 static struct {
   struct spinlock lock;
   char free[NUM];             // is descriptor i free?
-  struct buf *inflight[NUM];  // the buf of the request whose head is i
+  char busy[NUM];             // a request whose head is i is in flight
+  char done[NUM];             // ... and the device has finished it
+  int has_flush;              // VIRTIO_BLK_F_FLUSH negotiated
   uint16 used_idx;            // next used-ring entry to look at
   uint64 capacity;            // disk size in 512-byte sectors
 } disk;
@@ -130,6 +134,7 @@ void virtio_disk_init(void) {
   R(VIRTIO_MMIO_STATUS) = status;
   if (!(R(VIRTIO_MMIO_STATUS) & VIRTIO_STATUS_FEATURES_OK))
     fail("device rejected our features");
+  disk.has_flush = (accepted >> VIRTIO_BLK_F_FLUSH) & 1;
 
   // Set up queue 0, the only one a block device has by default.
   R(VIRTIO_MMIO_QUEUE_SEL) = 0;
@@ -203,9 +208,9 @@ static void free_chain(int i) {
   wakeup(&disk.free[0]);   // a request may be waiting for descriptors
 }
 
-// Take three descriptors into idx[0..2]: all three, or none (returns -1).
-static int alloc3_desc(int idx[3]) {
-  for (int i = 0; i < 3; i++) {
+// Take n descriptors into idx[0..n-1]: all of them, or none (returns -1).
+static int alloc_descs(int *idx, int n) {
+  for (int i = 0; i < n; i++) {
     idx[i] = alloc_desc();
     if (idx[i] < 0) {
       for (int j = 0; j < i; j++)
@@ -216,27 +221,33 @@ static int alloc3_desc(int idx[3]) {
   return 0;
 }
 
-// Put one request for b on the available ring and notify the device.
+// Put one request on the available ring and notify the device: a read or
+// write of b (type VIRTIO_BLK_T_IN or _OUT), or a FLUSH (b is null).
 // disk.lock is held. Returns the head descriptor of the chain.
-static int submit(struct buf *b, int write) {
-  uint64 sector = (uint64)b->blockno * SECTORS_PER_BLOCK;
-  uint64 data = (uint64)b->data;
+static int submit(int type, struct buf *b) {
+  uint64 sector = 0, data = 0;
+  int n = 2;   // header and status; a transfer has its data between them
 
-  if (sector + SECTORS_PER_BLOCK > disk.capacity)
-    panic("virtio_disk: block %d is past the end of the disk (%d blocks)",
-          (int)b->blockno, (int)(disk.capacity / SECTORS_PER_BLOCK));
-  // The device needs a physical address: only the direct map has one by V2P
-  // (not, for example, a kernel stack).
-  if (data < KVA_OFFSET || data + BSIZE > KSTACKBASE)
-    panic("virtio_disk: buffer %p is not in the kernel's direct map", (void *)b->data);
+  if (b) {
+    sector = (uint64)b->blockno * SECTORS_PER_BLOCK;
+    data = (uint64)b->data;
+    n = 3;
+    if (sector + SECTORS_PER_BLOCK > disk.capacity)
+      panic("virtio_disk: block %d is past the end of the disk (%d blocks)",
+            (int)b->blockno, (int)(disk.capacity / SECTORS_PER_BLOCK));
+    // The device needs a physical address: only the direct map has one by
+    // V2P (not, for example, a kernel stack).
+    if (data < KVA_OFFSET || data + BSIZE > KSTACKBASE)
+      panic("virtio_disk: buffer %p is not in the kernel's direct map", (void *)b->data);
+  }
 
   int idx[3];
-  while (alloc3_desc(idx) < 0)
+  while (alloc_descs(idx, n) < 0)
     sleep(&disk.free[0], &disk.lock);
   int head = idx[0];
 
   struct virtio_blk_req *req = &ring.req[head];
-  req->type = write ? VIRTIO_BLK_T_OUT : VIRTIO_BLK_T_IN;
+  req->type = type;
   req->reserved = 0;
   req->sector = sector;
 
@@ -246,19 +257,23 @@ static int submit(struct buf *b, int write) {
   ring.desc[idx[0]].flags = VIRTQ_DESC_F_NEXT;
   ring.desc[idx[0]].next = idx[1];
   // 2: the data, which the device reads (write) or writes (read).
-  ring.desc[idx[1]].addr = V2P(data);
-  ring.desc[idx[1]].len = BSIZE;
-  ring.desc[idx[1]].flags = (write ? 0 : VIRTQ_DESC_F_WRITE) | VIRTQ_DESC_F_NEXT;
-  ring.desc[idx[1]].next = idx[2];
+  if (b) {
+    ring.desc[idx[1]].addr = V2P(data);
+    ring.desc[idx[1]].len = BSIZE;
+    ring.desc[idx[1]].flags = (type == VIRTIO_BLK_T_IN ? VIRTQ_DESC_F_WRITE : 0) | VIRTQ_DESC_F_NEXT;
+    ring.desc[idx[1]].next = idx[2];
+    b->disk = 1;
+  }
   // 3: one status byte, which the device writes at the end.
+  int st = idx[n - 1];
   ring.status[head] = 0xff;   // anything but VIRTIO_BLK_S_OK
-  ring.desc[idx[2]].addr = V2P(&ring.status[head]);
-  ring.desc[idx[2]].len = 1;
-  ring.desc[idx[2]].flags = VIRTQ_DESC_F_WRITE;
-  ring.desc[idx[2]].next = 0;
+  ring.desc[st].addr = V2P(&ring.status[head]);
+  ring.desc[st].len = 1;
+  ring.desc[st].flags = VIRTQ_DESC_F_WRITE;
+  ring.desc[st].next = 0;
 
-  b->disk = 1;
-  disk.inflight[head] = b;
+  disk.busy[head] = 1;
+  disk.done[head] = 0;
 
   // Offer the chain: fill the ring slot first, then publish it by advancing
   // idx, then tell the device. The fences keep the device from seeing these
@@ -271,26 +286,35 @@ static int submit(struct buf *b, int write) {
   return head;
 }
 
-// Sleep until the request submitted for b at head is done; free its chain.
-static void finish(struct buf *b, int head, int write) {
-  // virtio_disk_intr() clears b->disk and wakes us.
-  while (b->disk == 1)
-    sleep(b, &disk.lock);
+static const char *what(int type) {
+  return type == VIRTIO_BLK_T_IN ? "read" : type == VIRTIO_BLK_T_OUT ? "write" : "flush";
+}
+
+// Sleep until the request whose chain starts at head is done; free the
+// chain. b is the request's buf (null for a FLUSH).
+static void finish(int head, int type, struct buf *b) {
+  // virtio_disk_intr() sets done[head] and wakes us.
+  while (!disk.done[head])
+    sleep(&disk.done[head], &disk.lock);
 
   int st = READ_ONCE(ring.status[head]);
-  disk.inflight[head] = 0;
+  disk.busy[head] = 0;
+  disk.done[head] = 0;
+  if (b)
+    b->disk = 0;
   free_chain(head);
   if (st != VIRTIO_BLK_S_OK)
-    panic("virtio_disk: %s of block %d failed (status %d)",
-          write ? "write" : "read", (int)b->blockno, st);
+    panic("virtio_disk: %s of block %d failed (status %d)", what(type),
+          b ? (int)b->blockno : -1, st);
 }
 
 // Read (write = 0) or write (write = 1) block b->blockno from/to b->data.
 // Sleeps until the transfer is done; the caller holds b's sleeplock.
 void virtio_disk_rw(struct buf *b, int write) {
+  int type = write ? VIRTIO_BLK_T_OUT : VIRTIO_BLK_T_IN;
   acquire(&disk.lock);
-  int head = submit(b, write);
-  finish(b, head, write);
+  int head = submit(type, b);
+  finish(head, type, b);
   release(&disk.lock);
 }
 
@@ -305,11 +329,25 @@ void virtio_disk_write_many(struct buf **bs, int n) {
   for (int i = 0; i < n; i += BATCH) {
     int m = n - i < BATCH ? n - i : BATCH;
     for (int j = 0; j < m; j++)
-      heads[j] = submit(bs[i + j], 1);
+      heads[j] = submit(VIRTIO_BLK_T_OUT, bs[i + j]);
     for (int j = 0; j < m; j++)
-      finish(bs[i + j], heads[j], 1);
+      finish(heads[j], VIRTIO_BLK_T_OUT, bs[i + j]);
   }
   release(&disk.lock);
+}
+
+// Ask the disk to make every write completed so far durable (spec 5.2.6.1:
+// a FLUSH covers the writes the device completed before it), and wait.
+// Returns -1 if the device offered no FLUSH: it has no write-back cache,
+// and a completed write is durable already.
+int virtio_disk_flush(void) {
+  if (!disk.has_flush)
+    return -1;
+  acquire(&disk.lock);
+  int head = submit(VIRTIO_BLK_T_FLUSH, 0);
+  finish(head, VIRTIO_BLK_T_FLUSH, 0);
+  release(&disk.lock);
+  return 0;
 }
 
 // The disk interrupted: requests have finished. Called from the trap code
@@ -326,11 +364,10 @@ void virtio_disk_intr(void) {
   while (disk.used_idx != READ_ONCE(ring.used.idx)) {
     fence();   // read the entry only after seeing the index that covers it
     uint32 id = READ_ONCE(ring.used.ring[disk.used_idx % NUM].id);
-    if (id >= NUM || disk.inflight[id] == 0)
+    if (id >= NUM || !disk.busy[id] || disk.done[id])
       panic("virtio_disk: device finished unknown request %d", (int)id);
-    struct buf *b = disk.inflight[id];
-    b->disk = 0;   // the request is done
-    wakeup(b);
+    disk.done[id] = 1;
+    wakeup(&disk.done[id]);
     disk.used_idx++;
   }
 

@@ -227,8 +227,11 @@ inode_write(struct file *f, uint64 addr, int n)
         chunk = writei_chunk(ip, f->off, m - done);
         r = writei(ip, 0, (uint64)kbuf + done, f->off, chunk);
       }
-      if (r > 0)
+      if (r > 0) {
+        if (ip->type == T_FILE)
+          pagecache_fill(ip, f->off, r);   // reads after writes are warm
         f->off += r;
+      }
       iunlock(ip);
       end_op();
       if (r > 0) {

@@ -5,16 +5,27 @@
 // log_write(b) instead of bwrite(b): the block is only noted (and pinned in
 // the cache). When the last running operation ends, commit():
 //
-//   1. copies every noted block into the log area on disk,
+//   1. copies every noted block into the log area on disk,     FLUSH
 //   2. writes the log header with the count n and the home block numbers:
-//      this single-block write is the commit point,
-//   3. writes every block to its home location ("install"),
-//   4. writes the header again with n = 0.
+//      this single-block write is the commit point,             FLUSH
+//   3. writes every block to its home location ("install"),    FLUSH
+//   4. writes the header again with n = 0.                      FLUSH
 //
 // A crash before step 2 leaves the disk as before the operations; a crash
 // after it is repaired at boot by initlog(), which installs the logged
 // blocks again (doing it twice is harmless). Either way the disk holds all
 // of a transaction or none of it.
+//
+// A disk with a write-back cache may make completed writes durable in any
+// order, so where the order matters the commit sends a FLUSH (when the
+// device offers one) and waits for it:
+//   after 1: the header must never be durable before the blocks it names;
+//   after 2: the commit point is durable before any home block changes and
+//            before end_op returns;
+//   after 3: the home blocks are durable before the header forgets them;
+//   after 4: the cleared header is durable before the next commit
+//            overwrites the log blocks (a stale header naming new log
+//            contents would install them at the wrong homes).
 //
 // Several operations may run at once and commit together (group commit).
 // Each one may note at most MAXOPBLOCKS distinct blocks; begin_op admits a
@@ -22,6 +33,15 @@
 // case of every operation already running. A block noted twice takes one
 // slot (absorption), so a transaction touching the bitmap many times costs
 // one log block.
+//
+// Admission is first come, first served: begin_op takes a ticket and
+// operations start in ticket order. A newcomer queues behind the waiters
+// even when the log has room for it; otherwise a process that commits and
+// comes straight back finds the room before the woken waiters run, again
+// and again, and they starve. The head of the queue waits only for room,
+// and while it waits nobody else is admitted, so the running operations
+// drain, the group commits, and the head gets in: a waiter is admitted
+// after at most the operations queued before it (vmstat log_overtaken_max).
 //
 // On-disk log: a header block followed by the logged blocks.
 
@@ -33,6 +53,9 @@
 #include "kernel/lib/spinlock.h"
 #include "kernel/lib/klib.h"
 #include "kernel/proc/proc.h"
+#include "kernel/dev/dev.h"
+#include "kernel/mm/mm.h"
+#include "kernel/boot/dtb.h"
 
 // Header block contents, on disk and in memory.
 struct logheader {
@@ -46,16 +69,38 @@ static struct {
   int cap;          // usable log blocks: min(LOGBLOCKS, blocks after the header)
   int outstanding;  // operations between begin_op and end_op
   int committing;   // commit() running: new operations wait
+  uint next_ticket; // begin_op's queue: the ticket the next caller takes
+  uint serving;     // the ticket admitted next
+  char queue[NPROC];// sleep channels: ticket t waits on queue[t % NPROC]
   int dev;
   struct logheader lh;
 } log;
 
 static void recover_from_log(void);
 
+// Crash-test knob: bootarg logstop=K.S stops the kernel's K-th commit
+// (K = 0: the recovery at boot) for good after step S, having printed
+// "log: stopped ...", so that the host kills QEMU with the disk exactly
+// there (tests/harness.py crash). Steps: 1 log blocks written and flushed,
+// header not; 2 header written (committed), nothing installed; 3 the first
+// home block installed; 4 every home block installed, header not cleared.
+static int stop_commit = -1, stop_step, ncommit;
+static void stop_point(int step);
+
 // Blocks written to the disk together (bwrite_many): the commit costs a
 // few device round trips instead of one per block.
 #define WBATCH 16
 static void commit(void);
+static void flush(void);
+
+// The decimal number at *s; advances *s past it.
+static int number(const char **s)
+{
+  int n = 0;
+  for (; **s >= '0' && **s <= '9'; (*s)++)
+    n = n * 10 + (**s - '0');
+  return n;
+}
 
 void
 initlog(int dev, struct superblock *sb)
@@ -71,6 +116,15 @@ initlog(int dev, struct superblock *sb)
     log.cap = LOGBLOCKS;
   if (log.cap < MAXOPBLOCKS)
     panic("initlog: log of %d blocks is too small", sb->nlog);
+  const char *ls = bootarg("logstop");
+  if (ls) {
+    stop_commit = number(&ls);
+    stop_step = 1;
+    if (*ls == '.') {
+      ls++;
+      stop_step = number(&ls);
+    }
+  }
   recover_from_log();
 }
 
@@ -81,8 +135,11 @@ static void
 install_trans(int recovering)
 {
   struct buf *b[WBATCH];
-  for (int i = 0; i < log.lh.n; i += WBATCH) {
-    int n = MIN(WBATCH, log.lh.n - i);
+  int n;
+  for (int i = 0; i < log.lh.n; i += n) {
+    // The crash test's step 3 wants the first block installed alone.
+    int batch = (i == 0 && stop_commit == ncommit && stop_step == 3) ? 1 : WBATCH;
+    n = MIN(batch, log.lh.n - i);
     for (int j = 0; j < n; j++) {
       if (recovering) {
         struct buf *lbuf = bread(log.dev, log.start + 1 + i + j);
@@ -99,6 +156,8 @@ install_trans(int recovering)
         bunpin(b[j]);
       brelse(b[j]);
     }
+    if (i == 0)
+      stop_point(3);
   }
 }
 
@@ -133,32 +192,52 @@ static void
 recover_from_log(void)
 {
   read_head();
-  if (log.lh.n > 0)
+  if (log.lh.n > 0) {
     printf("fs: recovering %d blocks from the log\n", log.lh.n);
-  install_trans(1);
-  log.lh.n = 0;
-  write_head();   // clear the log
+    install_trans(1);
+    flush();        // installed before the header forgets them
+    stop_point(4);
+    log.lh.n = 0;
+    write_head();   // clear the log
+    flush();        // cleared before the first commit reuses the log
+  }
+  ncommit = 1;
 }
 
-// Start a file system operation.
-void
-begin_op(void)
+// Room for one more operation if every running one used its maximum?
+static int log_has_room(void)
+{
+  return log.lh.n + (log.outstanding + 1) * MAXOPBLOCKS <= log.cap;
+}
+
+// Wake the head of begin_op's queue, if any: the only waiter that can go.
+// There are fewer than NPROC waiters, so their tickets differ mod NPROC.
+static void wake_head(void)
+{
+  if (log.next_ticket != log.serving)
+    wakeup(&log.queue[log.serving % NPROC]);
+}
+
+// Start a file system operation: wait for our turn (ticket order), for no
+// commit to be running, and for room in the log.
+void begin_op(void)
 {
   lockdebug_begin_op();
   acquire(&log.lock);
-  for (;;) {
-    if (log.committing) {
-      sleep(&log, &log.lock);
-    } else if (log.lh.n + (log.outstanding + 1) * MAXOPBLOCKS > log.cap) {
-      // Not enough room if every running operation used its maximum;
-      // wait for one to end (or for the commit).
-      sleep(&log, &log.lock);
-    } else {
-      log.outstanding++;
-      release(&log.lock);
-      return;
-    }
+  uint t = log.next_ticket++;
+  uint ahead = t - log.serving;   // operations queued before us
+  if (ahead > 0 || log.committing || !log_has_room()) {
+    VMCOUNT(log_waits);
+    while (t != log.serving || log.committing || !log_has_room())
+      sleep(&log.queue[t % NPROC], &log.lock);
+    if (ahead > vmcount.log_overtaken_max)
+      vmcount.log_overtaken_max = ahead;
   }
+  log.serving++;
+  log.outstanding++;
+  // The next in line may fit as well.
+  wake_head();
+  release(&log.lock);
 }
 
 // End a file system operation; commit if it was the last one running.
@@ -178,8 +257,8 @@ end_op(void)
     do_commit = 1;
     log.committing = 1;
   } else {
-    // This operation's reservation is free now: maybe a waiter fits.
-    wakeup(&log);
+    // This operation's reservation is free now: maybe the head fits.
+    wake_head();
   }
   release(&log.lock);
 
@@ -189,7 +268,7 @@ end_op(void)
     commit();
     acquire(&log.lock);
     log.committing = 0;
-    wakeup(&log);
+    wake_head();
     release(&log.lock);
   }
 }
@@ -213,16 +292,43 @@ write_log(void)
   }
 }
 
+// Make every completed write durable, if the disk has a write-back cache.
+static void flush(void)
+{
+  if (virtio_disk_flush() == 0)
+    VMCOUNT(disk_flushes);
+}
+
 static void
 commit(void)
 {
   if (log.lh.n > 0) {
     write_log();
+    flush();           // log blocks durable before the header naming them
+    stop_point(1);
     write_head();      // the commit point
+    flush();           // committed, before any home block changes
+    stop_point(2);
     install_trans(0);
+    flush();           // home blocks durable before the header forgets them
+    stop_point(4);
     log.lh.n = 0;
     write_head();      // erase the transaction from the log
+    flush();           // cleared before the next commit reuses the log
+    VMCOUNT(log_commits);
+    ncommit++;
   }
+}
+
+static void stop_point(int step)
+{
+  static char forever;
+  if (ncommit != stop_commit || step != stop_step)
+    return;
+  printf("log: stopped in commit %d after step %d (logstop)\n", ncommit, step);
+  acquire(&log.lock);
+  for (;;)
+    sleep(&forever, &log.lock);
 }
 
 // Note that b was modified and must be written with the transaction.

@@ -36,7 +36,7 @@ struct pipe {
   int rwaiting;     // readers asleep on &nread
   int wwaiting;     // writers asleep on &nwrite
   int used;         // slot in use (pool lock)
-  char data[PIPESIZE];
+  char data[PIPESIZE] __attribute__((aligned(8)));   // word copies (memmove)
 };
 
 static struct spinlock poollock;
@@ -154,8 +154,15 @@ pipewrite(struct pipe *pi, uint64 addr, int n)
 
   while (done < n) {
     int m = MIN(n - done, BOUNCE);
-    if (either_copyin(buf, 1, addr + done, m) < 0)
+    if (either_copyin(buf, 1, addr + done, m) < 0) {
+      if (done > 0) {            // what was written must reach the readers
+        acquire(&pi->lock);
+        if (pi->rwaiting)
+          wakeup(&pi->nread);
+        release(&pi->lock);
+      }
       return done > 0 ? done : -EFAULT;
+    }
 
     acquire(&pi->lock);
     int put = 0;
@@ -186,7 +193,9 @@ pipewrite(struct pipe *pi, uint64 addr, int n)
       pi->nwrite += k;
       put += k;
     }
-    if (pi->rwaiting)
+    // Readers are woken once per write (and whenever the ring fills),
+    // not once per piece: each wakeup scans the process table.
+    if (pi->rwaiting && done + m == n)
       wakeup(&pi->nread);
     release(&pi->lock);
     done += m;

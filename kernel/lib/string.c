@@ -28,12 +28,17 @@ void *memmove(void *dst, const void *src, uint64 n)
       *--d = *--s;
     return dst;
   }
-  if ((((uint64)s | (uint64)d | n) & 7) == 0) {   // page copies take this path
-    const uint64 *sw = src;
-    uint64 *dw = dst;
-    for (; n; n -= 8)
+  if ((((uint64)s ^ (uint64)d) & 7) == 0) {
+    // Same alignment: bytes up to a word boundary, then words (page
+    // copies, pipe rings, bounce buffers), then the tail.
+    for (; n && ((uint64)d & 7); n--)
+      *d++ = *s++;
+    const uint64 *sw = (const uint64 *)s;
+    uint64 *dw = (uint64 *)d;
+    for (; n >= 8; n -= 8)
       *dw++ = *sw++;
-    return dst;
+    s = (const uchar *)sw;
+    d = (uchar *)dw;
   }
   while (n--)
     *d++ = *s++;

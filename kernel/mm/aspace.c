@@ -100,8 +100,9 @@ void region_set_prot(struct region *r, int prot)
   text_count(r, 1);
 }
 
-// Before a shared file mapping loses pages, their changes go to the file.
-static int region_writeback(struct region *r, uint64 start, uint64 end)
+// The changes made through shared file mapping r to [start, end) go to
+// the file (munmap, exit, msync). 0 or the first write-back error.
+int region_writeback(struct region *r, uint64 start, uint64 end)
 {
   if (r->obj && (r->flags & REG_SHARED) && r->obj->kind == VMOBJ_FILE)
     return vmobj_writeback(r->obj, (start - r->start + r->off) / PGSIZE,
@@ -143,17 +144,7 @@ struct aspace *as_create(void)
   return as;
 }
 
-// The region containing va, or 0.
-struct region *region_find(struct aspace *as, uint64 va)
-{
-  for (struct region *r = as->regions; r && r->start <= va; r = r->next)
-    if (va < r->end)
-      return r;
-  return 0;
-}
-
-// Insert a region; fails with -EINVAL if it overlaps another (empty
-// regions, like a heap of size 0, overlap nothing), -ENOMEM if the space
+// Insert a region; fails with -EINVAL if it overlaps another, -ENOMEM if the space
 // has MAXREGIONS already (one process cannot exhaust the global pool).
 // *out, if given, gets the new region.
 int region_add(struct aspace *as, uint64 start, uint64 end, int prot, int flags,
@@ -168,9 +159,8 @@ int region_insert(struct aspace *as, uint64 start, uint64 end, int prot, int fla
   struct region **pp = &as->regions;
   while (*pp && (*pp)->start < start)
     pp = &(*pp)->next;
-  for (struct region *r = as->regions; r; r = r->next)
-    if (r->start < end && start < r->end)
-      return -EINVAL;
+  if (start < end && region_overlap(as, start, end))
+    return -EINVAL;
   if (as->nregions >= MAXREGIONS)
     return -ENOMEM;
   struct region *r = region_alloc();
@@ -413,37 +403,6 @@ int as_fork(struct aspace *parent, struct aspace *child)
     tlb_flush_range(parent, lo, hi);
   releasesleep(&parent->lock);
   return err;
-}
-
-// Where to put a new mapping of len bytes: at hint if that range is free,
-// otherwise as high as possible below USERTOP (top-down, far from the heap).
-// Returns 0 if there is no room. Caller holds as->lock.
-uint64 as_find_gap(struct aspace *as, uint64 len, uint64 hint)
-{
-  uint64 floor = PGROUNDUP(as->brk) + PGSIZE;
-  if (hint && hint >= floor && hint + len > hint && hint + len <= USERTOP) {
-    int clash = 0;
-    for (struct region *r = as->regions; r; r = r->next)
-      if (r->start < hint + len && hint < r->end)
-        clash = 1;
-    if (!clash)
-      return hint;
-  }
-  if (len > USERTOP - floor)
-    return 0;
-  uint64 top = USERTOP;
-  for (;;) {
-    uint64 cand = top - len;
-    if (cand < floor || cand > top)
-      return 0;
-    struct region *hit = 0;
-    for (struct region *r = as->regions; r; r = r->next)
-      if (r->start < cand + len && cand < r->end && r->start != r->end)
-        hit = r;
-    if (!hit)
-      return cand;
-    top = hit->start;
-  }
 }
 
 // Move the break. Growth only moves it (pages come on first touch);

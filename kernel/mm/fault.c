@@ -46,6 +46,56 @@ static void debug_delay(void)
   }
 }
 
+#define AROUND 16   // fault-around window, in pages
+
+// Map the neighbours of a file page that a fault just mapped, if they are
+// already in the page cache: a program touching its text or a file in
+// order then takes one fault per window instead of one per page. Only
+// read (and execute) rights are given: a write still faults, so dirty
+// tracking and COW see it. Never reads from disk, never leaves the region
+// or the leaf table that holds va's PTE (so no table is allocated), never
+// maps past EOF (the cache holds no page past EOF).
+static void fault_around(struct aspace *as, struct region *r, uint64 va, pte_t *pte)
+{
+  struct vmobj *o = r->obj;
+  uint64 table = va & ~((1UL << PXSHIFT(1)) - 1);     // what va's leaf table maps
+  uint64 lo = va - table >= (AROUND / 2) * PGSIZE ? va - (AROUND / 2) * PGSIZE : table;
+  lo = MAX(lo, r->start);
+  uint64 hi = MIN(lo + AROUND * PGSIZE, MIN(r->end, table + (1UL << PXSHIFT(1))));
+  uint64 rights = pte_rights(r->prot) & ~PTE_W;
+  if (!(r->flags & REG_SHARED) && (r->prot & PROT_WRITE))
+    rights |= PTE_COW;
+  uint64 pas[AROUND];
+  int n = 0;
+  for (uint64 a = lo; a < hi; a += PGSIZE) {
+    pte_t *p = pte + ((int64)(a - va) / PGSIZE);
+    pas[n] = 0;
+    if (a != va && !(*p & PTE_V))
+      pas[n] = pc_find(o, (a - r->start + r->off) / PGSIZE);
+    n++;
+  }
+  acquire(&o->lock);
+  acquire(&as->ptlock);
+  n = 0;
+  for (uint64 a = lo; a < hi; a += PGSIZE, n++) {
+    pte_t *p = pte + ((int64)(a - va) / PGSIZE);
+    uint64 pa = pas[n];
+    if (!pa)
+      continue;
+    struct frame *f = pa2frame(pa);
+    if ((f->flags & FRAME_CACHE) && f->obj == o && !(*p & PTE_V)) {
+      as_pte_set(as, a, p, PA2PTE(pa) | rights | PTE_V | PTE_A | PTE_D);
+      pas[n] = 0;          // the PTE owns the reference now
+      VMCOUNT(fault_around);
+    }
+  }
+  release(&as->ptlock);
+  release(&o->lock);
+  for (int i = 0; i < n; i++)
+    if (pas[i])
+      frame_put(pas[i]);
+}
+
 // A fault on an absent page of a region over an object. Shared regions
 // map the object's frame itself: read-only until the first write, so
 // that the write can mark the page dirty (software dirty tracking).
@@ -104,6 +154,8 @@ static int fault_object(struct aspace *as, struct region *r, uint64 va, int acce
     frame_put(pa);
     return -EAGAIN;     // evicted or mapped meanwhile: the access will simply fault again
   }
+  if (o->kind == VMOBJ_FILE)
+    fault_around(as, r, va, pte);
   return 0;             // the PTE owns the reference getpage gave us
 }
 

@@ -82,6 +82,7 @@ int    pc_low(void);                                  // below the low-water mar
 // fs hooks (fs/fs.c calls these). mm calls into fs only to read and write
 // file pages: vmobj.c (read-in, write-back) and pagecache.c (reclaim).
 int    pagecache_getpage(struct inode *ip, uint64 idx, uint64 *pa);
+void   pagecache_fill(struct inode *ip, uint off, uint n);
 int    pagecache_read(struct inode *ip, int user_dst, uint64 dst, uint off, uint n);
 void   pagecache_write(struct inode *ip, uint off, const void *src, uint n);
 void   pagecache_truncate(struct inode *ip, uint64 size);
@@ -148,11 +149,13 @@ void   as_teardown(struct aspace *as);          // unmap everything (process con
 int    as_fork(struct aspace *parent, struct aspace *child);
 uint64 as_find_gap(struct aspace *as, uint64 len, uint64 hint);
 struct region *region_find(struct aspace *as, uint64 va);
+struct region *region_overlap(struct aspace *as, uint64 start, uint64 end);
 int    region_add(struct aspace *as, uint64 start, uint64 end, int prot, int flags,
                   struct vmobj *obj, uint64 off, const char *name);
 int    region_insert(struct aspace *as, uint64 start, uint64 end, int prot, int flags,
                      struct vmobj *obj, uint64 off, const char *name, struct region **out);
 void   region_set_prot(struct region *r, int prot);
+int    region_writeback(struct region *r, uint64 start, uint64 end);
 void   as_pte_set(struct aspace *as, uint64 va, pte_t *pte, pte_t new); // holding as->ptlock
 int    as_map_page(struct aspace *as, uint64 va, uint64 pa, int prot); // a private page, as->lock held
 void   as_unmap_range(struct aspace *as, uint64 start, uint64 end); // PTEs + frames

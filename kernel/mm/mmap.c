@@ -110,9 +110,8 @@ int64 sys_mmap(void)
   acquiresleep(&as->lock);
   int err = 0;
   if (flags & MAP_FIXED_NOREPLACE) {
-    for (struct region *r = as->regions; r; r = r->next)
-      if (r->start < end && addr < r->end && r->start != r->end)
-        err = -EEXIST;
+    if (region_overlap(as, addr, end))
+      err = -EEXIST;
   } else if (flags & MAP_FIXED) {
     err = as_remove(as, addr, end);
   } else {
@@ -260,11 +259,7 @@ int64 sys_msync(void)
   for (struct region *r = as->regions; r && err == 0; r = r->next) {
     if (r->end <= addr || r->start >= end)
       continue;
-    if (r->obj && (r->flags & REG_SHARED) && r->obj->kind == VMOBJ_FILE) {
-      uint64 lo = MAX(r->start, addr), hi = MIN(r->end, end);
-      err = vmobj_writeback(r->obj, (lo - r->start + r->off) / PGSIZE,
-                            (hi - r->start + r->off + PGSIZE - 1) / PGSIZE);
-    }
+    err = region_writeback(r, MAX(r->start, addr), MIN(r->end, end));
   }
   releasesleep(&as->lock);
   return err;

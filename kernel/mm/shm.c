@@ -57,8 +57,10 @@ static int shm_truncate(struct file *f, uint64 len)
     return -EINVAL;
   if (len > SHM_MAX)
     return -EFBIG;
+  acquire(&o->lock);        // getpage reads the size under it
   uint64 old = o->size;
   o->size = len;
+  release(&o->lock);
   if (len < old)
     pc_truncate(o, len);   // unmapped everywhere, with remote fences
   return 0;
@@ -119,7 +121,9 @@ int64 sys_shm_open(void)
     return err;
   }
   if ((oflag & O_TRUNC) && acc == O_RDWR) {
+    acquire(&o->lock);
     o->size = 0;
+    release(&o->lock);
     pc_truncate(o, 0);
   }
   f->type = FD_OBJ;

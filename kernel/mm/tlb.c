@@ -57,8 +57,8 @@ void tlbinit(int pool)
   initlock(&asid_lock, "asid");
   // The ASID field keeps only the bits the hart implements.
   uint64 old = csr_read(satp);
-  csr_write(satp, MAKE_SATP(V2P(kernel_root), 0xFFFF));
-  uint64 hw = ((csr_read(satp) >> 44) & 0xFFFF) + 1;
+  csr_write(satp, MAKE_SATP(V2P(kernel_root), SATP_ASID_MASK));
+  uint64 hw = ((csr_read(satp) >> SATP_ASID_SHIFT) & SATP_ASID_MASK) + 1;
   csr_write(satp, old);
   nasids = hw;
   if (pool >= 2 && (uint64)pool < hw)

@@ -96,19 +96,21 @@ int vmobj_getpage(struct vmobj *o, uint64 idx, uint64 *pa)
   if ((*pa = pc_find(o, idx)) != 0)
     return 0;
   if (o->kind == VMOBJ_SHM) {
-    acquire(&o->lock);
-    uint64 size = o->size;
-    release(&o->lock);
-    if (idx >= PGROUNDUP(size) / PGSIZE)
-      return -EFAULT;
+    // A new zeroed page, inserted under the object's lock after checking
+    // the size there: ftruncate sets the size under the same lock before
+    // it evicts, so no page past the end can slip into the cache.
     uint64 f = frame_alloc_reclaim();
     if (!f)
       return -ENOMEM;
     frame_get(f);                    // one for the cache, one for the caller
-    if (pc_insert(o, idx, f) < 0) {  // lost a race: use the winner's
+    acquire(&o->lock);
+    int err = idx < PGROUNDUP(o->size) / PGSIZE ? pc_insert(o, idx, f) : -EFAULT;
+    release(&o->lock);
+    if (err < 0) {
       frame_put(f);
       frame_put(f);
-      return vmobj_getpage(o, idx, pa);
+      // -EEXIST: lost a race, use the winner's page
+      return err == -EEXIST ? vmobj_getpage(o, idx, pa) : err;
     }
     VMCOUNT(fault_shm);
     *pa = f;

@@ -12,6 +12,7 @@
 #include "kernel/mm/mm.h"
 #include "kernel/fs/file.h"
 #include "kernel/trap/trap.h"
+#include "kernel/boot/sbi.h"
 
 struct cpu cpus[NCPU];
 int ncpu;
@@ -23,6 +24,8 @@ static struct spinlock pid_lock;
 static struct spinlock wait_lock;
 static char init_cmd[256];
 static void forkret(void);
+static void kick_idle(void);
+static void init_restart(int status) __attribute__((noreturn));
 
 int cpuid(void)
 {
@@ -107,6 +110,7 @@ void userinit(const char *cmd)
   if (!p)
     panic("userinit");
   initproc = p;
+  p->pgid = p->pid;
   if (cmd)
     safestrcpy(init_cmd, cmd, sizeof init_cmd);
   safestrcpy(p->name, "init", sizeof p->name);
@@ -163,6 +167,7 @@ int fork(void)
     np->ofile[i] = p->ofile[i] ? filedup(p->ofile[i]) : 0;
   np->cwd = idup(p->cwd);
   safestrcpy(np->name, p->name, sizeof np->name);
+  np->pgid = p->pgid;         // a child is in its parent's job until setpgid()
   int pid = np->pid;
 
   acquire(&wait_lock);
@@ -171,6 +176,7 @@ int fork(void)
   acquire(&np->lock);
   np->state = RUNNABLE;
   release(&np->lock);
+  kick_idle();
   VMCOUNT(nfork);
   return pid;
 }
@@ -190,7 +196,7 @@ void exit(int status)
 {
   struct proc *p = myproc();
   if (p == initproc)
-    panic("init exiting with status %d", status);
+    init_restart(status);
   for (int fd = 0; fd < NOFILE; fd++) {
     if (p->ofile[fd]) {
       fileclose(p->ofile[fd]);
@@ -252,9 +258,34 @@ int wait(uint64 addr)
   }
 }
 
+// A process just became runnable. If a hart is idle in wfi, wake it with
+// an IPI, so it runs the process now and not at its next timer tick (a
+// tenth of a second later). The fence pairs with the one in scheduler():
+// either we see the hart's idle flag, or it sees the runnable process.
+static void kick_idle(void)
+{
+  __atomic_thread_fence(__ATOMIC_SEQ_CST);
+  for (struct cpu *c = cpus; c < &cpus[NCPU]; c++) {
+    if (c->started && __atomic_exchange_n(&c->idle, 0, __ATOMIC_ACQ_REL)) {
+      sbi_send_ipi(1UL << c->hartid);
+      return;
+    }
+  }
+}
+
+// Is any process runnable? A hint, read without locks.
+static int any_runnable(void)
+{
+  for (struct proc *p = proc; p < &proc[NPROC]; p++)
+    if (__atomic_load_n(&p->state, __ATOMIC_RELAXED) == RUNNABLE)
+      return 1;
+  return 0;
+}
+
 // Each hart runs this loop forever. A hart with nothing to run leaves
 // user address spaces (so their page tables can be freed) and waits in
-// wfi with interrupts on, so it does not burn a host core.
+// wfi, so it does not burn a host core, until an interrupt: its timer,
+// a device, or kick_idle's IPI.
 void scheduler(void)
 {
   struct cpu *c = mycpu();
@@ -278,8 +309,15 @@ void scheduler(void)
     if (!found) {
       intr_off();
       as_activate_kernel();
+      // Say we are idle before the last look (kick_idle's fence pairs
+      // with this one). wfi returns when an interrupt is pending, even
+      // with interrupts off; it is taken once they are on again.
+      __atomic_store_n(&c->idle, 1, __ATOMIC_SEQ_CST);
+      __atomic_thread_fence(__ATOMIC_SEQ_CST);
+      if (!any_runnable())
+        asm volatile("wfi");
+      __atomic_store_n(&c->idle, 0, __ATOMIC_RELEASE);
       intr_on();
-      asm volatile("wfi");
     }
   }
 }
@@ -318,6 +356,7 @@ void sleep(void *chan, struct spinlock *lk)
   acquire(&p->lock);
   release(lk);
   p->chan = chan;
+  p->wchan = (uint64)__builtin_return_address(0);
   p->state = SLEEPING;
   sched();
   p->chan = 0;
@@ -327,14 +366,19 @@ void sleep(void *chan, struct spinlock *lk)
 
 void wakeup(void *chan)
 {
+  int woke = 0;
   for (struct proc *p = proc; p < &proc[NPROC]; p++) {
     if (p == myproc())
       continue;
     acquire(&p->lock);
-    if (p->state == SLEEPING && p->chan == chan)
+    if (p->state == SLEEPING && p->chan == chan) {
       p->state = RUNNABLE;
+      woke = 1;
+    }
     release(&p->lock);
   }
+  if (woke)
+    kick_idle();
 }
 
 int kill(int pid)
@@ -344,9 +388,12 @@ int kill(int pid)
     if (p->pid == pid && p->state != UNUSED) {
       // A zombie is still a process (POSIX); killing it changes nothing.
       p->killed = 1;
-      if (p->state == SLEEPING)
+      int woke = p->state == SLEEPING;
+      if (woke)
         p->state = RUNNABLE;
       release(&p->lock);
+      if (woke)
+        kick_idle();
       return 0;
     }
     release(&p->lock);
@@ -405,4 +452,124 @@ void procdump(void)
       continue;
     printf("%d %s %s\n", p->pid, states[p->state], p->name);
   }
+}
+
+// ---------------------------------------------------------------- init
+// init must never go away: every orphan is given to it, and without it
+// nobody would wait for them or start a shell. If it exits anyway (a
+// fault, a bug, a damaged binary), report it in one line and run /init
+// again in the same process: same pid 1, same children, a fresh image.
+// If /init cannot be run, the static rescue shell is the last resort.
+static void init_restart(int status)
+{
+  struct proc *p = myproc();
+  static int restarts;
+  printf("init: exited with status %d; restarting /init (restart %d)\n", status, ++restarts);
+  acquire(&p->lock);
+  p->killed = 0;
+  release(&p->lock);
+  char *argv[3] = { "init", "--restarted", 0 };
+  int r = exec("/init", argv);
+  if (r >= 0) {
+    // The new init opens the console as fds 0-2 itself.
+    for (int fd = 0; fd < NOFILE; fd++) {
+      if (p->ofile[fd]) {
+        fileclose(p->ofile[fd]);
+        p->ofile[fd] = 0;
+      }
+    }
+  } else {
+    // The rescue shell keeps init's descriptors: the console.
+    printf("init: cannot run /init (error %d); running /rescue/sh\n", r);
+    char *rargv[2] = { "/rescue/sh", 0 };
+    r = exec("/rescue/sh", rargv);
+    if (r < 0)
+      panic("init died and neither /init nor /rescue/sh can run: %d", r);
+  }
+  p->tf->a0 = r;
+  usertrapret();
+  panic("init_restart");
+}
+
+int proc_is_init(int pid)
+{
+  return initproc && initproc->pid == pid;
+}
+
+// ---------------------------------------------------------------- jobs
+// A process group is the set of processes of one job (a pipeline); the
+// shell makes one with setpgid() and tells the console which one is in
+// the foreground (tcsetpgrp). ^C kills that group: every member, never
+// init. Returns the number of processes killed.
+int kill_pgrp(int pgid)
+{
+  int n = 0;
+  if (pgid <= 0)
+    return 0;
+  for (struct proc *p = proc; p < &proc[NPROC]; p++) {
+    acquire(&p->lock);
+    if (p->state != UNUSED && p->state != ZOMBIE && p->pgid == pgid && p != initproc) {
+      p->killed = 1;
+      if (p->state == SLEEPING)
+        p->state = RUNNABLE;
+      n++;
+    }
+    release(&p->lock);
+  }
+  if (n)
+    kick_idle();
+  return n;
+}
+
+// POSIX setpgid, minimal: pid 0 is the caller, pgid 0 means pgid = pid;
+// the caller may move itself or one of its children.
+int setpgid(int pid, int pgid)
+{
+  struct proc *me = myproc();
+  if (pid < 0 || pgid < 0)
+    return -EINVAL;
+  if (pid == 0)
+    pid = me->pid;
+  if (pgid == 0)
+    pgid = pid;
+  int err = -ESRCH;
+  acquire(&wait_lock);
+  for (struct proc *p = proc; p < &proc[NPROC]; p++) {
+    if (p->pid != pid || (p != me && p->parent != me))
+      continue;
+    acquire(&p->lock);
+    if (p->state != UNUSED && p->state != ZOMBIE) {
+      p->pgid = pgid;
+      err = 0;
+    }
+    release(&p->lock);
+    break;
+  }
+  release(&wait_lock);
+  return err;
+}
+
+int getpgid(int pid)
+{
+  if (pid == 0)
+    pid = myproc()->pid;
+  for (struct proc *p = proc; p < &proc[NPROC]; p++) {
+    acquire(&p->lock);
+    if (p->pid == pid && p->state != UNUSED) {
+      int g = p->pgid;
+      release(&p->lock);
+      return g;
+    }
+    release(&p->lock);
+  }
+  return -ESRCH;
+}
+
+// The parent's pid (0 if none), read under wait_lock.
+int proc_ppid(struct proc *p)
+{
+  acquire(&wait_lock);
+  int ppid = p->parent ? p->parent->pid : 0;
+  release(&wait_lock);
+  return ppid;
 }

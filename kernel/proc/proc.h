@@ -19,6 +19,12 @@ struct trapframe {
   uint64 kernel_tp;   // offset 264: this hart's struct cpu *, reloaded on entry
 };
 #define TF_SIZE 288   // bytes the frame takes on the stack (16-byte aligned)
+// trap/trapvec.S hard-codes these offsets.
+_Static_assert(__builtin_offsetof(struct trapframe, ra) == 8 * 1, "trapframe: x1 at 8");
+_Static_assert(__builtin_offsetof(struct trapframe, t6) == 8 * 31, "trapframe: x31 at 248");
+_Static_assert(__builtin_offsetof(struct trapframe, sstatus) == 256, "trapframe: sstatus at 256");
+_Static_assert(__builtin_offsetof(struct trapframe, kernel_tp) == 264, "trapframe: kernel_tp at 264");
+_Static_assert(sizeof(struct trapframe) <= TF_SIZE && TF_SIZE % 16 == 0, "trapframe size");
 
 // Callee-saved registers for kernel context switches (proc/swtch.S).
 struct context {
@@ -37,6 +43,7 @@ struct cpu {
   struct proc *fpowner;       // whose f-registers this hart holds
   uint64 asid_gen;            // TLB generation this hart has flushed to (mm/tlb.c)
   struct aspace *as;          // the space in satp; holds a reference (mm/aspace.c)
+  int idle;                   // waiting in wfi for work; kick_idle wakes it
 #ifdef LOCKDEBUG
   struct spinlock *ld_spin[LD_NSPIN];   // spin locks this hart holds (lib/lockorder.c)
   int ld_nspin;
@@ -56,6 +63,8 @@ struct proc {
   int killed;
   int xstate;                 // exit status for the parent's wait
   int pid;
+  int pgid;                   // process group (job); ^C kills the console's foreground group
+  uint64 wchan;               // while SLEEPING: the pc that called sleep() (for ps)
 
   struct proc *parent;        // wait_lock must be held
 
@@ -82,7 +91,7 @@ struct proc {
 
 extern struct proc proc[NPROC];
 
-// cpu.c
+// this hart (tp holds its struct cpu while in the kernel), proc.c
 static inline struct cpu *mycpu(void) { struct cpu *c; asm volatile("mv %0, tp" : "=r"(c)); return c; }
 int  cpuid(void);
 struct proc *myproc(void);
@@ -107,6 +116,12 @@ int  either_copyin(void *dst, int user_src, uint64 src, uint64 len);
 struct proc *allocproc(void);
 void freeproc(struct proc *p);
 void proc_kill_report(struct proc *p, const char *cause, uint64 addr, uint64 pc);
+// process groups and ps (proc.c, the end of the file)
+int  kill_pgrp(int pgid);
+int  setpgid(int pid, int pgid);
+int  getpgid(int pid);
+int  proc_ppid(struct proc *p);
+int  proc_is_init(int pid);
 void swtch(struct context *old, struct context *new);
 
 // fp.c

@@ -53,7 +53,8 @@ int argstr(int n, char *buf, int max)
   X(dup) X(getpid) X(sbrk) X(sleep) X(uptime) X(open) X(write) X(mknod)     \
   X(unlink) X(link) X(mkdir) X(close) X(mmap) X(munmap) X(mprotect)        \
   X(msync) X(ftruncate) X(lseek) X(shm_open) X(shm_unlink) X(vmstat)       \
-  X(vmmap) X(shutdown) X(null) X(procdump)
+  X(vmmap) X(shutdown) X(null) X(procdump) \
+  X(setpgid) X(getpgid) X(tcsetpgrp) X(tcgetpgrp) X(procinfo)
 
 #define DECLARE(name) int64 sys_##name(void);
 SYSCALLS(DECLARE)
