@@ -9,10 +9,26 @@
 #   make stress [MINUTES=10 | SECONDS=N] [SEED=N]
 #                        fuzz and stress boot after boot with new seeds
 #   make qemu-gdb        like qemu, but wait for gdb-multiarch
+#   make LOCKDEBUG=1 ... the same with the lock checker (kernel/lib/lockorder.c)
 
 CPUS ?= 3
 MEM  ?= 128M
 B    := build
+
+# The lock checker (kernel/lib/lockorder.c, docs/locking.md). LOCKDEBUG=1
+# builds a debug kernel in build-lockdebug/ (user programs, mkfs and fs.img
+# are shared), so both kernels can exist side by side; the harness is given
+# its path in KERNEL. LOCKDEBUG_COPY (on with LOCKDEBUG unless set to 0)
+# adds the no-locks check to copyin/copyout/copyinstr; LOCKDEBUG_WARN=1
+# reports each distinct violation once and goes on instead of panicking.
+LOCKDEBUG ?= 0
+LOCKDEBUG_COPY ?= $(LOCKDEBUG)
+LOCKDEBUG_WARN ?= 0
+LOCKDEBUG_CFLAGS := $(if $(filter 1,$(LOCKDEBUG)),-DLOCKDEBUG \
+	$(if $(filter 1,$(LOCKDEBUG_COPY)),-DLOCKDEBUG_COPY) \
+	$(if $(filter 1,$(LOCKDEBUG_WARN)),-DLOCKDEBUG_WARN))
+KB   := $(if $(filter 1,$(LOCKDEBUG)),build-lockdebug,$(B))
+KERNEL_ELF := $(KB)/kernel.elf
 
 # Toolchain: Debian's riscv64-linux-gnu-, or any riscv64-*- prefix found.
 TOOLPREFIX ?= $(shell for p in riscv64-linux-gnu- riscv64-unknown-linux-gnu- riscv64-unknown-elf- riscv64-elf-; do \
@@ -28,7 +44,7 @@ PYTHON ?= python3
 KCFLAGS = -march=rv64imac_zicsr_zifencei -mabi=lp64 -mcmodel=medany -fno-pie \
 	-ffreestanding -nostdlib -fno-builtin -fno-stack-protector \
 	-fno-omit-frame-pointer -fno-asynchronous-unwind-tables -fno-unwind-tables \
-	-O2 -g -Wall -Wextra -Werror -DKERNEL -I. -MMD -MP
+	-O2 -g -Wall -Wextra -Werror -DKERNEL -I. -MMD -MP $(LOCKDEBUG_CFLAGS)
 KLDFLAGS = -no-pie -nostdlib -Wl,--build-id=none -T linker.ld
 
 UCFLAGS = -march=rv64gc -mabi=lp64d -mcmodel=medany -fno-pie -ffreestanding \
@@ -67,23 +83,26 @@ DYNLDFLAGS = -no-pie -nostdlib -Wl,--build-id=none -T user/dyn.ld \
 DYNDEPS  := $(B)/user/lib/start.o $(B)/lib/libc.so user/dyn.ld
 
 KSRC  := $(sort $(wildcard kernel/*/*.c) $(wildcard kernel/*/*.S))
-KOBJ  := $(patsubst %,$(B)/%.o,$(basename $(KSRC)))
+KOBJ  := $(patsubst %,$(KB)/%.o,$(basename $(KSRC)))
 ULIBSRC := $(sort $(wildcard user/lib/*.c) $(wildcard user/lib/*.S))
 ULIBOBJ := $(patsubst %,$(B)/%.o,$(basename $(ULIBSRC))) $(B)/user/lib/usys.o
 LIBCSRC := $(filter-out user/lib/start.S,$(ULIBSRC))
 LIBCOBJ := $(patsubst user/lib/%,$(B)/user/pic/%.o,$(basename $(LIBCSRC))) $(B)/user/pic/usys.o
 UPROGS  := $(patsubst user/%.c,$(B)/user/_%,$(sort $(wildcard user/*.c)))
 
-all: $(B)/kernel.elf fs.img $(B)/fsck
+all: $(KERNEL_ELF) fs.img $(B)/fsck
 
 check-tools:
 	@$(PYTHON) tests/need.py
 
 # ---- kernel ----
-$(B)/kernel/%.o: kernel/%.c
+# $(KB)/kflags changes whenever the kernel's flags do (LOCKDEBUG_COPY,
+# LOCKDEBUG_WARN), so that every kernel object is compiled again.
+$(shell mkdir -p $(KB) && [ "`cat $(KB)/kflags 2>/dev/null`" = "$(KCFLAGS)" ] || echo "$(KCFLAGS)" > $(KB)/kflags)
+$(KB)/kernel/%.o: kernel/%.c $(KB)/kflags
 	@mkdir -p $(@D)
 	$(CC) $(KCFLAGS) -c -o $@ $<
-$(B)/kernel/%.o: kernel/%.S
+$(KB)/kernel/%.o: kernel/%.S $(KB)/kflags
 	@mkdir -p $(@D)
 	$(CC) $(KCFLAGS) -c -o $@ $<
 
@@ -91,17 +110,17 @@ $(B)/kernel/%.o: kernel/%.S
 # (`true` stands in for nm: no symbols, no warning), then twice with the
 # table (for backtraces) generated from the previous link, so that the
 # addresses settle.
-$(B)/kernel.elf: $(KOBJ) linker.ld tools/symtab.sh
-	sh tools/symtab.sh true /dev/null > $(B)/ksyms.S
-	$(CC) $(KCFLAGS) -c -o $(B)/ksyms.o $(B)/ksyms.S
-	$(CC) $(KLDFLAGS) -o $(B)/kernel0.elf $(KOBJ) $(B)/ksyms.o
-	sh tools/symtab.sh $(NM) $(B)/kernel0.elf > $(B)/ksyms.S
-	$(CC) $(KCFLAGS) -c -o $(B)/ksyms.o $(B)/ksyms.S
-	$(CC) $(KLDFLAGS) -o $(B)/kernel1.elf $(KOBJ) $(B)/ksyms.o
-	sh tools/symtab.sh $(NM) $(B)/kernel1.elf > $(B)/ksyms.S
-	$(CC) $(KCFLAGS) -c -o $(B)/ksyms.o $(B)/ksyms.S
-	$(CC) $(KLDFLAGS) -o $@ $(KOBJ) $(B)/ksyms.o
-	$(OBJDUMP) -S $@ > $(B)/kernel.asm
+$(KB)/kernel.elf: $(KOBJ) linker.ld tools/symtab.sh
+	sh tools/symtab.sh true /dev/null > $(KB)/ksyms.S
+	$(CC) $(KCFLAGS) -c -o $(KB)/ksyms.o $(KB)/ksyms.S
+	$(CC) $(KLDFLAGS) -o $(KB)/kernel0.elf $(KOBJ) $(KB)/ksyms.o
+	sh tools/symtab.sh $(NM) $(KB)/kernel0.elf > $(KB)/ksyms.S
+	$(CC) $(KCFLAGS) -c -o $(KB)/ksyms.o $(KB)/ksyms.S
+	$(CC) $(KLDFLAGS) -o $(KB)/kernel1.elf $(KOBJ) $(KB)/ksyms.o
+	sh tools/symtab.sh $(NM) $(KB)/kernel1.elf > $(KB)/ksyms.S
+	$(CC) $(KCFLAGS) -c -o $(KB)/ksyms.o $(KB)/ksyms.S
+	$(CC) $(KLDFLAGS) -o $@ $(KOBJ) $(KB)/ksyms.o
+	$(OBJDUMP) -S $@ > $(KB)/kernel.asm
 
 # ---- user ----
 $(B)/user/lib/usys.S: kernel/syscall.h user/lib/usys.sh
@@ -277,27 +296,27 @@ unittest: $(HOSTTOOLS)
 	sh tests/unittest.sh $(B)
 
 # ---- running ----
-QEMUOPTS = -machine virt -bios default -kernel $(B)/kernel.elf -m $(MEM) -smp $(CPUS) -nographic \
+QEMUOPTS = -machine virt -bios default -kernel $(KERNEL_ELF) -m $(MEM) -smp $(CPUS) -nographic \
 	-global virtio-mmio.force-legacy=false \
 	-drive file=fs.img,if=none,format=raw,id=x0 -device virtio-blk-device,drive=x0,bus=virtio-mmio-bus.0
 
 # KEEP=1: boot the fs.img there is (files made in the guest stay), even
 # if the programs changed; it is built only when missing.
 IMGDEP = $(if $(and $(filter 1,$(KEEP)),$(wildcard fs.img)),,fs.img)
-qemu: check-tools $(B)/kernel.elf $(IMGDEP)
+qemu: check-tools $(KERNEL_ELF) $(IMGDEP)
 	$(if $(IMGDEP),,@echo "KEEP=1: booting the existing fs.img, not rebuilt")
 	@# The guest's shutdown status is no build error: report it, exit 0.
 	@$(QEMU) $(QEMUOPTS) || echo "qemu: exited with status $$? (the guest's shutdown status)"
 
 GDBPORT = 26000
-qemu-gdb: check-tools $(B)/kernel.elf $(IMGDEP)
+qemu-gdb: check-tools $(KERNEL_ELF) $(IMGDEP)
 	@echo "*** Now run 'gdb-multiarch' in this directory (it reads .gdbinit; see README)."
 	$(QEMU) $(QEMUOPTS) -S -gdb tcp::$(GDBPORT)
 
 # The host unit tests run first, inside the harness, so that they count
 # in its "N passed, N failed".
 test: check-tools all $(HOSTTOOLS)
-	$(PYTHON) tests/harness.py test $(if $(T),--only "$(T)")
+	KERNEL=$(KERNEL_ELF) $(PYTHON) tests/harness.py test $(if $(T),--only "$(T)")
 
 # Exits with the command's status (as QEMU's: -1 arrives as 255), which
 # make reports as an error when it is not 0.
@@ -305,27 +324,27 @@ test: check-tools all $(HOSTTOOLS)
 # reach the guest instead of being taken for make's automatic variables.
 shquote = '$(subst ','\'',$(1))'
 run: check-tools all
-	@$(PYTHON) tests/harness.py run --cmd $(call shquote,$(value CMD)) --mem $(MEM) --cpus $(CPUS) || \
+	@KERNEL=$(KERNEL_ELF) $(PYTHON) tests/harness.py run --cmd $(call shquote,$(value CMD)) --mem $(MEM) --cpus $(CPUS) || \
 	  { st=$$?; echo "make run: exit status $$st"; exit $$st; }
 
 bench: check-tools all
-	$(PYTHON) tests/harness.py bench
+	KERNEL=$(KERNEL_ELF) $(PYTHON) tests/harness.py bench
 
 # The crash test alone, longer: make crashtest [N=points] [SEED=seed]
 # (make test runs a few points: tests/tests.txt, crashwork crash=N).
 crashtest: check-tools all
-	$(PYTHON) tests/harness.py crash --points $(or $(N),20) $(if $(SEED),--seed $(SEED))
+	KERNEL=$(KERNEL_ELF) $(PYTHON) tests/harness.py crash --points $(or $(N),20) $(if $(SEED),--seed $(SEED))
 
 # The attack tools for as long as asked (tests/harness.py, "stress" mode):
 # fuzz on 1 and 3 harts and stress mix, a new seed per round of boots.
 MINUTES ?= 10
 stress: check-tools all
-	$(PYTHON) tests/harness.py stress --seconds $(if $(SECONDS),$(SECONDS),$(shell echo $$(( $(MINUTES) * 60 )))) $(if $(SEED),--seed $(SEED))
+	KERNEL=$(KERNEL_ELF) $(PYTHON) tests/harness.py stress --seconds $(if $(SECONDS),$(SECONDS),$(shell echo $$(( $(MINUTES) * 60 )))) $(if $(SEED),--seed $(SEED))
 
 clean:
 	@$(PYTHON) tools/fsimg.py busy fs.img
-	rm -rf $(B) fs.img bench.json
+	rm -rf $(B) build-lockdebug fs.img bench.json
 
 .PHONY: all qemu qemu-gdb test unittest run bench crashtest stress clean check-tools
 .PRECIOUS: $(B)/user/%.o $(SH)/%.o $(SH)/pic/%.o $(SH)/lib%.so
--include $(shell find $(B) -name '*.d' 2>/dev/null)
+-include $(shell find $(B) $(KB) -name '*.d' 2>/dev/null | sort -u)

@@ -293,16 +293,22 @@ iput(struct inode *ip)
   acquire(&itable.lock);
   if (ip->ref == 1 && ip->valid && ip->nlink == 0) {
     // Ours is the only reference, so nobody else holds the lock or can
-    // find the inode (no directory entry names it): this cannot block.
-    acquiresleep(&ip->lock);
+    // find the inode (no directory entry names it), and the slot cannot
+    // be reused while ref is 1. So the table lock can go first: the lock
+    // order puts every sleep lock before every spin lock.
     release(&itable.lock);
+    acquiresleep(&ip->lock);
 
     // Its cached pages die with it (nobody maps it: mappings hold references).
     pagecache_forget(ip);
     // Free the blocks, committing in between if the file is big.
     while (!trunc_step(ip, 0, 0)) {
+      // Commit in between, unlocked as in itrunc: begin_op comes before
+      // any inode lock in the lock order.
+      releasesleep(&ip->lock);
       end_op();
       begin_op();
+      acquiresleep(&ip->lock);
     }
     ip->size = 0;
     ip->type = 0;

@@ -222,6 +222,7 @@ static void wake_head(void)
 // commit to be running, and for room in the log.
 void begin_op(void)
 {
+  lockdebug_begin_op();
   acquire(&log.lock);
   uint t = log.next_ticket++;
   uint ahead = t - log.serving;   // operations queued before us
@@ -245,6 +246,7 @@ end_op(void)
 {
   int do_commit = 0;
 
+  lockdebug_end_op();
   acquire(&log.lock);
   if (log.outstanding < 1)
     panic("end_op: no operation");

@@ -26,5 +26,21 @@ extern volatile int panicked;
 #define NELEM(x) (sizeof(x)/sizeof((x)[0]))
 #define MIN(a, b) ((a) < (b) ? (a) : (b))
 #define MAX(a, b) ((a) > (b) ? (a) : (b))
-#define ASSERT(c) do { if (!(c)) panic("assertion failed: %s (%s:%d)", #c, __FILE__, __LINE__); } while (0)
+// ASSERT(cond): a condition the code relies on; false means a kernel bug.
+#define ASSERT(c) do { if (!(c)) panic("%s:%d: assertion failed: %s", __FILE__, __LINE__, #c); } while (0)
+
+// Debug kernels (make LOCKDEBUG=1): panic if this hart holds a spin lock or
+// this process a sleep lock (lib/lockorder.c says why user memory needs
+// that). LOCKDEBUG_COPY_CHECK is the same check in copyin/copyout, behind
+// its own flag (LOCKDEBUG_COPY, on in debug kernels unless set to 0).
+#ifdef LOCKDEBUG
+void lockdebug_assert_no_locks(const char *where);
+#else
+static inline void lockdebug_assert_no_locks(const char *where) { (void)where; }
+#endif
+#ifdef LOCKDEBUG_COPY
+#define LOCKDEBUG_COPY_CHECK(where) lockdebug_assert_no_locks(where)
+#else
+#define LOCKDEBUG_COPY_CHECK(where) do { } while (0)
+#endif
 #endif

@@ -7,6 +7,9 @@ struct spinlock {
   uint locked;
   const char *name;
   struct cpu *cpu;   // the hart holding the lock
+#ifdef LOCKDEBUG
+  int rank;          // place in the lock order (lib/lockorder.c)
+#endif
 };
 
 void initlock(struct spinlock *lk, const char *name);

@@ -22,6 +22,7 @@ static int user_range(uint64 va, uint64 len)
 
 int copyin(void *dst, uint64 srcva, uint64 len)
 {
+  LOCKDEBUG_COPY_CHECK("copyin");
   if (!user_range(srcva, len))
     return -EFAULT;
   csr_set(sstatus, SSTATUS_SUM);
@@ -32,6 +33,7 @@ int copyin(void *dst, uint64 srcva, uint64 len)
 
 int copyout(uint64 dstva, const void *src, uint64 len)
 {
+  LOCKDEBUG_COPY_CHECK("copyout");
   if (!user_range(dstva, len))
     return -EFAULT;
   csr_set(sstatus, SSTATUS_SUM);
@@ -43,6 +45,7 @@ int copyout(uint64 dstva, const void *src, uint64 len)
 // Copy a NUL-terminated string of at most max bytes (NUL included).
 int copyinstr(char *dst, uint64 srcva, uint64 max)
 {
+  LOCKDEBUG_COPY_CHECK("copyinstr");
   if (srcva >= MAXVA)
     return -EFAULT;
   uint64 lim = MIN(max, MAXVA - srcva);

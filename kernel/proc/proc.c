@@ -331,6 +331,7 @@ void sched(void)
   struct proc *p = myproc();
   if (!holding(&p->lock))
     panic("sched p->lock");
+  lockdebug_sched(p);
   if (mycpu()->noff != 1)
     panic("sched locks");
   if (p->state == RUNNING)
@@ -354,6 +355,7 @@ void yield(void)
 void sleep(void *chan, struct spinlock *lk)
 {
   struct proc *p = myproc();
+  lockdebug_sleep(lk);
   acquire(&p->lock);
   release(lk);
   p->chan = chan;

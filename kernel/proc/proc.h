@@ -4,6 +4,7 @@
 #include "kernel/types.h"
 #include "kernel/param.h"
 #include "kernel/lib/spinlock.h"
+#include "kernel/lib/lockorder.h"
 
 // Saved user registers. The slot of register xN is at offset 8*N; slot 0
 // (x0 is always zero) holds sepc. The trap frame lives at the top of the
@@ -43,6 +44,10 @@ struct cpu {
   uint64 asid_gen;            // TLB generation this hart has flushed to (mm/tlb.c)
   struct aspace *as;          // the space in satp; holds a reference (mm/aspace.c)
   int idle;                   // waiting in wfi for work; kick_idle wakes it
+#ifdef LOCKDEBUG
+  struct spinlock *ld_spin[LD_NSPIN];   // spin locks this hart holds (lib/lockorder.c)
+  int ld_nspin;
+#endif
 };
 
 extern struct cpu cpus[NCPU];
@@ -78,6 +83,10 @@ struct proc {
   struct cpu *fp_cpu;         // hart whose f-registers hold our state
   uint64 fregs[32];
   uint64 fcsr;
+#ifdef LOCKDEBUG
+  struct heldlock ld_sleep[LD_NSLEEP];  // sleep locks and log reservations held
+  int ld_nsleep;
+#endif
 };
 
 extern struct proc proc[NPROC];

@@ -2,6 +2,7 @@
 #include "kernel/types.h"
 #include "kernel/proc/sleeplock.h"
 #include "kernel/proc/proc.h"
+#include "kernel/lib/lockorder.h"
 
 void initsleeplock(struct sleeplock *lk, const char *name)
 {
@@ -9,10 +10,14 @@ void initsleeplock(struct sleeplock *lk, const char *name)
   lk->name = name;
   lk->locked = 0;
   lk->pid = 0;
+#ifdef LOCKDEBUG
+  lk->rank = lockorder_rank(name, 1);
+#endif
 }
 
 void acquiresleep(struct sleeplock *lk)
 {
+  lockdebug_acquiresleep(lk);
   acquire(&lk->lk);
   while (lk->locked)
     sleep(lk, &lk->lk);
@@ -23,6 +28,7 @@ void acquiresleep(struct sleeplock *lk)
 
 void releasesleep(struct sleeplock *lk)
 {
+  lockdebug_releasesleep(lk);
   acquire(&lk->lk);
   lk->locked = 0;
   lk->pid = 0;

@@ -7,6 +7,9 @@ struct sleeplock {
   struct spinlock lk;
   const char *name;
   int pid;
+#ifdef LOCKDEBUG
+  int rank;          // place in the lock order (lib/lockorder.c)
+#endif
 };
 void initsleeplock(struct sleeplock *lk, const char *name);
 void acquiresleep(struct sleeplock *lk);

@@ -1,0 +1,46 @@
+#ifndef PAGODA_LOCKORDER_H
+#define PAGODA_LOCKORDER_H
+// The lock checker of debug kernels (make LOCKDEBUG=1). The order itself,
+// and what each lock protects, is written at the top of lockorder.c.
+//
+// Without LOCKDEBUG every hook below is an empty inline function and the
+// structures carry no extra fields: the kernel is the same as before.
+#include "kernel/types.h"
+
+struct spinlock;
+struct sleeplock;
+struct proc;
+
+#define LD_NSPIN  16   // spinlocks one hart may hold at once
+#define LD_NSLEEP 24   // sleep locks (and log reservations) one process may hold
+
+// One sleep lock or log reservation a process holds (struct proc).
+struct heldlock {
+  const void *lock;     // the sleeplock, or 0 for a log reservation
+  const char *name;
+  int rank;
+};
+
+#ifdef LOCKDEBUG
+int  lockorder_rank(const char *name, int sleeplock);
+void lockdebug_acquire(struct spinlock *lk);
+void lockdebug_release(struct spinlock *lk);
+void lockdebug_acquiresleep(struct sleeplock *lk);
+void lockdebug_releasesleep(struct sleeplock *lk);
+void lockdebug_sleep(struct spinlock *lk);
+void lockdebug_sched(struct proc *p);
+void lockdebug_begin_op(void);
+void lockdebug_end_op(void);
+void lockdebug_user_return(struct proc *p);
+#else
+static inline void lockdebug_acquire(struct spinlock *lk) { (void)lk; }
+static inline void lockdebug_release(struct spinlock *lk) { (void)lk; }
+static inline void lockdebug_acquiresleep(struct sleeplock *lk) { (void)lk; }
+static inline void lockdebug_releasesleep(struct sleeplock *lk) { (void)lk; }
+static inline void lockdebug_sleep(struct spinlock *lk) { (void)lk; }
+static inline void lockdebug_sched(struct proc *p) { (void)p; }
+static inline void lockdebug_begin_op(void) { }
+static inline void lockdebug_end_op(void) { }
+static inline void lockdebug_user_return(struct proc *p) { (void)p; }
+#endif
+#endif
