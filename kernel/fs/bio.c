@@ -130,14 +130,63 @@ bwrite(struct buf *b)
   virtio_disk_rw(b, 1);
 }
 
-// Write several locked buffers, with the requests in flight together.
+// Write several locked buffers: bs[i] to block to[i], or to its own block
+// when to is null. Each run of consecutive block numbers is one disk
+// request, and the requests are in flight together, so a caller that sorts
+// its blocks pays one round trip for all of them.
 void
-bwrite_many(struct buf **bs, int n)
+bwrite_many(struct buf **bs, const uint *to, int n)
 {
   for (int i = 0; i < n; i++)
     if (!holdingsleep(&bs[i]->lock))
       panic("bwrite_many: buf not locked");
-  virtio_disk_write_many(bs, n);
+  virtio_disk_write(bs, to, n);
+}
+
+// If block (dev, blockno) is in the cache, copy it to dst and return 1;
+// else return 0 and leave the cache alone. File data reaches the page
+// cache through this and bread_run: the cached copy, when there is one, is
+// the newest (a logged block stays pinned here until the commit installed
+// it at home), and a block not cached is current on the disk. Reading file
+// data this way keeps it from pushing metadata out of the buffer cache.
+int
+bread_cached(uint dev, uint blockno, void *dst)
+{
+  struct buf *b;
+
+  acquire(&bcache.lock);
+  for (b = bcache.head.next; b != &bcache.head; b = b->next)
+    if (b->dev == dev && b->blockno == blockno)
+      break;
+  if (b == &bcache.head) {
+    release(&bcache.lock);
+    return 0;
+  }
+  // Our reference keeps b caching this block while we sleep for its lock;
+  // a buf not valid yet is being read in by its holder, or was left so by
+  // a failed read: read it ourselves then.
+  b->refcnt++;
+  release(&bcache.lock);
+  acquiresleep(&b->lock);
+  if (!b->valid) {
+    virtio_disk_rw(b, 0);
+    b->valid = 1;
+  }
+  memmove(dst, b->data, BSIZE);
+  brelse(b);
+  return 1;
+}
+
+// Read n consecutive blocks from the disk into dst (n * BSIZE bytes,
+// physically contiguous) in one request, bypassing the cache. Only for
+// blocks that bread_cached just found absent, and only while nothing can
+// bring them into the cache and change them: for file data, the caller
+// holds the inode's lock, which every writer of the file's blocks holds.
+void
+bread_run(uint dev, uint blockno, int n, void *dst)
+{
+  (void)dev;   // one disk
+  virtio_disk_read(blockno, n, dst);
 }
 
 // Drop one reference; called when the caller is done with b.

@@ -774,16 +774,47 @@ readi(struct inode *ip, int user_dst, uint64 dst, uint off, uint n)
 
 static int writei_blocks(struct inode *ip, int user_src, uint64 src, uint off, uint n, int to_cache);
 
-// Fill one page-cache page from the disk (zeros past EOF and in holes).
+// Fill one page-cache page (zeros past EOF and in holes). Its blocks come
+// from the buffer cache when they are there (a block written through the
+// log sits there, newer than its home on the disk, until the commit
+// installs it), and the others from the disk: each run of consecutive
+// block numbers straight into the page, in one request. The caller holds
+// ip->lock, so no writer can bring one of these blocks into the cache and
+// change it between the look and the disk read.
 int
 fs_readpage(struct inode *ip, uint64 idx, void *kva)
 {
+  enum { NB = PGSIZE / BSIZE };
   uint64 off = idx * PGSIZE;
   if (off >= ip->size)
     return 0;
   uint n = MIN(PGSIZE, ip->size - off);
-  int r = readi_blocks(ip, 0, (uint64)kva, off, n);
-  return r < 0 ? r : 0;
+  uint nb = (n + BSIZE - 1) / BSIZE;   // blocks up to EOF
+  uint addr[NB];
+  char *page = kva;
+
+  for (uint i = 0; i < nb; i++) {
+    addr[i] = bmap(ip, off / BSIZE + i, 0);
+    if (addr[i] == 0 || bread_cached(ip->dev, addr[i], page + i * BSIZE)) {
+      if (addr[i] == 0)
+        memset(page + i * BSIZE, 0, BSIZE);   // a hole
+      addr[i] = 0;                            // done
+    }
+  }
+  for (uint i = 0; i < nb; ) {
+    if (addr[i] == 0) {
+      i++;
+      continue;
+    }
+    uint j = i + 1;
+    while (j < nb && addr[j] == addr[j - 1] + 1)
+      j++;
+    bread_run(ip->dev, addr[i], j - i, page + i * BSIZE);
+    i = j;
+  }
+  // Past EOF the page reads as zeros, whatever the last block holds there.
+  memset(page + n, 0, PGSIZE - n);
+  return 0;
 }
 
 // Write a dirty page-cache page back to its blocks, up to EOF.
