@@ -377,8 +377,9 @@ void virtio_disk_rw(struct buf *b, int write) {
 // Read n consecutive blocks, from blockno on, into dst: n * BSIZE bytes of
 // physically contiguous memory in the direct map (part of one page, say).
 // One request, unless the device limits the segment length and the number
-// of segments below that.
-void virtio_disk_read(uint blockno, int n, void *dst) {
+// of segments below that. Returns the number of requests.
+int virtio_disk_read(uint blockno, int n, void *dst) {
+  int nreq = 0;
   struct segs s;
   struct waiter w = { 0, VIRTIO_BLK_S_OK, 0 };
   char *p = dst;
@@ -394,12 +395,14 @@ void virtio_disk_read(uint blockno, int n, void *dst) {
     left -= m;
     if (s.nseg == disk.seg_max || left == 0) {
       submit(VIRTIO_BLK_T_IN, &s, &w);
+      nreq++;
       s.sector = (uint64)blockno * SECTORS_PER_BLOCK + (p - (char *)dst) / VIRTIO_BLK_SECTOR_SIZE;
       s.nseg = 0;
     }
   }
   wait_for(&w, VIRTIO_BLK_T_IN);
   release(&disk.lock);
+  return nreq;
 }
 
 // Write the data of bufs bs[0..n-1] to blocks to[0..n-1] (to null: each to
@@ -407,8 +410,9 @@ void virtio_disk_read(uint blockno, int n, void *dst) {
 // one request (up to seg_max blocks), and all the requests are in flight
 // together: a commit writes its log area in one request and each
 // contiguous run of home blocks in one more. The caller holds every buf's
-// sleeplock.
-void virtio_disk_write(struct buf **bs, const uint *to, int n) {
+// sleeplock. Returns the number of requests.
+int virtio_disk_write(struct buf **bs, const uint *to, int n) {
+  int nreq = 0;
   struct segs s;
   struct waiter w = { 0, VIRTIO_BLK_S_OK, 0 };
   s.nseg = 0;
@@ -418,16 +422,20 @@ void virtio_disk_write(struct buf **bs, const uint *to, int n) {
     if (s.nseg > 0 && (s.nseg == disk.seg_max ||
                        s.sector + (uint64)s.nseg * SECTORS_PER_BLOCK != (uint64)bn * SECTORS_PER_BLOCK)) {
       submit(VIRTIO_BLK_T_OUT, &s, &w);
+      nreq++;
       s.nseg = 0;
     }
     if (s.nseg == 0)
       s.sector = (uint64)bn * SECTORS_PER_BLOCK;
     add_seg(&s, bs[i]->data, BSIZE);
   }
-  if (s.nseg > 0)
+  if (s.nseg > 0) {
     submit(VIRTIO_BLK_T_OUT, &s, &w);
+    nreq++;
+  }
   wait_for(&w, VIRTIO_BLK_T_OUT);
   release(&disk.lock);
+  return nreq;
 }
 
 // Ask the disk to make every write completed so far durable (spec 5.2.6.1:
