@@ -5,10 +5,12 @@
 // log_write(b) instead of bwrite(b): the block is only noted (and pinned in
 // the cache). When the last running operation ends, commit():
 //
-//   1. copies every noted block into the log area on disk,     FLUSH
+//   1. copies every noted block into the log area on disk (one
+//      request: the log area is consecutive),                  FLUSH
 //   2. writes the log header with the count n and the home block numbers:
 //      this single-block write is the commit point,             FLUSH
-//   3. writes every block to its home location ("install"),    FLUSH
+//   3. writes every block to its home location ("install"), sorted by
+//      block number, each consecutive run in one request,      FLUSH
 //   4. writes the header again with n = 0.                      FLUSH
 //
 // A crash before step 2 leaves the disk as before the operations; a crash
