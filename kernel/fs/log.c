@@ -315,7 +315,10 @@ end_op(void)
 
 // Copy the modified blocks from the cache into the log area: one request
 // (the log area is consecutive), straight from the pinned bufs, with no
-// copy and no bufs of the log area taken from the cache.
+// copy and no bufs of the log area taken from the cache. (Bufs of the log
+// area that recovery read at boot may stay cached, stale after this write;
+// nothing reads the log area through the cache but recovery, at the next
+// boot, with a fresh cache.)
 static void
 write_log(void)
 {
