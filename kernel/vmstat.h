@@ -39,6 +39,11 @@ struct vmstat {
   unsigned long disk_flushes;    // FLUSH requests the disk completed (4 per commit if it has a cache)
   unsigned long log_waits;       // begin_op calls that had to wait
   unsigned long log_overtaken_max; // most operations admitted while one begin_op waited (FIFO: those queued before it, < NPROC)
+  // block layer (fs/bio.c): requests sent to the disk and the blocks they carried
+  unsigned long disk_reads;
+  unsigned long disk_read_blocks;
+  unsigned long disk_writes;
+  unsigned long disk_write_blocks;
 };
 
 #define VMR_READ    1

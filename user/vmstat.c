@@ -43,6 +43,10 @@ static const struct {
   FIELD(disk_flushes),
   FIELD(log_waits),
   FIELD(log_overtaken_max),
+  FIELD(disk_reads),
+  FIELD(disk_read_blocks),
+  FIELD(disk_writes),
+  FIELD(disk_write_blocks),
 };
 
 int

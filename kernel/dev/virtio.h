@@ -51,13 +51,17 @@
 #define VIRTIO_F_INDIRECT_DESC   28
 #define VIRTIO_F_EVENT_IDX       29
 #define VIRTIO_F_VERSION_1       32   // modern device; a modern driver must accept it
+#define VIRTIO_BLK_F_SIZE_MAX     1   // config size_max: longest data segment
+#define VIRTIO_BLK_F_SEG_MAX      2   // config seg_max: most data segments per request
 #define VIRTIO_BLK_F_RO           5   // device is read-only
 #define VIRTIO_BLK_F_FLUSH        9   // device has a write-back cache and FLUSH
 
 // ---- split virtqueue (spec 2.6) ----
-// Ring size: every request takes 3 descriptors (header, data, status), so
-// VIRTQ_NUM / 3 requests can be outstanding at once. Must be a power of 2.
-#define VIRTQ_NUM 64
+// Ring size: a request takes a header and a status descriptor plus one per
+// data segment (at most VIRTIO_MAXSEG). Must be a power of 2, and at least
+// VIRTIO_MAXSEG + 2, or a full-size request could never be placed.
+#define VIRTQ_NUM 128
+#define VIRTIO_MAXSEG 32
 
 #define VIRTQ_DESC_F_NEXT  1   // the chain continues at desc.next
 #define VIRTQ_DESC_F_WRITE 2   // the device writes this buffer (else it reads it)
@@ -111,4 +115,6 @@ struct virtio_blk_req {
 
 // Offsets in the block device's configuration space.
 #define VIRTIO_BLK_CONFIG_CAPACITY 0   // uint64: disk size in 512-byte sectors
+#define VIRTIO_BLK_CONFIG_SIZE_MAX 8   // uint32 (with VIRTIO_BLK_F_SIZE_MAX)
+#define VIRTIO_BLK_CONFIG_SEG_MAX 12   // uint32 (with VIRTIO_BLK_F_SEG_MAX)
 #endif

@@ -4,19 +4,28 @@
 //   -drive file=fs.img,if=none,format=raw,id=x0
 //   -device virtio-blk-device,drive=x0,bus=virtio-mmio-bus.0
 //
-// How a request travels: virtio_disk_rw() builds a chain of three descriptors
-// (request header, the buffer's data, a status byte), puts the chain's head in
-// the available ring, notifies the device, and sleeps until it is done. The device
-// does the transfer by DMA, writes the status byte, puts the head in the used
-// ring, and interrupts; virtio_disk_intr() marks the request done and wakes its
-// owner, which checks the status and frees the descriptors. Several requests
-// from several harts may be in flight at once (VIRTQ_NUM / 3 of them).
+// How a request travels: submit() builds a chain of descriptors (the
+// request header, one or more data segments, a status byte), puts the
+// chain's head in the available ring and notifies the device. The segments
+// of one request cover consecutive sectors, in order: a run of consecutive
+// blocks is one request, however its memory is scattered (spec 5.2.6: the
+// data of a request is the concatenation of its segments). The device does
+// the transfer by DMA, writes the status byte, puts the head in the used
+// ring, and interrupts; virtio_disk_intr() notes the status in the
+// request's struct waiter, frees the chain, and wakes the waiter when the
+// last of its requests is done. Freeing chains in the interrupt, not in the
+// sleeping caller, matters: a caller may submit many requests before it
+// waits, and one that sleeps for descriptors is then sure to get them as
+// soon as its own earlier requests finish.
+//
 // virtio_disk_flush() sends a FLUSH (two descriptors: header and status):
 // the device answers once every write it completed before is durable.
 //
 // The device reads and writes our memory by physical address. Everything it
-// touches (the rings, request headers, status bytes, and struct buf data)
-// lives in the kernel's direct map, where physical = V2P(virtual).
+// touches (the rings, request headers, status bytes, struct buf data and
+// page-cache pages) lives in the kernel's direct map, where physical =
+// V2P(virtual), and a segment must be physically contiguous: within one
+// buf, or within one page.
 #include "kernel/types.h"
 #include "kernel/param.h"
 #include "kernel/riscv.h"
@@ -60,13 +69,23 @@ static struct {
   uchar status[NUM];
 } ring __attribute__((aligned(PGSIZE)));
 
+// Someone waiting for a group of requests (one call of the functions at
+// the end of this file). Lives on the caller's stack; the device never
+// touches it.
+struct waiter {
+  int pending;       // requests not finished yet
+  int status;        // VIRTIO_BLK_S_OK, or the status of a failed request
+  uint64 sector;     // ... and its first sector
+};
+
 // Driver state; lock protects it and ring.
 static struct {
   struct spinlock lock;
   char free[NUM];             // is descriptor i free?
-  char busy[NUM];             // a request whose head is i is in flight
-  char done[NUM];             // ... and the device has finished it
+  struct waiter *waiter[NUM]; // the request whose head is i is in flight for it
   int has_flush;              // VIRTIO_BLK_F_FLUSH negotiated
+  int seg_max;                // data segments per request (<= VIRTIO_MAXSEG)
+  uint32 size_max;            // bytes per segment (0: no limit)
   uint16 used_idx;            // next used-ring entry to look at
   uint64 capacity;            // disk size in 512-byte sectors
 } disk;
@@ -118,14 +137,19 @@ void virtio_disk_init(void) {
   // QEMU write through (an fsync per block: a 64 MiB file took 5 minutes);
   // accepting it lets QEMU hand each completed write to the host's page
   // cache, where it survives QEMU being killed, which is the crash the log
-  // is tested against. We decline INDIRECT_DESC and EVENT_IDX.
+  // is tested against. SEG_MAX and SIZE_MAX, when offered, tell how many
+  // data segments a request may have and how long one may be; a device
+  // that offers no SEG_MAX gets one segment per request (Linux does the
+  // same). We decline INDIRECT_DESC and EVENT_IDX.
   R(VIRTIO_MMIO_DEVICE_FEATURES_SEL) = 0;
   uint64 offered = R(VIRTIO_MMIO_DEVICE_FEATURES);
   R(VIRTIO_MMIO_DEVICE_FEATURES_SEL) = 1;
   offered |= (uint64)R(VIRTIO_MMIO_DEVICE_FEATURES) << 32;
   if (!(offered & (1UL << VIRTIO_F_VERSION_1)))
     fail("device does not offer VIRTIO_F_VERSION_1");
-  uint64 accepted = (1UL << VIRTIO_F_VERSION_1) | (offered & (1UL << VIRTIO_BLK_F_FLUSH));
+  uint64 accepted = (1UL << VIRTIO_F_VERSION_1) |
+                    (offered & ((1UL << VIRTIO_BLK_F_FLUSH) | (1UL << VIRTIO_BLK_F_SEG_MAX) |
+                                (1UL << VIRTIO_BLK_F_SIZE_MAX)));
   R(VIRTIO_MMIO_DRIVER_FEATURES_SEL) = 0;
   R(VIRTIO_MMIO_DRIVER_FEATURES) = (uint32)accepted;
   R(VIRTIO_MMIO_DRIVER_FEATURES_SEL) = 1;
@@ -165,6 +189,17 @@ void virtio_disk_init(void) {
     disk.free[i] = 1;
   disk.used_idx = 0;
   disk.capacity = read_config64(VIRTIO_BLK_CONFIG_CAPACITY);
+  disk.seg_max = 1;
+  if (accepted & (1UL << VIRTIO_BLK_F_SEG_MAX)) {
+    uint32 m = R(VIRTIO_MMIO_CONFIG + VIRTIO_BLK_CONFIG_SEG_MAX);
+    disk.seg_max = m < 1 ? 1 : m > VIRTIO_MAXSEG ? VIRTIO_MAXSEG : m;
+  }
+  disk.size_max = 0;
+  if (accepted & (1UL << VIRTIO_BLK_F_SIZE_MAX)) {
+    disk.size_max = R(VIRTIO_MMIO_CONFIG + VIRTIO_BLK_CONFIG_SIZE_MAX);
+    if (disk.size_max < BSIZE)
+      fail("segments shorter than a block");
+  }
 
   // Ready to go.
   status |= VIRTIO_STATUS_DRIVER_OK;
@@ -221,27 +256,46 @@ static int alloc_descs(int *idx, int n) {
   return 0;
 }
 
-// Put one request on the available ring and notify the device: a read or
-// write of b (type VIRTIO_BLK_T_IN or _OUT), or a FLUSH (b is null).
-// disk.lock is held. Returns the head descriptor of the chain.
-static int submit(int type, struct buf *b) {
-  uint64 sector = 0, data = 0;
-  int n = 2;   // header and status; a transfer has its data between them
+// The data of one request: nseg pieces of memory (kernel direct-map
+// addresses), transferred in order to or from consecutive sectors.
+struct segs {
+  int nseg;
+  uint64 sector;
+  char *addr[VIRTIO_MAXSEG];
+  uint32 len[VIRTIO_MAXSEG];
+};
 
-  if (b) {
-    sector = (uint64)b->blockno * SECTORS_PER_BLOCK;
-    data = (uint64)b->data;
-    n = 3;
-    if (sector + SECTORS_PER_BLOCK > disk.capacity)
+// Put one request on the available ring and notify the device: a read or
+// write (type VIRTIO_BLK_T_IN or _OUT) of s, or a FLUSH (s is null). The
+// interrupt reports its end to w. disk.lock is held; may sleep for free
+// descriptors.
+static void submit(int type, struct segs *s, struct waiter *w) {
+  int nseg = s ? s->nseg : 0;
+  int n = nseg + 2;   // header, data segments, status
+  uint64 sector = s ? s->sector : 0;
+
+  if (s) {
+    if (nseg < 1 || nseg > disk.seg_max)
+      panic("virtio_disk: %d segments in one request", nseg);
+    uint64 bytes = 0;
+    for (int i = 0; i < nseg; i++) {
+      uint64 a = (uint64)s->addr[i];
+      // The device needs a physical address: only the direct map has one
+      // by V2P (not, for example, a kernel stack).
+      if (a < KVA_OFFSET || a + s->len[i] > KSTACKBASE)
+        panic("virtio_disk: buffer %p is not in the kernel's direct map", (void *)a);
+      if (s->len[i] % VIRTIO_BLK_SECTOR_SIZE || s->len[i] == 0 ||
+          (disk.size_max && s->len[i] > disk.size_max))
+        panic("virtio_disk: segment of %d bytes", (int)s->len[i]);
+      bytes += s->len[i];
+    }
+    if (sector + bytes / VIRTIO_BLK_SECTOR_SIZE > disk.capacity)
       panic("virtio_disk: block %d is past the end of the disk (%d blocks)",
-            (int)b->blockno, (int)(disk.capacity / SECTORS_PER_BLOCK));
-    // The device needs a physical address: only the direct map has one by
-    // V2P (not, for example, a kernel stack).
-    if (data < KVA_OFFSET || data + BSIZE > KSTACKBASE)
-      panic("virtio_disk: buffer %p is not in the kernel's direct map", (void *)b->data);
+            (int)((sector + bytes / VIRTIO_BLK_SECTOR_SIZE) / SECTORS_PER_BLOCK - 1),
+            (int)(disk.capacity / SECTORS_PER_BLOCK));
   }
 
-  int idx[3];
+  int idx[VIRTIO_MAXSEG + 2];
   while (alloc_descs(idx, n) < 0)
     sleep(&disk.free[0], &disk.lock);
   int head = idx[0];
@@ -251,20 +305,20 @@ static int submit(int type, struct buf *b) {
   req->reserved = 0;
   req->sector = sector;
 
-  // 1: the request header, which the device reads.
-  ring.desc[idx[0]].addr = V2P(req);
-  ring.desc[idx[0]].len = sizeof(*req);
-  ring.desc[idx[0]].flags = VIRTQ_DESC_F_NEXT;
-  ring.desc[idx[0]].next = idx[1];
-  // 2: the data, which the device reads (write) or writes (read).
-  if (b) {
-    ring.desc[idx[1]].addr = V2P(data);
-    ring.desc[idx[1]].len = BSIZE;
-    ring.desc[idx[1]].flags = (type == VIRTIO_BLK_T_IN ? VIRTQ_DESC_F_WRITE : 0) | VIRTQ_DESC_F_NEXT;
-    ring.desc[idx[1]].next = idx[2];
-    b->disk = 1;
+  // The request header, which the device reads.
+  ring.desc[head].addr = V2P(req);
+  ring.desc[head].len = sizeof(*req);
+  ring.desc[head].flags = VIRTQ_DESC_F_NEXT;
+  ring.desc[head].next = idx[1];
+  // The data segments, which the device reads (write) or writes (read).
+  for (int i = 0; i < nseg; i++) {
+    struct virtq_desc *d = &ring.desc[idx[1 + i]];
+    d->addr = V2P(s->addr[i]);
+    d->len = s->len[i];
+    d->flags = (type == VIRTIO_BLK_T_IN ? VIRTQ_DESC_F_WRITE : 0) | VIRTQ_DESC_F_NEXT;
+    d->next = idx[2 + i];
   }
-  // 3: one status byte, which the device writes at the end.
+  // One status byte, which the device writes at the end.
   int st = idx[n - 1];
   ring.status[head] = 0xff;   // anything but VIRTIO_BLK_S_OK
   ring.desc[st].addr = V2P(&ring.status[head]);
@@ -272,8 +326,8 @@ static int submit(int type, struct buf *b) {
   ring.desc[st].flags = VIRTQ_DESC_F_WRITE;
   ring.desc[st].next = 0;
 
-  disk.busy[head] = 1;
-  disk.done[head] = 0;
+  disk.waiter[head] = w;
+  w->pending++;
 
   // Offer the chain: fill the ring slot first, then publish it by advancing
   // idx, then tell the device. The fences keep the device from seeing these
@@ -283,57 +337,105 @@ static int submit(int type, struct buf *b) {
   WRITE_ONCE(ring.avail.idx, (uint16)(ring.avail.idx + 1));
   fence();
   R(VIRTIO_MMIO_QUEUE_NOTIFY) = 0;   // queue 0
-  return head;
 }
 
 static const char *what(int type) {
   return type == VIRTIO_BLK_T_IN ? "read" : type == VIRTIO_BLK_T_OUT ? "write" : "flush";
 }
 
-// Sleep until the request whose chain starts at head is done; free the
-// chain. b is the request's buf (null for a FLUSH).
-static void finish(int head, int type, struct buf *b) {
-  // virtio_disk_intr() sets done[head] and wakes us.
-  while (!disk.done[head])
-    sleep(&disk.done[head], &disk.lock);
-
-  int st = READ_ONCE(ring.status[head]);
-  disk.busy[head] = 0;
-  disk.done[head] = 0;
-  if (b)
-    b->disk = 0;
-  free_chain(head);
-  if (st != VIRTIO_BLK_S_OK)
+// Sleep until every request submitted for w is done. disk.lock is held.
+static void wait_for(struct waiter *w, int type) {
+  while (w->pending > 0)
+    sleep(w, &disk.lock);
+  if (w->status != VIRTIO_BLK_S_OK)
     panic("virtio_disk: %s of block %d failed (status %d)", what(type),
-          b ? (int)b->blockno : -1, st);
+          (int)(w->sector / SECTORS_PER_BLOCK), w->status);
+}
+
+// Add a segment of len bytes at addr to s, which must have room.
+static void add_seg(struct segs *s, void *addr, uint32 len) {
+  s->addr[s->nseg] = addr;
+  s->len[s->nseg] = len;
+  s->nseg++;
 }
 
 // Read (write = 0) or write (write = 1) block b->blockno from/to b->data.
 // Sleeps until the transfer is done; the caller holds b's sleeplock.
 void virtio_disk_rw(struct buf *b, int write) {
   int type = write ? VIRTIO_BLK_T_OUT : VIRTIO_BLK_T_IN;
+  struct segs s;
+  struct waiter w = { 0, VIRTIO_BLK_S_OK, 0 };
+  s.nseg = 0;
+  s.sector = (uint64)b->blockno * SECTORS_PER_BLOCK;
+  add_seg(&s, b->data, BSIZE);
   acquire(&disk.lock);
-  int head = submit(type, b);
-  finish(head, type, b);
+  submit(type, &s, &w);
+  wait_for(&w, type);
   release(&disk.lock);
 }
 
-// Write n blocks with several requests in flight at once: the log commits
-// a transaction in a few round trips to the device instead of one per
-// block. Batches stay below the ring's capacity, because chains are freed
-// only by finish().
-void virtio_disk_write_many(struct buf **bs, int n) {
-  enum { BATCH = 16 };
-  int heads[BATCH];
+// Read n consecutive blocks, from blockno on, into dst: n * BSIZE bytes of
+// physically contiguous memory in the direct map (part of one page, say).
+// One request, unless the device limits the segment length and the number
+// of segments below that. Returns the number of requests.
+int virtio_disk_read(uint blockno, int n, void *dst) {
+  int nreq = 0;
+  struct segs s;
+  struct waiter w = { 0, VIRTIO_BLK_S_OK, 0 };
+  char *p = dst;
+  uint64 left = (uint64)n * BSIZE;
+  uint32 maxlen = disk.size_max ? disk.size_max / BSIZE * BSIZE : left;
+  s.nseg = 0;
+  s.sector = (uint64)blockno * SECTORS_PER_BLOCK;
   acquire(&disk.lock);
-  for (int i = 0; i < n; i += BATCH) {
-    int m = n - i < BATCH ? n - i : BATCH;
-    for (int j = 0; j < m; j++)
-      heads[j] = submit(VIRTIO_BLK_T_OUT, bs[i + j]);
-    for (int j = 0; j < m; j++)
-      finish(heads[j], VIRTIO_BLK_T_OUT, bs[i + j]);
+  while (left > 0) {
+    uint32 m = left < maxlen ? left : maxlen;
+    add_seg(&s, p, m);
+    p += m;
+    left -= m;
+    if (s.nseg == disk.seg_max || left == 0) {
+      submit(VIRTIO_BLK_T_IN, &s, &w);
+      nreq++;
+      s.sector = (uint64)blockno * SECTORS_PER_BLOCK + (p - (char *)dst) / VIRTIO_BLK_SECTOR_SIZE;
+      s.nseg = 0;
+    }
   }
+  wait_for(&w, VIRTIO_BLK_T_IN);
   release(&disk.lock);
+  return nreq;
+}
+
+// Write the data of bufs bs[0..n-1] to blocks to[0..n-1] (to null: each to
+// its own b->blockno). Each run of consecutive block numbers goes out as
+// one request (up to seg_max blocks), and all the requests are in flight
+// together: a commit writes its log area in one request and each
+// contiguous run of home blocks in one more. The caller holds every buf's
+// sleeplock. Returns the number of requests.
+int virtio_disk_write(struct buf **bs, const uint *to, int n) {
+  int nreq = 0;
+  struct segs s;
+  struct waiter w = { 0, VIRTIO_BLK_S_OK, 0 };
+  s.nseg = 0;
+  acquire(&disk.lock);
+  for (int i = 0; i < n; i++) {
+    uint bn = to ? to[i] : bs[i]->blockno;
+    if (s.nseg > 0 && (s.nseg == disk.seg_max ||
+                       s.sector + (uint64)s.nseg * SECTORS_PER_BLOCK != (uint64)bn * SECTORS_PER_BLOCK)) {
+      submit(VIRTIO_BLK_T_OUT, &s, &w);
+      nreq++;
+      s.nseg = 0;
+    }
+    if (s.nseg == 0)
+      s.sector = (uint64)bn * SECTORS_PER_BLOCK;
+    add_seg(&s, bs[i]->data, BSIZE);
+  }
+  if (s.nseg > 0) {
+    submit(VIRTIO_BLK_T_OUT, &s, &w);
+    nreq++;
+  }
+  wait_for(&w, VIRTIO_BLK_T_OUT);
+  release(&disk.lock);
+  return nreq;
 }
 
 // Ask the disk to make every write completed so far durable (spec 5.2.6.1:
@@ -343,9 +445,10 @@ void virtio_disk_write_many(struct buf **bs, int n) {
 int virtio_disk_flush(void) {
   if (!disk.has_flush)
     return -1;
+  struct waiter w = { 0, VIRTIO_BLK_S_OK, 0 };
   acquire(&disk.lock);
-  int head = submit(VIRTIO_BLK_T_FLUSH, 0);
-  finish(head, VIRTIO_BLK_T_FLUSH, 0);
+  submit(VIRTIO_BLK_T_FLUSH, 0, &w);
+  wait_for(&w, VIRTIO_BLK_T_FLUSH);
   release(&disk.lock);
   return 0;
 }
@@ -364,10 +467,18 @@ void virtio_disk_intr(void) {
   while (disk.used_idx != READ_ONCE(ring.used.idx)) {
     fence();   // read the entry only after seeing the index that covers it
     uint32 id = READ_ONCE(ring.used.ring[disk.used_idx % NUM].id);
-    if (id >= NUM || !disk.busy[id] || disk.done[id])
+    struct waiter *w = id < NUM ? disk.waiter[id] : 0;
+    if (w == 0)
       panic("virtio_disk: device finished unknown request %d", (int)id);
-    disk.done[id] = 1;
-    wakeup(&disk.done[id]);
+    int st = READ_ONCE(ring.status[id]);
+    if (st != VIRTIO_BLK_S_OK && w->status == VIRTIO_BLK_S_OK) {
+      w->status = st;
+      w->sector = ring.req[id].sector;
+    }
+    disk.waiter[id] = 0;
+    free_chain(id);
+    if (--w->pending == 0)
+      wakeup(w);
     disk.used_idx++;
   }
 

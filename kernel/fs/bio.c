@@ -21,6 +21,24 @@
 #include "kernel/proc/sleeplock.h"
 #include "kernel/proc/proc.h"
 #include "kernel/dev/dev.h"
+#include "kernel/mm/mm.h"
+
+// Count disk traffic in vmstat: requests and the blocks they carried.
+#define COUNT(field, n) __atomic_fetch_add(&vmcount.field, (n), __ATOMIC_RELAXED)
+
+// Read or write one buf: one request.
+static void
+disk_rw(struct buf *b, int write)
+{
+  virtio_disk_rw(b, write);
+  if (write) {
+    COUNT(disk_writes, 1);
+    COUNT(disk_write_blocks, 1);
+  } else {
+    COUNT(disk_reads, 1);
+    COUNT(disk_read_blocks, 1);
+  }
+}
 
 static struct {
   struct spinlock lock;   // protects the list, refcnt, dev and blockno
@@ -104,7 +122,7 @@ bread(uint dev, uint blockno)
 {
   struct buf *b = bget(dev, blockno);
   if (!b->valid) {
-    virtio_disk_rw(b, 0);
+    disk_rw(b, 0);
     b->valid = 1;
   }
   return b;
@@ -127,17 +145,69 @@ bwrite(struct buf *b)
 {
   if (!holdingsleep(&b->lock))
     panic("bwrite: buf not locked");
-  virtio_disk_rw(b, 1);
+  disk_rw(b, 1);
 }
 
-// Write several locked buffers, with the requests in flight together.
+// Write several locked buffers: bs[i] to block to[i], or to its own block
+// when to is null. Each run of consecutive block numbers is one disk
+// request, and the requests are in flight together, so a caller that sorts
+// its blocks pays one round trip for all of them.
 void
-bwrite_many(struct buf **bs, int n)
+bwrite_many(struct buf **bs, const uint *to, int n)
 {
   for (int i = 0; i < n; i++)
     if (!holdingsleep(&bs[i]->lock))
       panic("bwrite_many: buf not locked");
-  virtio_disk_write_many(bs, n);
+  COUNT(disk_writes, virtio_disk_write(bs, to, n));
+  COUNT(disk_write_blocks, n);
+}
+
+// If block (dev, blockno) is in the cache, copy it to dst and return 1;
+// else return 0 and leave the cache alone. File data reaches the page
+// cache through this and bread_run: the cached copy, when there is one, is
+// the newest (a logged block stays pinned here until the commit installed
+// it at home), and a block not cached is current on the disk. Reading file
+// data this way keeps it from pushing metadata out of the buffer cache.
+int
+bread_cached(uint dev, uint blockno, void *dst)
+{
+  struct buf *b;
+
+  acquire(&bcache.lock);
+  for (b = bcache.head.next; b != &bcache.head; b = b->next)
+    if (b->dev == dev && b->blockno == blockno)
+      break;
+  if (b == &bcache.head) {
+    release(&bcache.lock);
+    return 0;
+  }
+  // Our reference keeps b caching this block while we sleep for its lock.
+  // A buf not valid yet was just handed out by bget, and we got its lock
+  // before its holder: then read it ourselves (the disk copy is current,
+  // as nobody changed the block in the cache yet).
+  b->refcnt++;
+  release(&bcache.lock);
+  acquiresleep(&b->lock);
+  if (!b->valid) {
+    disk_rw(b, 0);
+    b->valid = 1;
+  }
+  memmove(dst, b->data, BSIZE);
+  brelse(b);
+  return 1;
+}
+
+// Read n consecutive blocks from the disk into dst (n * BSIZE bytes,
+// physically contiguous) in one request, bypassing the cache. Only for
+// blocks that bread_cached just found absent, and only while nothing can
+// bring them into the cache and change them: for file data, the caller
+// holds the inode's lock, which every writer of the file's blocks holds.
+void
+bread_run(uint dev, uint blockno, int n, void *dst)
+{
+  (void)dev;   // one disk
+  COUNT(disk_reads, virtio_disk_read(blockno, n, dst));
+  COUNT(disk_read_blocks, n);
 }
 
 // Drop one reference; called when the caller is done with b.

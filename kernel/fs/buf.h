@@ -11,7 +11,6 @@
 // or bwrite (the log itself).
 struct buf {
   int valid;   // has data been read from disk?
-  int disk;    // does the disk "own" buf? (set by virtio driver)
   uint dev;
   uint blockno;
   struct sleeplock lock;
@@ -26,7 +25,9 @@ struct buf *bread(uint dev, uint blockno);
 struct buf *bgetblank(uint dev, uint blockno); // locked, zero-filled, no disk read
 void        brelse(struct buf *b);
 void        bwrite(struct buf *b);
-void        bwrite_many(struct buf **bs, int n);
+void        bwrite_many(struct buf **bs, const uint *to, int n); // runs of consecutive blocks: one request each
+int         bread_cached(uint dev, uint blockno, void *dst);     // copy a cached block; 0 if not cached
+void        bread_run(uint dev, uint blockno, int n, void *dst); // n blocks from the disk, one request
 void        bpin(struct buf *b);
 void        bunpin(struct buf *b);
 #endif

@@ -58,6 +58,7 @@ struct inode {
   uint size;
   uint addrs[NDIRECT+2];
   struct vmobj *obj;  // its page cache (mm/vmobj.c), or 0
+  uint lastblock;     // the block last allocated to it, 0 if none yet (allocation goal)
   int textuse;        // executable mappings of it (mm/aspace.c): ETXTBSY (atomic)
 };
 

@@ -71,43 +71,67 @@ fsinit(int dev)
 static struct spinlock hintlock;
 static uint alloc_hint;
 
-// Allocate a zeroed disk block. Returns its number, or 0 if the disk is full.
-static uint
-balloc(uint dev)
+// Take block b if it is free, in the bitmap block bp (which covers it).
+static int
+take_if_free(struct buf *bp, uint b)
 {
-  acquire(&hintlock);
-  uint start = alloc_hint;
-  release(&hintlock);
+  uint bi = b % BPB;
+  uchar m = 1 << (bi % 8);
+  if (bp->data[bi / 8] & m)
+    return 0;
+  bp->data[bi / 8] |= m;
+  log_write(bp);
+  return 1;
+}
 
-  // Scan the bitmap from the hint's bitmap block, wrapping around once.
+// Allocate a zeroed disk block, near goal if it is not 0: goal itself if
+// it is free, else the first free block after it (wrapping around). A
+// growing file asks for the block after its last one, so its blocks stay
+// consecutive on the disk where they can, and a page or a read-ahead run
+// is one request. Without a goal, the first free block from the hint.
+// Returns the block's number, or 0 if the disk is full.
+static uint
+balloc(uint dev, uint goal)
+{
+  uint datastart = sb.bmapstart + (sb.size + BPB - 1) / BPB;
+  if (goal < datastart || goal >= sb.size)
+    goal = 0;
+  uint start = goal;
+  if (start == 0) {
+    acquire(&hintlock);
+    start = alloc_hint;
+    release(&hintlock);
+  }
+
+  // Scan the bitmap from start, wrapping around once: the rest of start's
+  // bitmap block, the others, then the beginning of start's.
   uint nbmap = (sb.size + BPB - 1) / BPB;
   uint first = start / BPB;
-  for (uint k = 0; k < nbmap; k++) {
+  for (uint k = 0; k <= nbmap; k++) {
     uint base = ((first + k) % nbmap) * BPB;   // first block this bitmap block covers
+    uint from = k == 0 ? start : base;
+    uint to = MIN(base + BPB, sb.size);
+    if (k == nbmap)
+      to = MIN(start, to);
     struct buf *bp = bread(dev, BBLOCK(base, sb));
-    for (uint byte = 0; byte < BSIZE && base + byte * 8 < sb.size; byte++) {
-      if (bp->data[byte] == 0xff)
-        continue;                 // eight blocks in use
-      for (uint bit = 0; bit < 8; bit++) {
-        uint b = base + byte * 8 + bit;
-        if (b >= sb.size)
-          break;
-        if ((bp->data[byte] & (1 << bit)) == 0) {
-          bp->data[byte] |= (1 << bit);
-          log_write(bp);
-          brelse(bp);
+    for (uint b = from; b < to; b++) {
+      if (bp->data[(b % BPB) / 8] == 0xff && b % 8 == 0) {
+        b += 7;                   // eight blocks in use
+        continue;
+      }
+      if (take_if_free(bp, b)) {
+        brelse(bp);
 
-          acquire(&hintlock);
-          if (alloc_hint <= b)
-            alloc_hint = b + 1;
-          release(&hintlock);
+        acquire(&hintlock);
+        if (alloc_hint == b || (goal == 0 && alloc_hint <= b))
+          alloc_hint = b + 1;
+        release(&hintlock);
 
-          // Zero the new block through the log (no need to read it).
-          struct buf *zb = bgetblank(dev, b);
-          log_write(zb);
-          brelse(zb);
-          return b;
-        }
+        // Zero the new block through the log (no need to read it).
+        struct buf *zb = bgetblank(dev, b);
+        log_write(zb);
+        brelse(zb);
+        return b;
       }
     }
     brelse(bp);
@@ -181,6 +205,7 @@ iget(uint dev, uint inum)
     empty->inum = inum;
     empty->ref = 1;
     empty->valid = 0;
+    empty->lastblock = 0;
   }
   release(&itable.lock);
   if (old)
@@ -376,16 +401,33 @@ stati(struct inode *ip, struct stat *st)
 
 #define DBASE (NDIRECT + NINDIRECT)   // first file block of the double-indirect tree
 
-// Entry i of indirect block blk, allocating it if missing and alloc is set.
-// Returns 0 if missing (or if the disk is full).
+// Where the next block allocated to ip should go: after the last one.
 static uint
-ind_entry(uint dev, uint blk, uint i, int alloc)
+alloc_goal(struct inode *ip)
 {
-  struct buf *bp = bread(dev, blk);
+  return ip->lastblock ? ip->lastblock + 1 : 0;
+}
+
+// Allocate a block for ip (near its last one) and remember it.
+static uint
+balloc_for(struct inode *ip)
+{
+  uint b = balloc(ip->dev, alloc_goal(ip));
+  if (b)
+    ip->lastblock = b;
+  return b;
+}
+
+// Entry i of indirect block blk of ip, allocating it if missing and alloc
+// is set. Returns 0 if missing (or if the disk is full).
+static uint
+ind_entry(struct inode *ip, uint blk, uint i, int alloc)
+{
+  struct buf *bp = bread(ip->dev, blk);
   uint *a = (uint *)bp->data;
   uint b = a[i];
   if (b == 0 && alloc) {
-    b = balloc(dev);
+    b = balloc_for(ip);
     if (b) {
       a[i] = b;
       log_write(bp);
@@ -400,7 +442,7 @@ static uint
 inode_entry(struct inode *ip, uint i, int alloc)
 {
   if (ip->addrs[i] == 0 && alloc)
-    ip->addrs[i] = balloc(ip->dev);   // stays 0 if the disk is full
+    ip->addrs[i] = balloc_for(ip);   // stays 0 if the disk is full
   return ip->addrs[i];
 }
 
@@ -415,7 +457,7 @@ bmap(struct inode *ip, uint bn, int alloc)
 
   if (bn < NINDIRECT) {
     uint ind = inode_entry(ip, NDIRECT, alloc);
-    return ind ? ind_entry(ip->dev, ind, bn, alloc) : 0;
+    return ind ? ind_entry(ip, ind, bn, alloc) : 0;
   }
   bn -= NINDIRECT;
 
@@ -423,8 +465,8 @@ bmap(struct inode *ip, uint bn, int alloc)
     uint root = inode_entry(ip, NDIRECT + 1, alloc);
     if (root == 0)
       return 0;
-    uint l2 = ind_entry(ip->dev, root, bn / NINDIRECT, alloc);
-    return l2 ? ind_entry(ip->dev, l2, bn % NINDIRECT, alloc) : 0;
+    uint l2 = ind_entry(ip, root, bn / NINDIRECT, alloc);
+    return l2 ? ind_entry(ip, l2, bn % NINDIRECT, alloc) : 0;
   }
   panic("bmap: block %d out of range", (int)(bn + NDIRECT + NINDIRECT));
 }
@@ -463,7 +505,7 @@ writei_chunk(struct inode *ip, uint off, uint n)
         if ((int)(d / NINDIRECT) != last_l2) {
           last_l2 = d / NINDIRECT;
           uint root = ip->addrs[NDIRECT + 1];
-          uint l2 = root ? ind_entry(ip->dev, root, d / NINDIRECT, 0) : 0;
+          uint l2 = root ? ind_entry(ip, root, d / NINDIRECT, 0) : 0;
           cost += l2 ? 1 : 2;
           if (l2 == 0 && !root_counted) {
             root_counted = 1;
@@ -780,16 +822,47 @@ readi(struct inode *ip, int user_dst, uint64 dst, uint off, uint n)
 
 static int writei_blocks(struct inode *ip, int user_src, uint64 src, uint off, uint n, int to_cache);
 
-// Fill one page-cache page from the disk (zeros past EOF and in holes).
+// Fill one page-cache page (zeros past EOF and in holes). Its blocks come
+// from the buffer cache when they are there (a block written through the
+// log sits there, newer than its home on the disk, until the commit
+// installs it), and the others from the disk: each run of consecutive
+// block numbers straight into the page, in one request. The caller holds
+// ip->lock, so no writer can bring one of these blocks into the cache and
+// change it between the look and the disk read.
 int
 fs_readpage(struct inode *ip, uint64 idx, void *kva)
 {
+  enum { NB = PGSIZE / BSIZE };
   uint64 off = idx * PGSIZE;
   if (off >= ip->size)
     return 0;
   uint n = MIN(PGSIZE, ip->size - off);
-  int r = readi_blocks(ip, 0, (uint64)kva, off, n);
-  return r < 0 ? r : 0;
+  uint nb = (n + BSIZE - 1) / BSIZE;   // blocks up to EOF
+  uint addr[NB];
+  char *page = kva;
+
+  for (uint i = 0; i < nb; i++) {
+    addr[i] = bmap(ip, off / BSIZE + i, 0);
+    if (addr[i] == 0 || bread_cached(ip->dev, addr[i], page + i * BSIZE)) {
+      if (addr[i] == 0)
+        memset(page + i * BSIZE, 0, BSIZE);   // a hole
+      addr[i] = 0;                            // done
+    }
+  }
+  for (uint i = 0; i < nb; ) {
+    if (addr[i] == 0) {
+      i++;
+      continue;
+    }
+    uint j = i + 1;
+    while (j < nb && addr[j] == addr[j - 1] + 1)
+      j++;
+    bread_run(ip->dev, addr[i], j - i, page + i * BSIZE);
+    i = j;
+  }
+  // Past EOF the page reads as zeros, whatever the last block holds there.
+  memset(page + n, 0, PGSIZE - n);
+  return 0;
 }
 
 // Write a dirty page-cache page back to its blocks, up to EOF. 0, or

@@ -5,10 +5,12 @@
 // log_write(b) instead of bwrite(b): the block is only noted (and pinned in
 // the cache). When the last running operation ends, commit():
 //
-//   1. copies every noted block into the log area on disk,     FLUSH
+//   1. copies every noted block into the log area on disk (one
+//      request: the log area is consecutive),                  FLUSH
 //   2. writes the log header with the count n and the home block numbers:
 //      this single-block write is the commit point,             FLUSH
-//   3. writes every block to its home location ("install"),    FLUSH
+//   3. writes every block to its home location ("install"), sorted by
+//      block number, each consecutive run in one request,      FLUSH
 //   4. writes the header again with n = 0.                      FLUSH
 //
 // A crash before step 2 leaves the disk as before the operations; a crash
@@ -87,10 +89,8 @@ static void recover_from_log(void);
 static int stop_commit = -1, stop_step, ncommit;
 static void stop_point(int step);
 
-// Blocks written to the disk together (bwrite_many): the commit costs a
-// few device round trips instead of one per block.
-#define WBATCH 16
 static void commit(void);
+static void install_some(int recovering, int lo, int hi);
 static void flush(void);
 
 // The decimal number at *s; advances *s past it.
@@ -128,36 +128,78 @@ initlog(int dev, struct superblock *sb)
   recover_from_log();
 }
 
-// Copy the logged blocks to their home locations. At boot (recovering),
+// The commit's working set: the logged bufs, held locked while their
+// requests are in flight, and where each one goes. Static, because only one
+// commit (or the recovery) runs at a time, and a kernel stack has no room
+// for them.
+static struct buf *iob[LOGBLOCKS];
+static uint iodst[LOGBLOCKS];
+
+// Order iob[0..n-1] (and iodst with it) by destination block number, so
+// that runs of consecutive blocks become one request each. Insertion sort:
+// n is at most LOGBLOCKS, and a log is often nearly sorted already.
+static void
+sort_by_dst(int n)
+{
+  for (int i = 1; i < n; i++) {
+    struct buf *b = iob[i];
+    uint d = iodst[i];
+    int j = i;
+    for (; j > 0 && iodst[j - 1] > d; j--) {
+      iob[j] = iob[j - 1];
+      iodst[j] = iodst[j - 1];
+    }
+    iob[j] = b;
+    iodst[j] = d;
+  }
+}
+
+// Copy the logged blocks to their home locations, sorted by block number,
+// each run of consecutive blocks in one request. At boot (recovering),
 // read them from the log area; after a commit the cache still holds them
 // (pinned and unchanged), so write those copies and unpin them.
 static void
 install_trans(int recovering)
 {
-  struct buf *b[WBATCH];
-  int n;
-  for (int i = 0; i < log.lh.n; i += n) {
-    // The crash test's step 3 wants the first block installed alone.
-    int batch = (i == 0 && stop_commit == ncommit && stop_step == 3) ? 1 : WBATCH;
-    n = MIN(batch, log.lh.n - i);
-    for (int j = 0; j < n; j++) {
-      if (recovering) {
-        struct buf *lbuf = bread(log.dev, log.start + 1 + i + j);
-        b[j] = bgetblank(log.dev, log.lh.block[i + j]);
-        memmove(b[j]->data, lbuf->data, BSIZE);
-        brelse(lbuf);
-      } else {
-        b[j] = bread(log.dev, log.lh.block[i + j]);
-      }
+  int n = log.lh.n;
+  int i0 = 0;
+  // The crash test's step 3 wants the first block installed alone.
+  if (n > 0 && stop_commit == ncommit && stop_step == 3) {
+    install_some(recovering, 0, 1);
+    stop_point(3);
+    i0 = 1;
+  }
+  install_some(recovering, i0, n);
+}
+
+// install_trans for log entries [lo, hi).
+static void
+install_some(int recovering, int lo, int hi)
+{
+  int n = hi - lo;
+  if (n <= 0)
+    return;
+  if (recovering) {
+    // Through the cache, block by block: recovery runs once, at boot.
+    for (int i = 0; i < n; i++) {
+      struct buf *lbuf = bread(log.dev, log.start + 1 + lo + i);
+      iob[i] = bgetblank(log.dev, log.lh.block[lo + i]);
+      memmove(iob[i]->data, lbuf->data, BSIZE);
+      brelse(lbuf);
+      iodst[i] = log.lh.block[lo + i];
     }
-    bwrite_many(b, n);
-    for (int j = 0; j < n; j++) {
-      if (!recovering)
-        bunpin(b[j]);
-      brelse(b[j]);
+  } else {
+    for (int i = 0; i < n; i++) {
+      iob[i] = bread(log.dev, log.lh.block[lo + i]);
+      iodst[i] = log.lh.block[lo + i];
     }
-    if (i == 0)
-      stop_point(3);
+  }
+  sort_by_dst(n);
+  bwrite_many(iob, iodst, n);
+  for (int i = 0; i < n; i++) {
+    if (!recovering)
+      bunpin(iob[i]);
+    brelse(iob[i]);
   }
 }
 
@@ -273,23 +315,23 @@ end_op(void)
   }
 }
 
-// Copy the modified blocks from the cache into the log area.
+// Copy the modified blocks from the cache into the log area: one request
+// (the log area is consecutive), straight from the pinned bufs, with no
+// copy and no bufs of the log area taken from the cache. (Bufs of the log
+// area that recovery read at boot may stay cached, stale after this write;
+// nothing reads the log area through the cache but recovery, at the next
+// boot, with a fresh cache.)
 static void
 write_log(void)
 {
-  struct buf *to[WBATCH];
-  for (int i = 0; i < log.lh.n; i += WBATCH) {
-    int n = MIN(WBATCH, log.lh.n - i);
-    for (int j = 0; j < n; j++) {
-      to[j] = bgetblank(log.dev, log.start + 1 + i + j);
-      struct buf *from = bread(log.dev, log.lh.block[i + j]);
-      memmove(to[j]->data, from->data, BSIZE);
-      brelse(from);
-    }
-    bwrite_many(to, n);
-    for (int j = 0; j < n; j++)
-      brelse(to[j]);
+  int n = log.lh.n;
+  for (int i = 0; i < n; i++) {
+    iob[i] = bread(log.dev, log.lh.block[i]);
+    iodst[i] = log.start + 1 + i;
   }
+  bwrite_many(iob, iodst, n);
+  for (int i = 0; i < n; i++)
+    brelse(iob[i]);
 }
 
 // Make every completed write durable, if the disk has a write-back cache.
