@@ -60,6 +60,7 @@ struct inode {
   struct vmobj *obj;  // its page cache (mm/vmobj.c), or 0
   uint lastblock;     // the block last allocated to it, 0 if none yet (allocation goal)
   int textuse;        // executable mappings of it (mm/aspace.c): ETXTBSY (atomic)
+  int freeing;        // iput is freeing it (itable.lock)
 };
 
 // Is the file mapped executable (a running program, a loaded library)?
@@ -99,6 +100,7 @@ struct inode *dirlookup(struct inode *dp, char *name, uint *poff); // null if ab
 struct inode *ialloc(uint dev, short type);         // null if none free
 struct inode *ialloc_err(uint dev, short type, int *err); // -ENOSPC, -ENFILE
 struct inode *idup(struct inode *ip);
+struct inode *idup_live(struct inode *ip);   // 0 if unreferenced or being freed
 void          iinit(void);
 void          ilock(struct inode *ip);
 void          iput(struct inode *ip);

@@ -277,6 +277,20 @@ idup(struct inode *ip)
   return ip;
 }
 
+// idup for reclaim, which finds inodes through the page cache, not
+// through a reference it holds: 0 if the inode is unreferenced or being
+// freed by iput (its blocks are going; it must not be written back).
+struct inode *
+idup_live(struct inode *ip)
+{
+  acquire(&itable.lock);
+  int live = ip->ref > 0 && !ip->freeing;
+  if (live)
+    ip->ref++;
+  release(&itable.lock);
+  return live ? ip : 0;
+}
+
 // Lock ip, reading it from disk if needed.
 void
 ilock(struct inode *ip)
@@ -318,9 +332,11 @@ iput(struct inode *ip)
   acquire(&itable.lock);
   if (ip->ref == 1 && ip->valid && ip->nlink == 0) {
     // Ours is the only reference, so nobody else holds the lock or can
-    // find the inode (no directory entry names it), and the slot cannot
-    // be reused while ref is 1. So the table lock can go first: the lock
-    // order puts every sleep lock before every spin lock.
+    // find the inode (no directory entry names it; reclaim, which finds
+    // it through the page cache, sees freeing and leaves it alone), and
+    // the slot cannot be reused while ref is 1. So the table lock can go
+    // first: the lock order puts every sleep lock before every spin lock.
+    ip->freeing = 1;
     release(&itable.lock);
     acquiresleep(&ip->lock);
 
@@ -342,6 +358,7 @@ iput(struct inode *ip)
 
     releasesleep(&ip->lock);
     acquire(&itable.lock);
+    ip->freeing = 0;
   }
   ip->ref--;
   release(&itable.lock);

@@ -358,11 +358,14 @@ int pc_reclaim(int want, int may_unmap)
       continue;
     }
     // Mapped or dirty. The inode reference keeps the object alive while
-    // we work without the cache lock.
+    // we work without the cache lock; an inode that iput is freeing is
+    // left alone (its pages are being dropped, its blocks freed).
     struct vmobj *o = f->obj;
     uint64 idx = f->index;
-    struct inode *ip = idup(o->ip);
+    struct inode *ip = idup_live(o->ip);
     release(&pc_lock);
+    if (!ip)
+      continue;
     if (ip->obj == o && !holdingsleep(&ip->lock))
       freed += evict_slow(o, idx);
     begin_op();
