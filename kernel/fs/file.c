@@ -213,7 +213,9 @@ inode_write(struct file *f, uint64 addr, int n)
       err = -EINTR;
       break;
     }
-    uint m = MIN((uint)(n - tot), PGSIZE);
+    // Pieces end at page boundaries of the file, so the transactions end
+    // at block boundaries (a write cut short by a crash ends at one).
+    uint m = MIN((uint)(n - tot), PGSIZE - (uint)(f->off % PGSIZE));
     if (copyin(kbuf, addr + tot, m) < 0) {
       err = -EFAULT;
       break;
@@ -227,11 +229,8 @@ inode_write(struct file *f, uint64 addr, int n)
         chunk = writei_chunk(ip, f->off, m - done);
         r = writei(ip, 0, (uint64)kbuf + done, f->off, chunk);
       }
-      if (r > 0) {
-        if (ip->type == T_FILE)
-          pagecache_fill(ip, f->off, r);   // reads after writes are warm
+      if (r > 0)
         f->off += r;
-      }
       iunlock(ip);
       end_op();
       if (r > 0) {

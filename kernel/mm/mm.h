@@ -82,7 +82,6 @@ int    pc_low(void);                                  // below the low-water mar
 // fs hooks (fs/fs.c calls these). mm calls into fs only to read and write
 // file pages: vmobj.c (read-in, write-back) and pagecache.c (reclaim).
 int    pagecache_getpage(struct inode *ip, uint64 idx, uint64 *pa);
-void   pagecache_fill(struct inode *ip, uint off, uint n);
 int    pagecache_read(struct inode *ip, int user_dst, uint64 dst, uint off, uint n);
 void   pagecache_write(struct inode *ip, uint off, const void *src, uint n);
 void   pagecache_truncate(struct inode *ip, uint64 size);

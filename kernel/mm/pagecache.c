@@ -187,21 +187,6 @@ int pagecache_getpage(struct inode *ip, uint64 idx, uint64 *pa)
   return vmobj_getpage(o, idx, pa);
 }
 
-// write() just changed file bytes [off, off+n): make sure their pages
-// are in the cache, so that reading a file just written is a warm read.
-// The blocks were just written, so the read-in finds them in the buffer
-// cache. Caller holds ip->lock of a regular file.
-void pagecache_fill(struct inode *ip, uint off, uint n)
-{
-  if (n == 0)
-    return;
-  for (uint64 idx = off / PGSIZE; idx <= (off + n - 1) / PGSIZE; idx++) {
-    uint64 pa;
-    if (pagecache_getpage(ip, idx, &pa) == 0)
-      frame_put(pa);
-  }
-}
-
 // Copy file bytes [off, off+n) to dst through the cache. Caller holds
 // ip->lock and has clipped n to the file size. The kernel itself reads
 // only into kernel memory here (exec): a user copy under ip->lock could
