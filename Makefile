@@ -314,8 +314,12 @@ qemu-gdb: check-tools $(KERNEL_ELF) $(IMGDEP)
 	$(QEMU) $(QEMUOPTS) -S -gdb tcp::$(GDBPORT)
 
 # The host unit tests run first, inside the harness, so that they count
-# in its "N passed, N failed".
-test: check-tools all $(HOSTTOOLS)
+# in its "N passed, N failed". Lines marked lockdebug in tests/tests.txt
+# boot the lock-checking kernel, built here too.
+lockdebug-kernel:
+	$(MAKE) LOCKDEBUG=1 build-lockdebug/kernel.elf
+
+test: check-tools all $(HOSTTOOLS) lockdebug-kernel
 	KERNEL=$(KERNEL_ELF) $(PYTHON) tests/harness.py test $(if $(T),--only "$(T)")
 
 # Exits with the command's status (as QEMU's: -1 arrives as 255), which
@@ -345,6 +349,6 @@ clean:
 	@$(PYTHON) tools/fsimg.py busy fs.img
 	rm -rf $(B) build-lockdebug fs.img bench.json
 
-.PHONY: all qemu qemu-gdb test unittest run bench crashtest stress clean check-tools
+.PHONY: all qemu qemu-gdb test unittest run bench crashtest stress clean check-tools lockdebug-kernel
 .PRECIOUS: $(B)/user/%.o $(SH)/%.o $(SH)/pic/%.o $(SH)/lib%.so
 -include $(shell find $(B) $(KB) -name '*.d' 2>/dev/null | sort -u)

@@ -49,7 +49,7 @@ tests/tests.txt, one program per line ("#" starts a comment):
                     what comes back; each on its own scratch image
   host NAME ...     host-side checks (tests/console.py), e.g. image_busy
   PROGRAM [ARG ...] [mem=32M] [cpus=1] [bootargs=K=V ...] [timeout=S] [fssize=N] [reboot] [crash=N]
-          [tlbmodel]
+          [tlbmodel] [lockdebug]
     ARG         arguments given to the program (a list of its subtests)
     mem, cpus   QEMU -m and -smp (defaults 128M, 3)
     bootargs=   kernel options (repeat the key, or quote: bootargs="a=1 b=2")
@@ -61,6 +61,8 @@ tests/tests.txt, one program per line ("#" starts a comment):
                 "PROGRAM --after-reboot"; both runs' results count
     crash=N     the crash test (see "harness.py crash") with N points instead
                 of booting PROGRAM (crashwork) as usual
+    lockdebug   boot the lock-checking kernel (build-lockdebug/kernel.elf,
+                make LOCKDEBUG=1; docs/locking.md) instead of the usual one
     tlbmodel    boot with tlbtrace=1 and feed the trace lines ("TT ...")
                 to build/tlbmodel instead of the log; its verdict counts
                 as one more test per boot ("[tlbmodel] test NAME: ok")
@@ -124,6 +126,9 @@ class Paths:
         self.root = root
         self.build = os.path.join(root, "build")
         self.kernel = os.environ.get("KERNEL") or os.path.join(self.build, "kernel.elf")
+        # the lock-checking kernel (make LOCKDEBUG=1), for "lockdebug" lines
+        self.kernel_lockdebug = os.environ.get("KERNEL_LOCKDEBUG") or \
+            os.path.join(self.root, "build-lockdebug", "kernel.elf")
         self.fsimg = os.path.join(root, "fs.img")
         self.mkfs = os.path.join(self.build, "mkfs")
         self.tests = os.path.join(root, "tests", "tests.txt")
@@ -156,13 +161,14 @@ def test_cache():
     return os.environ.get("DISKCACHE") or "unsafe"
 
 
-def qemu_argv(P, img, mem, cpus, append, icount=False, cache=None):
+def qemu_argv(P, img, mem, cpus, append, icount=False, cache=None, kernel=None):
     """cache: QEMU's -drive cache mode (None: QEMU's default, writeback,
-    where the guest's FLUSH is an fdatasync of the image on the host)."""
+    where the guest's FLUSH is an fdatasync of the image on the host).
+    kernel: the kernel ELF (default P.kernel)."""
     drive = "file=%s,if=none,format=raw,id=x0" % img
     if cache:
         drive += ",cache=" + cache
-    argv = [P.qemu, "-machine", "virt", "-bios", "default", "-kernel", P.kernel,
+    argv = [P.qemu, "-machine", "virt", "-bios", "default", "-kernel", kernel or P.kernel,
             "-m", str(mem), "-smp", str(cpus), "-nographic",
             "-monitor", "none", "-serial", "stdio",
             "-global", "virtio-mmio.force-legacy=false",
@@ -460,6 +466,7 @@ class Entry:
         self.crash = 0         # crash=N: the crash test with N points (crashwork)
         self.reboot = False
         self.tlbmodel = False
+        self.lockdebug = False  # boot the lock-checking kernel
 
     @property
     def label(self):
@@ -483,6 +490,8 @@ def parse_tests(text, where="tests.txt"):
                     e.reboot = True
                 elif w == "tlbmodel":
                     e.tlbmodel = True
+                elif w == "lockdebug":
+                    e.lockdebug = True
                 elif not eq:
                     e.args.append(w)
                 elif key == "mem":
@@ -555,8 +564,8 @@ def select_tests(P, entries, names):
     merged = []
     for e in chosen:
         m = next((x for x in merged if x.prog == e.prog and x.args and e.args and
-                  (x.mem, x.cpus, x.bootargs, x.fssize, x.reboot, x.tlbmodel) ==
-                  (e.mem, e.cpus, e.bootargs, e.fssize, e.reboot, e.tlbmodel)), None)
+                  (x.mem, x.cpus, x.bootargs, x.fssize, x.reboot, x.tlbmodel, x.lockdebug) ==
+                  (e.mem, e.cpus, e.bootargs, e.fssize, e.reboot, e.tlbmodel, e.lockdebug)), None)
         if m:
             m.args += [a for a in e.args if a not in m.args]
         elif not any(x is e for x in merged):
@@ -607,7 +616,7 @@ class Suite:
         parser = Parser(e.prog, self.report(tag))
         bootargs = e.bootargs + (["tlbtrace=1"] if e.tlbmodel else [])
         argv = qemu_argv(self.P, img, e.mem, e.cpus, make_append(bootargs, cmd),
-                         cache=test_cache())
+                         cache=test_cache(), kernel=self.P.kernel_lockdebug if e.lockdebug else None)
         model = TlbModel(self.P) if e.tlbmodel else None
         with open(logname, "wb") as log:
             b = boot(argv, idle=e.timeout, maxtime=4 * e.timeout,
@@ -695,6 +704,10 @@ class Suite:
         if e.prog == "host":
             return self.run_host(e)
         tag = e.label if not e.args or len(e.label) <= 30 else e.prog
+        if e.lockdebug:
+            tag += " lockdebug"
+            if not os.path.isfile(P.kernel_lockdebug):
+                raise HarnessError("%s not found (run make LOCKDEBUG=1)" % P.rel(P.kernel_lockdebug))
         img = os.path.join(P.build, "test-fs.img")
         t0 = time.monotonic()
         n0 = len(self.results)

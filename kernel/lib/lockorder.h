@@ -6,13 +6,17 @@
 // Without LOCKDEBUG every hook below is an empty inline function and the
 // structures carry no extra fields: the kernel is the same as before.
 #include "kernel/types.h"
+#include "kernel/param.h"
 
 struct spinlock;
 struct sleeplock;
 struct proc;
 
 #define LD_NSPIN  16   // spinlocks one hart may hold at once
-#define LD_NSLEEP 24   // sleep locks (and log reservations) one process may hold
+// Sleep locks (and log reservations) one process may hold: the commit
+// holds every logged buffer at once while it installs them in sorted runs
+// (fs/log.c), plus a few of its own.
+#define LD_NSLEEP (LOGBLOCKS + 8)
 
 // One sleep lock or log reservation a process holds (struct proc).
 struct heldlock {
