@@ -361,14 +361,21 @@ static int fork_region(struct aspace *parent, struct aspace *child, struct regio
     }
     release(&parent->ptlock);
     acquire(&child->ptlock);
+    pte_t *table = 0;          // the child's leaf table for tva's 2 MiB
+    uint64 tva = 0;
     for (int i = 0; i < n; i++) {
-      pte_t *cpte = err ? 0 : walk(child->root, vas[i], 1);
-      if (cpte)
-        as_pte_set(child, vas[i], cpte, ptes[i]);
-      else {
-        err = -ENOMEM;
-        frame_put(PTE2PA(ptes[i]));
+      uint64 base = vas[i] & ~((1UL << PXSHIFT(1)) - 1);
+      if (!err && (!table || base != tva)) {
+        pte_t *p = walk(child->root, base, 1);
+        table = p;
+        tva = base;
+        if (!p)
+          err = -ENOMEM;
       }
+      if (!err)
+        as_pte_set(child, vas[i], table + PX(0, vas[i]), ptes[i]);
+      else
+        frame_put(PTE2PA(ptes[i]));
     }
     release(&child->ptlock);
     if (r->obj)

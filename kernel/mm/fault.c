@@ -202,11 +202,16 @@ static int fault_cow(struct aspace *as, struct region *r, uint64 va, pte_t *pte)
     VMCOUNT(fault_cow_reuse);
     return 0;
   }
-  frame_get(pa);          // keep the old frame while we copy it
+  // Keep the old frame while we copy it. (In an anonymous region only we,
+  // holding as->lock, change this PTE, so its reference would do; a
+  // private file region can lose the PTE to eviction or truncation.)
+  if (r->obj)
+    frame_get(pa);
   release(&as->ptlock);
   uint64 copy = frame_alloc_reclaim();
   if (!copy) {
-    frame_put(pa);
+    if (r->obj)
+      frame_put(pa);
     return -ENOMEM;
   }
   memmove(P2V(copy), P2V(pa), PGSIZE);
@@ -217,6 +222,7 @@ static int fault_cow(struct aspace *as, struct region *r, uint64 va, pte_t *pte)
     as_pte_set(as, va, pte, PA2PTE(copy) | pte_rights(r->prot) | PTE_V | PTE_A | PTE_D);
   release(&as->ptlock);
   if (!same) {
+    ASSERT(r->obj);
     frame_put(copy);
     frame_put(pa);
     return -EAGAIN;
@@ -226,7 +232,8 @@ static int fault_cow(struct aspace *as, struct region *r, uint64 va, pte_t *pte)
   // or it would go on reading stale data (later: someone else's).
   tlb_flush_page(as, va);
   frame_put(pa);          // the PTE's reference
-  frame_put(pa);          // ours
+  if (r->obj)
+    frame_put(pa);        // ours
   VMCOUNT(fault_cow_copy);
   return 0;
 }
