@@ -27,17 +27,10 @@
 //              G while Q reads G into a mapping of F, and the same with
 //              write() from the mappings, many times on 3 harts. Today it can
 //              hang for good (the harness time-out catches it).
-//   memhog     issue 9 item 7: xv6's "mem" test: a child mallocs 10001-byte
-//              blocks until malloc fails (on a lazy heap: until the kernel
-//              kills it), frees them, and must be able to malloc again.
-//   countfree  issue 9 item 7: usertests' countfree: a child sbrk(4096)s and
-//              touches page after page until sbrk fails or it is killed,
-//              sending one byte per page through a pipe; twice, the counts
-//              must be positive and the second not far below the first.
 //
-// mix, truncow, vmmaprace and rwdeadlock run in make test (vmmaprace
-// panicked and rwdeadlock hung before main's issue 9 fixes); memhog and
-// countfree are left out of it (racetests has mem and countfree).
+// All of them run in make test (vmmaprace panicked and rwdeadlock hung
+// before issue 9's fixes). The memory-pressure probes (xv6's mem,
+// usertests' countfree) are in racetests.
 #include "user/testlib.h"
 
 #ifndef MAP_FAILED
@@ -569,96 +562,11 @@ t_vmmaprace(void)
   munmap(vb, PGSIZE);
 }
 
-// ---------------------------------------------------------------- pressure
-
-// xv6's usertests "mem", as it is there.
-static void
-t_memhog(void)
-{
-  int pid = xfork();
-  if (pid == 0) {
-    void *m1 = 0, *m2;
-    while ((m2 = malloc(10001)) != 0) {
-      *(char **)m2 = m1;
-      m1 = m2;
-    }
-    while (m1) {
-      m2 = *(char **)m1;
-      free(m1);
-      m1 = m2;
-    }
-    m1 = malloc(1024 * 20);
-    if (m1 == 0) {
-      printf("couldn't allocate mem?!!\n");
-      exit(1);
-    }
-    free(m1);
-    exit(0);
-  }
-  int st = wait_pid(pid);
-  // -1: killed when memory ran out (a lazy heap): that is allowed.
-  if (st != 0 && st != -1)
-    fail("mem child exited with %d", st);
-}
-
-// usertests' countfree: pages a child could get by sbrk(4096) and a touch.
-static long
-countfree(void)
-{
-  int fds[2];
-  if (pipe(fds) < 0)
-    fail("pipe: %s", strerror(errno));
-  int pid = xfork();
-  if (pid == 0) {
-    close(fds[0]);
-    for (;;) {
-      char *a = sbrk(PGSIZE);
-      if (a == (char *)-1)
-        break;
-      a[PGSIZE - 1] = 1;
-      if (write(fds[1], "x", 1) != 1)
-        exit(2);
-    }
-    exit(0);
-  }
-  close(fds[1]);
-  long n = 0;
-  static char cbuf[512];
-  for (;;) {
-    int cc = read(fds[0], cbuf, sizeof(cbuf));
-    if (cc < 0)
-      fail("read: %s", strerror(errno));
-    if (cc == 0)
-      break;
-    n += cc;
-  }
-  close(fds[0]);
-  int st = wait_pid(pid);
-  if (st != 0 && st != -1)
-    fail("countfree child exited with %d", st);
-  return n;
-}
-
-static void
-t_countfree(void)
-{
-  long a = countfree();
-  long b = countfree();
-  printf("stress: countfree: %ld pages, then %ld\n", a, b);
-  if (a <= 0 || b <= 0)
-    fail("countfree found no memory (%ld, %ld)", a, b);
-  // The page cache may hold a little more or less the second time.
-  if (b < a - a / 10)
-    fail("second countfree found %ld pages, first %ld: memory lost", b, a);
-}
-
 struct test { const char *name; void (*fn)(void); } tests[] = {
   { "mix", t_mix },
   { "truncow", t_truncow },
   { "vmmaprace", t_vmmaprace },
   { "rwdeadlock", t_rwdeadlock },
-  { "memhog", t_memhog },
-  { "countfree", t_countfree },
 };
 
 int
