@@ -19,6 +19,7 @@ int    snprintf(char *buf, int n, const char *fmt, ...) __attribute__((format(pr
 int    vsnprintf(char *buf, int n, const char *fmt, va_list ap);
 void   panic(const char *fmt, ...) __attribute__((noreturn, format(printf, 1, 2)));
 void   backtrace(uint64 fp, uint64 pc);
+int    frame_callers(uint64 fp, uint64 *ra, int max);   // return addresses, innermost first
 const char *symbol_name(uint64 pc, uint64 *offset);
 
 extern volatile int panicked;

@@ -169,20 +169,10 @@ static void show_held(void)
 // the same violation.
 static uint64 chain_hash(void)
 {
-  extern char kernel_start[], etext[];
-  uint64 fp = r_fp(), h = 0;
-  for (int depth = 0; depth < 8; depth++) {
-    if (fp < 0xFFFFFFC000000000UL || (fp & 7))
-      break;
-    uint64 ra = *(uint64 *)(fp - 8);
-    uint64 next = *(uint64 *)(fp - 16);
-    if (ra < (uint64)kernel_start || ra >= (uint64)etext)
-      break;
-    h = h * 31 + ra;
-    if (next <= fp)
-      break;
-    fp = next;
-  }
+  uint64 ra[8], h = 0;
+  int n = frame_callers(r_fp(), ra, NELEM(ra));
+  for (int i = 0; i < n; i++)
+    h = h * 31 + ra[i];
   return h;
 }
 #endif

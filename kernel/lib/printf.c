@@ -157,28 +157,40 @@ const char *symbol_name(uint64 pc, uint64 *offset)
 
 extern char kernel_start[], etext[];
 
-// Walk frame pointers: a non-leaf frame keeps ra at fp-8 and the caller's
-// fp at fp-16. Start from pc (the faulting instruction) so a leaf is named too.
+// The return addresses of up to max callers, innermost first, by walking
+// frame pointers: a non-leaf frame keeps ra at fp-8 and the caller's fp
+// at fp-16. The one frame walker: backtraces and the lock checker use it.
+int frame_callers(uint64 fp, uint64 *ra, int max)
+{
+  int n = 0;
+  while (n < max) {
+    if (fp < 0xFFFFFFC000000000UL || (fp & 7))
+      break;
+    uint64 r = *(uint64 *)(fp - 8);
+    uint64 next = *(uint64 *)(fp - 16);
+    if (r < (uint64)kernel_start || r >= (uint64)etext)
+      break;
+    ra[n++] = r;
+    if (next <= fp)
+      break;
+    fp = next;
+  }
+  return n;
+}
+
+// Start from pc (the faulting instruction) so a leaf is named too.
 void backtrace(uint64 fp, uint64 pc)
 {
-  uint64 off = 0;
+  uint64 off = 0, ra[32];
   printf("backtrace:\n");
   if (pc) {
     const char *name = symbol_name(pc, &off);
     printf("  %p %s+0x%lx\n", (void *)pc, name, off);
   }
-  for (int depth = 0; depth < 32; depth++) {
-    if (fp < 0xFFFFFFC000000000UL || (fp & 7))
-      break;
-    uint64 ra = *(uint64 *)(fp - 8);
-    uint64 next = *(uint64 *)(fp - 16);
-    if (ra < (uint64)kernel_start || ra >= (uint64)etext)
-      break;
-    const char *name = symbol_name(ra - 4, &off);
-    printf("  %p %s+0x%lx\n", (void *)(ra - 4), name, off + 4);
-    if (next <= fp)
-      break;
-    fp = next;
+  int n = frame_callers(fp, ra, NELEM(ra));
+  for (int i = 0; i < n; i++) {
+    const char *name = symbol_name(ra[i] - 4, &off);
+    printf("  %p %s+0x%lx\n", (void *)(ra[i] - 4), name, off + 4);
   }
 }
 
