@@ -16,6 +16,8 @@
 //          stays below NPROC.
 //   flush  every commit sends four FLUSH requests, when the disk offers
 //          FLUSH (QEMU's virtio-blk does).
+//   fsync  fsync(fd) of a file or directory returns 0; a bad or closed
+//          descriptor is EBADF, a pipe or the console EINVAL.
 #include "user/testlib.h"
 
 #define NHOT 3
@@ -126,9 +128,36 @@ static void t_flush(void)
   check(flushes == 4 * commits, "%lu flushes for %lu commits, want 4 each", flushes, commits);
 }
 
+static void t_fsync(void)
+{
+  int fd = open("lt_fsync", O_CREATE | O_TRUNC | O_WRONLY);
+  if (fd < 0)
+    fail("open: %s", strerror(errno));
+  xwrite(fd, "0123456789", 10);
+  expect_ok(fsync(fd));
+  int dir = open(".", O_RDONLY);
+  if (dir < 0)
+    fail("open .: %s", strerror(errno));
+  expect_ok(fsync(dir));
+  close(dir);
+  close(fd);
+  expect_err(fsync(fd), EBADF);
+  expect_err(fsync(-1), EBADF);
+  expect_err(fsync(NOFILE), EBADF);
+  int p[2];
+  expect_ok(pipe(p));
+  expect_err(fsync(p[0]), EINVAL);
+  expect_err(fsync(p[1]), EINVAL);
+  close(p[0]);
+  close(p[1]);
+  expect_err(fsync(1), EINVAL);   // the console
+  expect_ok(unlink("lt_fsync"));
+}
+
 struct test { const char *name; void (*fn)(void); } tests[] = {
   { "fifo", t_fifo },
   { "flush", t_flush },
+  { "fsync", t_fsync },
 };
 
 int

@@ -56,6 +56,7 @@ int getpgid(int pid);
 int tcsetpgrp(int fd, int pgid);
 int tcgetpgrp(int fd);
 int procinfo(struct procinfo *buf, int n);
+int fsync(int fd);
 
 // library
 extern int errno;

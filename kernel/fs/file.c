@@ -247,6 +247,20 @@ inode_write(struct file *f, uint64 addr, int n)
   return tot > 0 ? tot : err;
 }
 
+// fsync: make every write to f that returned before the call durable,
+// with the metadata it needs (the block map, the size, the bitmap): the
+// log commits everything that ended so far (file data are written before
+// the commit that references them) and FLUSHes. Files and directories;
+// -EINVAL for pipes, devices and shared memory, which have no blocks.
+int
+filesync(struct file *f)
+{
+  if (f->type != FD_INODE)
+    return -EINVAL;
+  log_sync();
+  return 0;
+}
+
 // Read up to n bytes from f into user address addr.
 // Returns bytes read (0 at end of file) or -errno.
 int

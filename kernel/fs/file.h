@@ -133,6 +133,7 @@ void initlog(int dev, struct superblock *sb);
 void log_write(struct buf *b);
 void begin_op(void);
 void end_op(void);
+void log_sync(void);   // everything ended so far committed and flushed
 
 // file.c
 struct file *filealloc(void);               // null if the table is full
@@ -142,6 +143,7 @@ void         fileinit(void);
 int          fileread(struct file *f, uint64 addr, int n);   // user addr
 int          filestat(struct file *f, uint64 addr);          // user addr
 int          filewrite(struct file *f, uint64 addr, int n);  // user addr
+int          filesync(struct file *f);                       // 0, -EINVAL
 
 // pipe.c
 void pipeinit(void);                                         // called by fileinit

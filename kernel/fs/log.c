@@ -71,6 +71,8 @@ static struct {
   int cap;          // usable log blocks: min(LOGBLOCKS, blocks after the header)
   int outstanding;  // operations between begin_op and end_op
   int committing;   // commit() running: new operations wait
+  int want_commit;  // log_sync is waiting: the last end_op commits
+  uint ncommits;    // commits finished (log_sync waits for the next one)
   uint next_ticket; // begin_op's queue: the ticket the next caller takes
   uint serving;     // the ticket admitted next
   char queue[NPROC];// sleep channels: ticket t waits on queue[t % NPROC]
@@ -282,12 +284,27 @@ void begin_op(void)
   release(&log.lock);
 }
 
+// Commit with log.lock held and log.committing just set by the caller.
+// Returns with log.lock held, the commit done and new operations let in.
+static void
+commit_locked(void)
+{
+  // No lock held across the commit: it sleeps on disk I/O. committing
+  // keeps new operations out meanwhile.
+  release(&log.lock);
+  commit();
+  acquire(&log.lock);
+  log.committing = 0;
+  log.want_commit = 0;
+  log.ncommits++;
+  wakeup(&log.ncommits);
+  wake_head();
+}
+
 // End a file system operation; commit if it was the last one running.
 void
 end_op(void)
 {
-  int do_commit = 0;
-
   lockdebug_end_op();
   acquire(&log.lock);
   if (log.outstanding < 1)
@@ -296,23 +313,35 @@ end_op(void)
     panic("end_op: committing");
   log.outstanding--;
   if (log.outstanding == 0) {
-    do_commit = 1;
     log.committing = 1;
+    commit_locked();
   } else {
     // This operation's reservation is free now: maybe the head fits.
     wake_head();
   }
   release(&log.lock);
+}
 
-  if (do_commit) {
-    // No lock held: commit sleeps on disk I/O. committing keeps new
-    // operations out meanwhile.
-    commit();
-    acquire(&log.lock);
-    log.committing = 0;
-    wake_head();
-    release(&log.lock);
+// Return once every operation that ended before the call is committed,
+// with its blocks on the disk and flushed (fsync, msync). If operations
+// are running, the last of them commits (want_commit); if none is, commit
+// here. Call outside any operation.
+void
+log_sync(void)
+{
+  acquire(&log.lock);
+  while (log.committing)
+    sleep(&log.ncommits, &log.lock);
+  if (log.outstanding == 0) {
+    log.committing = 1;
+    commit_locked();
+  } else {
+    uint n = log.ncommits;
+    log.want_commit = 1;
+    while (log.ncommits == n)
+      sleep(&log.ncommits, &log.lock);
   }
+  release(&log.lock);
 }
 
 // Copy the modified blocks from the cache into the log area: one request

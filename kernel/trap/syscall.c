@@ -54,7 +54,8 @@ int argstr(int n, char *buf, int max)
   X(unlink) X(link) X(mkdir) X(close) X(mmap) X(munmap) X(mprotect)        \
   X(msync) X(ftruncate) X(lseek) X(shm_open) X(shm_unlink) X(vmstat)       \
   X(vmmap) X(shutdown) X(null) X(procdump) \
-  X(setpgid) X(getpgid) X(tcsetpgrp) X(tcgetpgrp) X(procinfo)
+  X(setpgid) X(getpgid) X(tcsetpgrp) X(tcgetpgrp) X(procinfo) \
+  X(fsync)
 
 #define DECLARE(name) int64 sys_##name(void);
 SYSCALLS(DECLARE)
