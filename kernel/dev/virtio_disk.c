@@ -405,29 +405,46 @@ int virtio_disk_read(uint blockno, int n, void *dst) {
   return nreq;
 }
 
-// Write the data of bufs bs[0..n-1] to blocks to[0..n-1] (to null: each to
-// its own b->blockno). Each run of consecutive block numbers goes out as
-// one request (up to seg_max blocks), and all the requests are in flight
-// together: a commit writes its log area in one request and each
-// contiguous run of home blocks in one more. The caller holds every buf's
-// sleeplock. Returns the number of requests.
-int virtio_disk_write(struct buf **bs, const uint *to, int n) {
+// Write n blocks: BSIZE bytes at src[i] (direct-map memory) to block
+// to[i]. Each run of consecutive block numbers goes out as one request
+// (up to seg_max segments; memory that is contiguous too, such as the
+// blocks of one page, is one segment), and all the requests are in flight
+// together: a commit writes its log area in one request, each contiguous
+// run of home blocks and of file data in one more. The caller keeps the
+// memory unchanged until the call returns. Returns the number of requests.
+int virtio_disk_writev(const uint *to, char *const *src, int n) {
   int nreq = 0;
   struct segs s;
   struct waiter w = { 0, VIRTIO_BLK_S_OK, 0 };
+  uint64 nblk = 0;   // blocks in s
   s.nseg = 0;
   acquire(&disk.lock);
   for (int i = 0; i < n; i++) {
-    uint bn = to ? to[i] : bs[i]->blockno;
-    if (s.nseg > 0 && (s.nseg == disk.seg_max ||
-                       s.sector + (uint64)s.nseg * SECTORS_PER_BLOCK != (uint64)bn * SECTORS_PER_BLOCK)) {
+    uint64 sector = (uint64)to[i] * SECTORS_PER_BLOCK;
+    if (s.nseg > 0 && s.sector + nblk * SECTORS_PER_BLOCK != sector) {
       submit(VIRTIO_BLK_T_OUT, &s, &w);
       nreq++;
       s.nseg = 0;
     }
-    if (s.nseg == 0)
-      s.sector = (uint64)bn * SECTORS_PER_BLOCK;
-    add_seg(&s, bs[i]->data, BSIZE);
+    if (s.nseg == 0) {
+      s.sector = sector;
+      nblk = 0;
+    }
+    int last = s.nseg - 1;
+    if (s.nseg > 0 && s.addr[last] + s.len[last] == src[i] &&
+        (disk.size_max == 0 || s.len[last] + BSIZE <= disk.size_max)) {
+      s.len[last] += BSIZE;   // contiguous with the previous segment
+    } else {
+      if (s.nseg == disk.seg_max) {
+        submit(VIRTIO_BLK_T_OUT, &s, &w);
+        nreq++;
+        s.nseg = 0;
+        s.sector = sector;
+        nblk = 0;
+      }
+      add_seg(&s, src[i], BSIZE);
+    }
+    nblk++;
   }
   if (s.nseg > 0) {
     submit(VIRTIO_BLK_T_OUT, &s, &w);

@@ -61,6 +61,7 @@ struct inode {
   uint lastblock;     // the block last allocated to it, 0 if none yet (allocation goal)
   int textuse;        // executable mappings of it (mm/aspace.c): ETXTBSY (atomic)
   int freeing;        // iput is freeing it (itable.lock)
+  int ordered;        // its data blocks waiting for the commit (log.c; atomic)
 };
 
 // Is the file mapped executable (a running program, a loaded library)?
@@ -116,21 +117,40 @@ struct inode *namei_err(char *path, int *err);
 struct inode *nameiparent_err(char *path, char *name, int *err);
 // Bytes read (0 at or past EOF; holes read as zeros), or -EFAULT.
 int           readi(struct inode *ip, int user_dst, uint64 dst, uint off, uint n);
-// Bytes written, or -ENOSPC / -EFAULT / -EFBIG if none. May write past EOF
-// (the gap reads as zeros). One call must fit in one transaction: write at
-// most writei_chunk(ip, off, n) bytes per transaction.
-int           writei(struct inode *ip, int user_src, uint64 src, uint off, uint n);
-uint          writei_chunk(struct inode *ip, uint off, uint n);
+// Directories: bytes written through the log, or -ENOSPC / -EFAULT / -EFBIG
+// if none; a few entries per call (one transaction).
+int           writei(struct inode *dp, int user_src, uint64 src, uint off, uint n);
+// Regular files: n bytes of kernel memory at off, within one page, into
+// the page cache; each block goes home before the commit. Bytes written,
+// or -ENOSPC / -EFBIG / -ENOMEM if none. May write past EOF (the gap reads
+// as zeros). One call per transaction.
+int           writei_page(struct inode *ip, uint off, const char *src, uint n);
+void          balloc_commit(void);   // log.c: the frees are committed
+int           balloc_pending(void);  // blocks freed since the last commit
 int           itrunc_to(struct inode *ip, uint64 len);   // grow with zeros or shrink; 0 or -EFBIG
 void          stati(struct inode *ip, struct stat *st);
 // The page cache's access to file data (mm/vmobj.c): caller holds ip->lock;
-// fs_writepage also needs a transaction. Bytes past EOF are never written.
+// fs_writepage also needs a transaction. Bytes past EOF are written as zeros.
 int           fs_readpage(struct inode *ip, uint64 idx, void *kva);
 int           fs_writepage(struct inode *ip, uint64 idx, void *kva);
 
+// A block of file data on its way home (log.c, data.c): the first len
+// bytes of the block are at pgoff in frame pa, a page-cache page of ip;
+// the rest is written as zeros.
+struct datablk {
+  uint blockno;
+  uint len;
+  uint64 pa;
+  uint pgoff;
+  struct inode *ip;
+};
+
 // log.c
+#define LOGDATA 1024   // file data blocks one commit writes at most (1 MiB)
 void initlog(int dev, struct superblock *sb);
 void log_write(struct buf *b);
+void log_data(struct inode *ip, uint64 pa, uint pgoff, uint blockno, uint len);
+int  log_data_early(struct inode *ip);   // write ip's noted data now (iget)
 void begin_op(void);
 void end_op(void);
 void log_sync(void);   // everything ended so far committed and flushed
@@ -144,6 +164,10 @@ int          fileread(struct file *f, uint64 addr, int n);   // user addr
 int          filestat(struct file *f, uint64 addr);          // user addr
 int          filewrite(struct file *f, uint64 addr, int n);  // user addr
 int          filesync(struct file *f);                       // 0, -EINVAL
+
+// data.c
+void write_blocks(struct datablk *d, int n);   // the commit's (n <= LOGDATA)
+void write_blocks_with(struct datablk *d, int n, uint *order, char *bounce);
 
 // pipe.c
 void pipeinit(void);                                         // called by fileinit

@@ -83,7 +83,7 @@ int    pc_low(void);                                  // below the low-water mar
 // file pages: vmobj.c (read-in, write-back) and pagecache.c (reclaim).
 int    pagecache_getpage(struct inode *ip, uint64 idx, uint64 *pa);
 int    pagecache_read(struct inode *ip, int user_dst, uint64 dst, uint off, uint n);
-void   pagecache_write(struct inode *ip, uint off, const void *src, uint n);
+int    pagecache_getpage_write(struct inode *ip, uint64 idx, int fill, uint64 *pa);
 void   pagecache_truncate(struct inode *ip, uint64 size);
 void   pagecache_zero_tail(struct inode *ip, uint64 size);
 void   pagecache_forget(struct inode *ip);

@@ -262,5 +262,7 @@ int64 sys_msync(void)
     err = region_writeback(r, MAX(r->start, addr), MIN(r->end, end));
   }
   releasesleep(&as->lock);
+  if (err == 0)
+    log_sync();   // the blocks allocated for the pages are committed
   return err;
 }

@@ -89,6 +89,7 @@ int64 sys_exec(void)
 int64 sys_shutdown(void)
 {
   int status = argint(0);
+  log_sync();   // what the file system has not committed yet
   printf("shutdown: status %d\n", status);
   if (bootinfo.test_dev) {
     volatile uint32 *dev = P2V(bootinfo.test_dev);

@@ -1,0 +1,95 @@
+// File data on the disk: blocks written from page-cache frames.
+//
+// File data never go through the buffer cache or the log (docs/fs.md,
+// "Ordered data"). write() leaves them in the page cache and the commit
+// writes them home before the metadata that names them (log.c, step 0);
+// write-back of a page dirtied through a mapping writes them at once
+// (fs_writepage). Both come here with a list of blocks: where each one
+// goes, which frame holds it, and how many of its bytes are inside the
+// file. The bytes of a block past the end of the file are written as
+// zeros (fsck's rule: zeros past the end in the last block), whatever a
+// store through a mapping left there in the frame.
+#include "kernel/types.h"
+#include "kernel/param.h"
+#include "kernel/memlayout.h"
+#include "kernel/riscv.h"
+#include "kernel/fs.h"
+#include "kernel/fs/buf.h"
+#include "kernel/fs/file.h"
+#include "kernel/lib/klib.h"
+#include "kernel/mm/mm.h"
+
+#define BATCH 128   // blocks per bwrite_mem call
+
+static char *
+block_src(struct datablk *d)
+{
+  return (char *)P2V(d->pa) + d->pgoff;
+}
+
+// Sort d[0..n-1] by block number; of several notes of one block, the
+// latest (highest index) comes last. Shell sort on (block, index) keys.
+static void
+sort_blocks(struct datablk *d, int n, uint *order)
+{
+  for (int i = 0; i < n; i++)
+    order[i] = i;
+  for (int gap = n / 2; gap > 0; gap /= 2) {
+    for (int i = gap; i < n; i++) {
+      uint x = order[i];
+      int j = i;
+      for (; j >= gap; j -= gap) {
+        uint y = order[j - gap];
+        if (d[y].blockno < d[x].blockno || (d[y].blockno == d[x].blockno && y < x))
+          break;
+        order[j] = y;
+      }
+      order[j] = x;
+    }
+  }
+}
+
+// Write the blocks of d[0..n-1] home: sorted, the latest note of a block
+// only, runs of consecutive blocks in one request each. A block wholly
+// inside the file goes straight from its frame; one that ends the file is
+// copied into bounce (a page), its tail zeroed, four at a time. Returns
+// when everything is written (not flushed). order: room for n indices.
+void
+write_blocks_with(struct datablk *d, int n, uint *order, char *bounce)
+{
+  uint to[BATCH];
+  char *src[BATCH];
+  int k = 0, nb = 0;
+
+  sort_blocks(d, n, order);
+  for (int i = 0; i < n; i++) {
+    struct datablk *b = &d[order[i]];
+    if (b->blockno == 0 || (i + 1 < n && d[order[i + 1]].blockno == b->blockno))
+      continue;   // written early (log_data_early), or noted again later
+    if (k == BATCH || (b->len < BSIZE && nb == PGSIZE / BSIZE)) {
+      bwrite_mem(to, src, k);
+      k = nb = 0;
+    }
+    to[k] = b->blockno;
+    if (b->len < BSIZE) {
+      char *p = bounce + nb++ * BSIZE;
+      memmove(p, block_src(b), b->len);
+      memset(p + b->len, 0, BSIZE - b->len);
+      src[k++] = p;
+    } else {
+      src[k++] = block_src(b);
+    }
+  }
+  bwrite_mem(to, src, k);
+}
+
+// The commit's step 0 (only one commit runs at a time).
+void
+write_blocks(struct datablk *d, int n)
+{
+  static uint order[LOGDATA];
+  static char bounce[PGSIZE] __attribute__((aligned(PGSIZE)));
+  if (n > LOGDATA)
+    panic("write_blocks: %d blocks", n);
+  write_blocks_with(d, n, order, bounce);
+}
