@@ -108,13 +108,14 @@ BATCH_CHARS = 200          # longest re-boot command line
 SHOW_LINES = 40            # guest lines printed with a failure
 
 FILE_MIB = 32              # bench's file for read_seq and mmap_seq
+BENCH_FSSIZE = 160000      # blocks of the bench disk (writebig: 64 MiB more)
 COLD_MAX = 90              # longest cold-cache boot worth running (seconds)
 BENCH_ORDER = ["trap_null", "getpid", "pipe_rtt", "pipe_rtt_2cpu", "shm_rtt", "pipe_bw", "shm_bw",
                "fork_0M", "fork_1M", "fork_16M", "fork_64M",
                "cow_fault", "zero_fault", "cow_touch_8M", "exec", "exec_dyn", "kill60",
                "sh10_static_frames", "sh10_dynamic_frames",
                "read_seq_cold", "read_seq_warm", "mmap_seq_cold", "mmap_seq_warm",
-               "write_seq", "read_after_write", "memcpy_bw"]
+               "write_seq", "read_after_write", "writebig", "memcpy_bw"]
 
 
 def say(*a):
@@ -883,6 +884,7 @@ CRASH_KILL = (3, 60)       # kill after this many reported operations (inclusive
 CRASH_DELAY_MS = 40        # ... plus up to this many milliseconds
 CRASH_COMMIT = (8, 200)    # or stop this commit (logstop=K.S)
 CRASH_FSSIZE = 8000        # a fresh image of this many blocks per crash point
+CRASH_WRITERS = 3          # crashwork's concurrent appenders (fsync after each record)
 BLOCK = 1024
 
 
@@ -946,6 +948,30 @@ class CrashModel:
         live = set(self.names.values())
         self.data = {i: d for i, d in self.data.items() if i in live}
 
+    def variants(self, op):
+        """{path: [contents]} an operation in flight may have written into
+        blocks in place before its commit (ordered data, docs/fs.md): any
+        block of an allowed state may hold the same block of one of these
+        instead. A write overwrites in place; a shrinking ftruncate zeroes
+        the rest of the new last block."""
+        k, v = op[0], {}
+        if k == "write" and op[1] in self.names:
+            path, off, n = op[1], int(op[2]), int(op[3])
+            d = bytearray(self.state(path)[1])
+            if len(d) < off:
+                d.extend(bytes(off - len(d)))
+            d[off:off + n] = cw_pattern(int(op[4]), n)
+            for p in self.aliases(path):
+                v[p] = [bytes(d)]
+        elif k == "trunc":
+            old = self.state(op[1])[1]
+            n = int(op[2])
+            if n < len(old) and n % BLOCK:
+                end = min(len(old), (n // BLOCK + 1) * BLOCK)
+                for p in self.aliases(op[1]):
+                    v[p] = [old[:n] + bytes(end - n) + old[end:]]
+        return v
+
     def in_flight(self, op):
         """{path: [allowed states]} for the paths an operation that may have
         run partly (or not at all, or wholly) touches."""
@@ -993,17 +1019,63 @@ def crc_of(state):
         ("file", len(state[1]), zlib.crc32(state[1]) & 0xffffffff)
 
 
-def crash_compare(model, pending, listing):
+def block_crcs(data):
+    return [zlib.crc32(data[i:i + BLOCK]) & 0xffffffff for i in range(0, len(data), BLOCK)]
+
+
+def blockwise_ok(states, variants, got_blocks):
+    """Does a file whose blocks have CRCs got_blocks match one of states,
+    each of its blocks taken from the state or from a variant?"""
+    for st in states:
+        if st is None or st[0] != "file" or len(got_blocks) != len(block_crcs(st[1])):
+            continue
+        size = len(st[1])
+        options = [block_crcs(st[1])] + [block_crcs(v[:size] + bytes(max(0, size - len(v))))
+                                          for v in variants]
+        if all(any(o[i] == c for o in options) for i, c in enumerate(got_blocks)):
+            return True
+    return False
+
+
+def is_appender(path):
+    return re.match(r"/cw/p\d+$", path) is not None
+
+
+def appender_check(synced, listing, blocks):
+    """Violations: an appender's file must hold every byte its fsyncs
+    covered (block b of /cw/pK: seed 1000 * (K + 1) + b)."""
+    bad = []
+    for k, size in sorted(synced.items()):
+        p = "/cw/p%d" % k
+        got = listing.get(p)
+        if got is None or got[0] != "file" or got[1] < size:
+            bad.append("%s: %s, want at least the %d bytes fsync returned for" %
+                       (p, got or "absent", size))
+            continue
+        for b in range(size // BLOCK):
+            v = 1000 * (k + 1) + b
+            want = zlib.crc32(bytes((v * 7 + i) & 0xff for i in range(BLOCK))) & 0xffffffff
+            if blocks[p][b] != want:
+                bad.append("%s: block %d lost (fsync had returned for %d bytes)" % (p, b, size))
+                break
+    return bad
+
+
+def crash_compare(model, pending, listing, blocks=None):
     """Violations: the listing (path -> ("dir",) or ("file", size, crc)) against
-    the model, the pending operation's paths allowed any of their states."""
+    the model, the pending operation's paths allowed any of their states
+    (a block at a time, with its in-place variants, given the blocks' CRCs).
+    The appenders' files are checked by appender_check."""
     bad = []
     loose = model.in_flight(pending) if pending else {}
-    paths = set(listing) | set(model.names) | set(model.dirs)
+    var = model.variants(pending) if pending else {}
+    paths = set(p for p in listing if not is_appender(p)) | set(model.names) | set(model.dirs)
     for p in sorted(paths | set(loose)):
         got = listing.get(p)
         if p in loose:
             allowed = [crc_of(x) for x in loose[p]]
-            if got not in allowed:
+            if got not in allowed and not (blocks and p in blocks and
+                                           blockwise_ok(loose[p], var.get(p, []), blocks[p])):
                 bad.append("%s: %s, want one of %s (operation in flight: %s)" %
                            (p, got or "absent", ", ".join(str(a or "absent") for a in allowed),
                             " ".join(pending)))
@@ -1078,7 +1150,8 @@ def crash_point(P, name, wseed, how, cpus, log):
     fresh_image(P, img, CRASH_FSSIZE)
     bootargs = ["logstop=%d.%d" % (how[1], how[2])] if how[0] == "stop" else []
     argv = qemu_argv(P, img, DEFAULT_MEM, cpus,
-                     make_append(bootargs, "crashwork %d %d" % (wseed, CRASH_NOPS)), cache=test_cache())
+                     make_append(bootargs, "crashwork %d %d %d" % (wseed, CRASH_NOPS, CRASH_WRITERS)),
+                     cache=test_cache())
     if how[0] == "kill":
         def trigger(line):
             m = re.search(r"cw done (\d+) ", line)
@@ -1095,7 +1168,7 @@ def crash_point(P, name, wseed, how, cpus, log):
     if any("panic:" in l for l in lines):
         return False, "kernel panic in the workload", lines[-SHOW_LINES:]
     # Replay crashwork's report into the model.
-    model, pending, done, finished = CrashModel(), None, 0, False
+    model, pending, done, finished, synced = CrashModel(), None, 0, False, {}
     for l in lines:
         m = re.match(r"\s*cw (start|done) (\d+) next (.*\S)\s*$", l)
         if m:
@@ -1105,13 +1178,17 @@ def crash_point(P, name, wseed, how, cpus, log):
             pending = m.group(3).split()
         elif re.match(r"\s*cw finished", l):
             finished = True
+        m = re.match(r"\s*cw synced (\d+) (\d+)\s*$", l)
+        if m:
+            synced[int(m.group(1))] = int(m.group(2))
     if pending is None:
         return False, "the workload printed no start line", lines[-SHOW_LINES:]
     if any(l.startswith("crashwork:") for l in lines):
         return False, "the workload failed: " + next(l for l in lines if l.startswith("crashwork:")), \
             lines[-SHOW_LINES:]
-    detail.append("%s: %d operations reported done%s; in flight: %s" %
-                  (name, done, " (finished)" if finished else "", " ".join(pending)))
+    detail.append("%s: %d operations reported done%s; in flight: %s; appenders fsynced %s" %
+                  (name, done, " (finished)" if finished else "", " ".join(pending),
+                   " ".join("p%d:%d" % kv for kv in sorted(synced.items())) or "nothing"))
     # The disk as the kill left it, the log replayed in memory.
     rc, out = run_fsck(P, img)
     detail += out
@@ -1144,7 +1221,7 @@ def crash_point(P, name, wseed, how, cpus, log):
     if b.end != "exit" or b.panic or b.status != 0:
         return False, "check boot: %s, status %s" % ("panic" if b.panic else b.end, b.status), \
             detail + b.lines[-SHOW_LINES:]
-    listing, count = {}, None
+    listing, blocks, count = {}, {}, None
     for l in b.lines:
         m = re.match(r"\s*cw dir (\S+) (\d+)", l)
         if m:
@@ -1152,12 +1229,18 @@ def crash_point(P, name, wseed, how, cpus, log):
         m = re.match(r"\s*cw file (\S+) (\d+) (\d+) (\d+) (\d+)", l)
         if m:
             listing[m.group(1)] = ("file", int(m.group(2)), int(m.group(3)))
+        m = re.match(r"\s*cw blocks (\S+)((?: [0-9a-f]+)*)\s*$", l)
+        if m:
+            blocks[m.group(1)] = [int(x, 16) for x in m.group(2).split()]
         m = re.match(r"\s*cw listed (\d+)", l)
         if m:
             count = int(m.group(1))
-    if count is None or count != len(listing):
+    if count is None or count != len(listing) or \
+            any(x[0] == "file" and len(blocks.get(p, [])) != (x[1] + BLOCK - 1) // BLOCK
+                for p, x in listing.items()):
         return False, "check boot: incomplete listing", detail + b.lines[-SHOW_LINES:]
-    bad = crash_compare(model, pending if not finished else None, listing)
+    bad = crash_compare(model, pending if not finished else None, listing, blocks)
+    bad += appender_check(synced, listing, blocks)
     rc, out = run_fsck(P, img)
     if rc != 0:
         bad.append("fsck after recovery: %s" % (out[0] if out else "status %d" % rc))
@@ -1436,7 +1519,8 @@ def cmd_bench(P, args):
     try:
         check_kernel(P)
         img = os.path.join(P.build, "bench-fs.img")
-        copy_image(P, img)
+        # Room for the read file and writebig's 64 MiB file at once.
+        fresh_image(P, img, BENCH_FSSIZE)
     except HarnessError as e:
         say("harness: %s" % e)
         return 1
@@ -1623,6 +1707,24 @@ def cmd_selftest(P, args):
     lst2 = dict(lst, **{"/cw/y": crc_of(m.state("/cw/y"))})
     del lst2["/cw/x"]
     check("compare in flight", crash_compare(m, "unlink /cw/x".split(), lst2), [])
+    # a write in flight: blocks overwritten in place before the commit
+    op = "write /cw/x 0 1500 8".split()
+    mixed = bytearray(m.state("/cw/x")[1])
+    mixed[1024:1500] = cw_pattern(8, 1500)[1024:]        # the second block new, the first old
+    lst3 = dict(lst, **{p: crc_of(("file", bytes(mixed))) for p in ("/cw/x", "/cw/y")})
+    bl3 = {p: block_crcs(bytes(mixed)) for p in ("/cw/x", "/cw/y")}
+    check("compare in place", crash_compare(m, op, lst3, bl3), [])
+    mixed[0] ^= 1
+    lst3["/cw/x"] = crc_of(("file", bytes(mixed)))
+    bl3["/cw/x"] = block_crcs(bytes(mixed))
+    check("compare in place bad", len(crash_compare(m, op, lst3, bl3)), 1)
+    # the appenders: what fsync returned for must be there
+    rec = b"".join(bytes((v * 7 + i) & 0xff for i in range(BLOCK)) for v in (1000, 1001, 1002))
+    app = {"/cw/p0": ("file", len(rec), 0)}
+    check("appender ok", appender_check({0: 3072}, app, {"/cw/p0": block_crcs(rec)}), [])
+    check("appender short", len(appender_check({0: 4096}, app, {"/cw/p0": block_crcs(rec)})), 1)
+    check("appender lost", len(appender_check({0: 3072}, app,
+                                              {"/cw/p0": block_crcs(rec[:2048] + bytes(1024))})), 1)
 
     # fsck finds damage planted in a copy of fs.img (when both are built)
     fsck = os.path.join(P.build, "fsck")
