@@ -290,7 +290,14 @@ $(B)/regiontest: tests/unit/regiontest.c kernel/mm/region.c kernel/mm/mm.h
 	@mkdir -p $(B)
 	$(HOSTCC) -Wall -Werror -O2 -I. -DKERNEL -o $@ tests/unit/regiontest.c
 
-HOSTTOOLS := $(B)/tlbmodel $(B)/regiontest
+# blkcheck checks the commit's FLUSH order in a disk trace (bootarg
+# blktrace=1, docs/fs.md); make test feeds it the tests.txt lines marked
+# "blkcheck".
+$(B)/blkcheck: tests/blkcheck.c
+	@mkdir -p $(B)
+	$(HOSTCC) -Wall -Werror -O2 -o $@ tests/blkcheck.c
+
+HOSTTOOLS := $(B)/tlbmodel $(B)/regiontest $(B)/blkcheck
 
 unittest: $(HOSTTOOLS)
 	sh tests/unittest.sh $(B)

@@ -49,7 +49,7 @@ tests/tests.txt, one program per line ("#" starts a comment):
                     what comes back; each on its own scratch image
   host NAME ...     host-side checks (tests/console.py), e.g. image_busy
   PROGRAM [ARG ...] [mem=32M] [cpus=1] [bootargs=K=V ...] [timeout=S] [fssize=N] [reboot] [crash=N]
-          [tlbmodel] [lockdebug]
+          [tlbmodel] [blkcheck] [lockdebug]
     ARG         arguments given to the program (a list of its subtests)
     mem, cpus   QEMU -m and -smp (defaults 128M, 3)
     bootargs=   kernel options (repeat the key, or quote: bootargs="a=1 b=2")
@@ -66,6 +66,8 @@ tests/tests.txt, one program per line ("#" starts a comment):
     tlbmodel    boot with tlbtrace=1 and feed the trace lines ("TT ...")
                 to build/tlbmodel instead of the log; its verdict counts
                 as one more test per boot ("[tlbmodel] test NAME: ok")
+    blkcheck    the same with blktrace=1, the "BT ..." lines and
+                build/blkcheck (the commit's FLUSH order, docs/fs.md)
 
 Guest contract: before a subtest a program prints "start NAME", after it
 "test NAME: ok" or "test NAME: FAIL reason".  A line containing "panic:" is
@@ -467,6 +469,7 @@ class Entry:
         self.crash = 0         # crash=N: the crash test with N points (crashwork)
         self.reboot = False
         self.tlbmodel = False
+        self.blkcheck = False  # blkcheck: boot with blktrace=1, check the disk order
         self.lockdebug = False  # boot the lock-checking kernel
 
     @property
@@ -491,6 +494,8 @@ def parse_tests(text, where="tests.txt"):
                     e.reboot = True
                 elif w == "tlbmodel":
                     e.tlbmodel = True
+                elif w == "blkcheck":
+                    e.blkcheck = True
                 elif w == "lockdebug":
                     e.lockdebug = True
                 elif not eq:
@@ -565,8 +570,8 @@ def select_tests(P, entries, names):
     merged = []
     for e in chosen:
         m = next((x for x in merged if x.prog == e.prog and x.args and e.args and
-                  (x.mem, x.cpus, x.bootargs, x.fssize, x.reboot, x.tlbmodel, x.lockdebug) ==
-                  (e.mem, e.cpus, e.bootargs, e.fssize, e.reboot, e.tlbmodel, e.lockdebug)), None)
+                  (x.mem, x.cpus, x.bootargs, x.fssize, x.reboot, x.tlbmodel, x.blkcheck, x.lockdebug) ==
+                  (e.mem, e.cpus, e.bootargs, e.fssize, e.reboot, e.tlbmodel, e.blkcheck, e.lockdebug)), None)
         if m:
             m.args += [a for a in e.args if a not in m.args]
         elif not any(x is e for x in merged):
@@ -615,10 +620,12 @@ class Suite:
         logname = os.path.join(self.P.logs, "%02d-%s.log" % (
             self.nboot, re.sub(r"[^\w.-]+", "_", cmd)[:60]))
         parser = Parser(e.prog, self.report(tag))
-        bootargs = e.bootargs + (["tlbtrace=1"] if e.tlbmodel else [])
+        bootargs = e.bootargs + (["tlbtrace=1"] if e.tlbmodel else []) + \
+            (["blktrace=1"] if e.blkcheck else [])
         argv = qemu_argv(self.P, img, e.mem, e.cpus, make_append(bootargs, cmd),
                          cache=test_cache(), kernel=self.P.kernel_lockdebug if e.lockdebug else None)
-        model = TlbModel(self.P) if e.tlbmodel else None
+        model = TraceModel(self.P) if e.tlbmodel else \
+            TraceModel(self.P, "blkcheck", r"BT [LWFC] ") if e.blkcheck else None
         with open(logname, "wb") as log:
             b = boot(argv, idle=e.timeout, maxtime=4 * e.timeout,
                      on_line=parser.feed, log=log, divert=model.feed if model else None)
@@ -626,8 +633,8 @@ class Suite:
         if model:
             r = model.finish(e.prog, cmd, b)
             if r.ok:
-                say("[tlbmodel] %s" % r.lines[-1])
-            self.report("tlbmodel")(r)
+                say("[%s] %s" % (model.tool, r.lines[-1]))
+            self.report(model.tool)(r)
         return b, parser
 
     def not_run(self, e, tag, todo, why):
@@ -745,10 +752,12 @@ class Suite:
                                                time.monotonic() - t0))
 
 
-class TlbModel:
-    """build/tlbmodel fed the "TT" lines of one boot (docs/tlb.md)."""
-    def __init__(self, P):
-        self.path = os.path.join(P.build, "tlbmodel")
+class TraceModel:
+    """A host checker fed the trace lines of one boot: build/tlbmodel the
+    "TT" lines (docs/tlb.md), build/blkcheck the "BT" lines (docs/fs.md)."""
+    def __init__(self, P, tool="tlbmodel", pattern=r"TT [PFSRUX] "):
+        self.tool = tool
+        self.path = os.path.join(P.build, tool)
         if not os.path.isfile(self.path):
             raise HarnessError("%s not found (run make)" % P.rel(self.path))
         self.p = subprocess.Popen([self.path], stdin=subprocess.PIPE,
@@ -756,8 +765,7 @@ class TlbModel:
         self.n = 0
         self.broken = None
         self.held = ""
-
-    TT_RE = re.compile(r"TT [PFSRUX] ")
+        self.TT_RE = re.compile(pattern)
 
     def feed(self, line):
         """Takes the trace lines; returns the others (or None)."""
@@ -792,10 +800,11 @@ class TlbModel:
         if self.broken:
             why = "model died: %s" % self.broken
         elif self.n == 0:
-            why = "no trace lines (is tlbtrace=1 in the kernel?)"
+            why = "no trace lines (was the kernel booted with the trace on?)"
         elif status != 0:
-            summary = [l for l in out if l.startswith("tlbmodel: ") and "violations" in l]
-            why = summary[-1][len("tlbmodel: "):] if summary else "exit status %d" % status
+            head = self.tool + ": "
+            summary = [l for l in out if l.startswith(head) and "violations" in l]
+            why = summary[-1][len(head):] if summary else "exit status %d" % status
             if b.end != "exit":
                 why += " (boot ended: %s; the trace may stop inside an operation)" % b.end
         else:

@@ -21,6 +21,16 @@
 // virtio_disk_flush() sends a FLUSH (two descriptors: header and status):
 // the device answers once every write it completed before is durable.
 //
+// Bootarg blktrace=1 prints one line per write or FLUSH when it is
+// submitted and one when it completes, for the host checker of the
+// commit's ordering rules (tests/blkcheck.c, docs/fs.md):
+//   BT W id block nblocks word0   a write of nblocks blocks from block on;
+//                                 word0: its first 4 bytes (a log
+//                                 header's count)
+//   BT F id                       a FLUSH
+//   BT C id                       request id completed
+// Each line ends with a checksum of its text (traceline).
+//
 // The device reads and writes our memory by physical address. Everything it
 // touches (the rings, request headers, status bytes, struct buf data and
 // page-cache pages) lives in the kernel's direct map, where physical =
@@ -37,6 +47,7 @@
 #include "kernel/fs/buf.h"
 #include "kernel/dev/dev.h"
 #include "kernel/dev/virtio.h"
+#include "kernel/boot/dtb.h"
 
 #define NUM VIRTQ_NUM
 #define SECTORS_PER_BLOCK (BSIZE / VIRTIO_BLK_SECTOR_SIZE)
@@ -88,6 +99,9 @@ static struct {
   uint32 size_max;            // bytes per segment (0: no limit)
   uint16 used_idx;            // next used-ring entry to look at
   uint64 capacity;            // disk size in 512-byte sectors
+  int trace;                  // bootarg blktrace
+  uint trace_seq;             // ids of traced requests
+  uint trace_id[NUM];         // ... of the request whose head is i
 } disk;
 
 // Read the 64-bit configuration field at off consistently: the device may
@@ -110,6 +124,7 @@ static void fail(const char *why) {
 // Find and initialise the disk, following spec 3.1.1. Once, on the boot hart.
 void virtio_disk_init(void) {
   initlock(&disk.lock, "virtio_disk");
+  disk.trace = bootarg_num("blktrace") != 0;
 
   if (R(VIRTIO_MMIO_MAGIC_VALUE) != VIRTIO_MAGIC)
     panic("virtio_disk: no virtio-mmio device at %p", (void *)VIRTIO0);
@@ -328,6 +343,19 @@ static void submit(int type, struct segs *s, struct waiter *w) {
 
   disk.waiter[head] = w;
   w->pending++;
+  if (disk.trace && type != VIRTIO_BLK_T_IN) {
+    uint id = disk.trace_seq++;
+    disk.trace_id[head] = id;
+    if (type == VIRTIO_BLK_T_OUT) {
+      uint64 bytes = 0;
+      for (int i = 0; i < nseg; i++)
+        bytes += s->len[i];
+      traceline("BT W %d %d %d %d", id, (int)(sector / SECTORS_PER_BLOCK), (int)(bytes / BSIZE),
+            *(int *)s->addr[0]);
+    } else {
+      traceline("BT F %d", id);
+    }
+  }
 
   // Offer the chain: fill the ring slot first, then publish it by advancing
   // idx, then tell the device. The fences keep the device from seeing these
@@ -493,6 +521,8 @@ void virtio_disk_intr(void) {
       w->sector = ring.req[id].sector;
     }
     disk.waiter[id] = 0;
+    if (disk.trace && ring.req[id].type != VIRTIO_BLK_T_IN)
+      traceline("BT C %d", disk.trace_id[id]);
     free_chain(id);
     if (--w->pending == 0)
       wakeup(w);

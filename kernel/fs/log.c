@@ -151,6 +151,8 @@ initlog(int dev, struct superblock *sb)
     log.cap = LOGBLOCKS;
   if (log.cap < MAXOPBLOCKS)
     panic("initlog: log of %d blocks is too small", sb->nlog);
+  if (bootarg_num("blktrace"))   // the layout, for tests/blkcheck.c
+    traceline("BT L %d %d", log.start, log.cap + 1);
   const char *ls = bootarg("logstop");
   if (ls) {
     stop_commit = number(&ls);
