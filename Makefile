@@ -297,7 +297,12 @@ $(B)/blkcheck: tests/blkcheck.c
 	@mkdir -p $(B)
 	$(HOSTCC) -Wall -Werror -O2 -o $@ tests/blkcheck.c
 
-HOSTTOOLS := $(B)/tlbmodel $(B)/regiontest $(B)/blkcheck
+# trunctest compiles kernel/fs/truncbudget.c itself on the host.
+$(B)/trunctest: tests/unit/trunctest.c kernel/fs/truncbudget.c kernel/fs/truncbudget.h
+	@mkdir -p $(B)
+	$(HOSTCC) -Wall -Werror -O2 -I. -DKERNEL -o $@ tests/unit/trunctest.c
+
+HOSTTOOLS := $(B)/tlbmodel $(B)/regiontest $(B)/blkcheck $(B)/trunctest
 
 unittest: $(HOSTTOOLS)
 	sh tests/unittest.sh $(B)

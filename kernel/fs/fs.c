@@ -32,6 +32,7 @@
 #include "kernel/errno.h"
 #include "kernel/fs/buf.h"
 #include "kernel/fs/file.h"
+#include "kernel/fs/truncbudget.h"
 #include "kernel/mm/mm.h"
 #include "kernel/memlayout.h"
 #include "kernel/lib/spinlock.h"
@@ -582,28 +583,7 @@ bmap(struct inode *ip, uint bn, int alloc)
 // (it just looks truncated at a block boundary), and the caller commits
 // before the next step.
 
-// Blocks one truncation step may log. iput runs inside its caller's
-// transaction, which may already hold 3 blocks (unlink: the directory
-// block and two inode blocks).
-#define TRUNC_BUDGET (MAXOPBLOCKS - 3)
-
-struct budget {
-  uint blk[TRUNC_BUDGET];
-  int n;
-};
-
-// Account for logging block b; 0 if that would exceed the budget.
-static int
-budget_add(struct budget *t, uint b)
-{
-  for (int i = 0; i < t->n; i++)
-    if (t->blk[i] == b)
-      return 1;
-  if (t->n >= TRUNC_BUDGET)
-    return 0;
-  t->blk[t->n++] = b;
-  return 1;
-}
+// The budget itself (distinct blocks logged) is in truncbudget.c.
 
 // Free the data blocks at file index >= keep held by the indirect block
 // in *slot, which covers file blocks [base, base + NINDIRECT), and the
@@ -627,19 +607,13 @@ trunc_ind(struct inode *ip, uint *slot, uint base, uint keep,
   if (first == 0) {
     // The whole block goes. If all its bitmap blocks fit, free the lot
     // without rewriting the indirect block.
-    struct budget t2 = *t;
-    int ok = budget_add(&t2, BBLOCK(ib, sb));
-    for (uint i = 0; ok && i < NINDIRECT; i++)
-      if (a[i])
-        ok = budget_add(&t2, BBLOCK(a[i], sb));
-    if (ok) {
+    if (budget_free_all(t, ib, a, NINDIRECT, sb.bmapstart)) {
       for (uint i = 0; i < NINDIRECT; i++)
         if (a[i])
           bfree(ip->dev, a[i]);
       brelse(bp);
       bfree(ip->dev, ib);
       *slot = 0;
-      *t = t2;
       *low = MIN(*low, base);
       return 1;
     }
