@@ -57,18 +57,10 @@ struct inode {
   short nlink;
   uint size;
   uint addrs[NDIRECT+2];
-  struct vmobj *obj;  // its page cache (mm/vmobj.c), or 0
+  struct vmobj *obj;  // its page cache (fileobj.c), or 0
   uint lastblock;     // the block last allocated to it, 0 if none yet (allocation goal)
-  int textuse;        // executable mappings of it (mm/aspace.c): ETXTBSY (atomic)
   int freeing;        // iput is freeing it (itable.lock)
 };
-
-// Is the file mapped executable (a running program, a loaded library)?
-// Then it may not be opened for writing or truncated.
-static inline int text_busy(struct inode *ip)
-{
-  return __atomic_load_n(&ip->textuse, __ATOMIC_ACQUIRE) > 0;
-}
 
 // Largest file size in bytes.
 #define MAXFILEBYTES ((uint64)MAXFILE * BSIZE)
@@ -142,6 +134,14 @@ void         fileinit(void);
 int          fileread(struct file *f, uint64 addr, int n);   // user addr
 int          filestat(struct file *f, uint64 addr);          // user addr
 int          filewrite(struct file *f, uint64 addr, int n);  // user addr
+
+// fileobj.c: files as memory objects (mm/ reaches file data only here)
+struct vmobj *vmobj_of_inode(struct inode *ip);   // the file's object (made on demand), or 0
+void          inode_forget_obj(struct inode *ip); // the file is freed: drop its cached pages
+int           text_busy(struct inode *ip);        // mapped executable: no writing (ETXTBSY)
+
+// sysfile.c
+int fdalloc(struct file *f);                      // the lowest free fd for f, or -EMFILE
 
 // pipe.c
 void pipeinit(void);                                         // called by fileinit

@@ -341,7 +341,7 @@ iput(struct inode *ip)
     acquiresleep(&ip->lock);
 
     // Its cached pages die with it (nobody maps it: mappings hold references).
-    pagecache_forget(ip);
+    inode_forget_obj(ip);
     // Free the blocks, committing in between if the file is big.
     while (!trunc_step(ip, 0, 0)) {
       // Commit in between, unlocked as in itrunc: begin_op comes before
@@ -743,14 +743,14 @@ itrunc_to(struct inode *ip, uint64 len)
     return -EFBIG;
   if (len >= ip->size) {
     if (len > ip->size) {
-      pagecache_zero_tail(ip, ip->size);
+      pagecache_zero_tail(ip->obj, ip->size);
       ip->size = len;
       iupdate(ip);
     }
     return 0;
   }
 
-  pagecache_truncate(ip, len);   // unmap pages past the end everywhere
+  pagecache_truncate(ip->obj, len);   // unmap pages past the end everywhere
   uint keep = (len + BSIZE - 1) / BSIZE;
   for (;;) {
     int reserved = 0;
@@ -775,7 +775,7 @@ itrunc_to(struct inode *ip, uint64 len)
   iupdate(ip);
   // Again: the inode was unlocked between steps, and a fault may have
   // read a page past the new end back in meanwhile.
-  pagecache_truncate(ip, len);
+  pagecache_truncate(ip->obj, len);
   return 0;
 }
 
@@ -833,7 +833,7 @@ readi(struct inode *ip, int user_dst, uint64 dst, uint off, uint n)
   // File data comes through the page cache, so read() sees exactly what
   // mappings see; directories keep using the block cache.
   if (ip->type == T_FILE)
-    return pagecache_read(ip, user_dst, dst, off, n);
+    return pagecache_read(vmobj_of_inode(ip), user_dst, dst, off, n);
   return readi_blocks(ip, user_dst, dst, off, n);
 }
 
@@ -926,7 +926,7 @@ writei_blocks(struct inode *ip, int user_src, uint64 src, uint off, uint n, int 
   uint tot = 0;
   int err = 0;
   if (ip->type == T_FILE && off + n > ip->size)
-    pagecache_zero_tail(ip, ip->size);   // the file grows: no stale bytes past the old end
+    pagecache_zero_tail(ip->obj, ip->size);   // the file grows: no stale bytes past the old end
   while (tot < n) {
     uint boff = off % BSIZE;
     uint m = MIN(n - tot, BSIZE - boff);
@@ -947,7 +947,7 @@ writei_blocks(struct inode *ip, int user_src, uint64 src, uint off, uint n, int 
     log_write(bp);
     brelse(bp);
     if (ip->type == T_FILE && to_cache)
-      pagecache_write(ip, off, bounce, m);   // keep mappings coherent
+      pagecache_write(ip->obj, off, bounce, m);   // keep mappings coherent
     tot += m;
     off += m;
     src += m;

@@ -36,7 +36,7 @@ argfd(int n, int *pfd, struct file **pf)
 
 // Give f the lowest free descriptor of the current process.
 // The descriptor, or -EMFILE.
-static int
+int
 fdalloc(struct file *f)
 {
   struct proc *p = myproc();

@@ -7,7 +7,7 @@
 #include "kernel/fcntl.h"
 #include "kernel/errno.h"
 #include "kernel/lib/klib.h"
-#include "kernel/mm/mm.h"
+#include "kernel/mm/mm_internal.h"
 
 struct vmstat vmcount;
 

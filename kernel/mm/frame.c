@@ -7,7 +7,7 @@
 #include "kernel/riscv.h"
 #include "kernel/lib/klib.h"
 #include "kernel/lib/spinlock.h"
-#include "kernel/mm/mm.h"
+#include "kernel/mm/mm_internal.h"
 #include "kernel/boot/dtb.h"
 
 uint64 ram_base, ram_end;

@@ -9,8 +9,7 @@
 #include "kernel/errno.h"
 #include "kernel/lib/klib.h"
 #include "kernel/proc/proc.h"
-#include "kernel/mm/mm.h"
-#include "kernel/fs/file.h"
+#include "kernel/mm/mm_internal.h"
 #include "kernel/trap/trap.h"
 
 #define PROT_ALL (PROT_READ | PROT_WRITE | PROT_EXEC)
@@ -27,35 +26,6 @@ static int page_range(uint64 addr, uint64 len, uint64 *end)
   if (e > MAXVA)
     return -ENOMEM;
   *end = e;
-  return 0;
-}
-
-// The object behind fd, and the most a mapping of it may be given.
-static int fd_object(int fd, int flags, struct vmobj **obj, int *maxprot, char *name)
-{
-  struct proc *p = myproc();
-  if (fd < 0 || fd >= NOFILE || !p->ofile[fd])
-    return -EBADF;
-  struct file *f = p->ofile[fd];
-  if (f->type == FD_OBJ && f->obj) {        // POSIX shared memory
-    *obj = f->obj;
-    safestrcpy(name, ((struct vmobj *)f->obj)->name, 24);
-  } else if (f->type == FD_INODE && f->ip->type == T_FILE) {
-    if (!(*obj = vmobj_of_inode(f->ip)))
-      return -ENOMEM;
-    // the name it was opened by (pmap); the inode number if it has none
-    if (f->name[0])
-      safestrcpy(name, f->name, 24);
-    else
-      snprintf(name, 24, "file:%d", f->ip->inum);
-  } else {
-    return -ENODEV;                          // pipes, devices, directories
-  }
-  if (!f->readable)
-    return -EACCES;
-  *maxprot = PROT_READ | PROT_EXEC;
-  if (f->writable || (flags & MAP_PRIVATE))
-    *maxprot |= PROT_WRITE;                  // private writes never reach the object
   return 0;
 }
 
@@ -89,18 +59,18 @@ int64 sys_mmap(void)
 
   struct vmobj *obj = 0;
   int maxprot = PROT_ALL, rflags = (flags & MAP_SHARED) ? REG_SHARED : 0;
-  char name[24] = "[anon]";
+  char name[REGION_NAME] = "[anon]";
   if (flags & MAP_ANONYMOUS) {
     if (flags & MAP_SHARED) {
       // Shared anonymous memory is an unnamed shared-memory object.
-      if (!(obj = vmobj_alloc(VMOBJ_SHM)))
+      if (!(obj = vmobj_alloc(VMOBJ_SHM, &shm_vmops)))
         return -ENOMEM;
       obj->size = size;
       safestrcpy(name, "[shared anon]", sizeof name);
     }
     off = 0;
   } else {
-    int err = fd_object(fd, flags, &obj, &maxprot, name);
+    int err = file_vmobj(fd, flags, &obj, &maxprot, name);
     if (err < 0)
       return err;
     if (prot & ~maxprot)

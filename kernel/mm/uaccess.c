@@ -4,7 +4,7 @@
 #include "kernel/types.h"
 #include "kernel/riscv.h"
 #include "kernel/errno.h"
-#include "kernel/mm/mm.h"
+#include "kernel/mm/mm_internal.h"
 #include "kernel/lib/klib.h"
 #include "kernel/fcntl.h"
 #include "kernel/proc/proc.h"

@@ -65,20 +65,6 @@ static int map_segment(struct aspace *as, struct inode *ip, struct proghdr *ph, 
   return 0;
 }
 
-// Write into the new (not yet active) space's stack through the direct map.
-static int stack_write(struct aspace *as, uint64 va, const void *src, uint64 n)
-{
-  while (n) {
-    pte_t *pte = walk(as->root, va, 0);
-    if (!pte || !(*pte & PTE_V))
-      return -E2BIG;
-    uint64 chunk = MIN(n, PGSIZE - (va % PGSIZE));
-    memmove((char *)P2V(PTE2PA(*pte)) + va % PGSIZE, src, chunk);
-    va += chunk, src = (const char *)src + chunk, n -= chunk;
-  }
-  return 0;
-}
-
 // Is a PT_LOAD segment, placed at bias + vaddr, sane and inside [USERBASE, limit)?
 static int segment_ok(struct proghdr *ph, uint64 bias, struct inode *ip, uint64 limit)
 {
@@ -221,7 +207,7 @@ int exec(char *path, char **argv)
     if (len > sp - stack_lo)
       goto bad;
     sp = (sp - len) & ~15UL;
-    if (sp < stack_lo || stack_write(as, sp, argv[argc], len) < 0)
+    if (sp < stack_lo || as_write(as, sp, argv[argc], len) < 0)
       goto bad;
     ustack[argc] = sp;
   }
@@ -230,7 +216,7 @@ int exec(char *path, char **argv)
   if (phsize > sp - stack_lo)
     goto bad;
   sp = (sp - phsize) & ~15UL;
-  if (sp < stack_lo || stack_write(as, sp, phdrs, phsize) < 0)
+  if (sp < stack_lo || as_write(as, sp, phdrs, phsize) < 0)
     goto bad;
   uint64 auxv[] = {
     AT_PHDR, sp, AT_PHENT, sizeof(struct proghdr), AT_PHNUM, eh.phnum,
@@ -244,10 +230,10 @@ int exec(char *path, char **argv)
   if (sp < stack_lo)
     goto bad;
   uint64 zero = 0, uargc = argc;
-  if (stack_write(as, sp, &uargc, 8) < 0 ||
-      stack_write(as, sp + 8, ustack, (argc + 1) * 8) < 0 ||
-      stack_write(as, sp + 8 + (argc + 1) * 8, &zero, 8) < 0 ||
-      stack_write(as, sp + words * 8, auxv, sizeof auxv) < 0)
+  if (as_write(as, sp, &uargc, 8) < 0 ||
+      as_write(as, sp + 8, ustack, (argc + 1) * 8) < 0 ||
+      as_write(as, sp + 8 + (argc + 1) * 8, &zero, 8) < 0 ||
+      as_write(as, sp + words * 8, auxv, sizeof auxv) < 0)
     goto bad;
 
   // Commit: nothing can fail from here on.
