@@ -21,15 +21,17 @@
 // makes room and turns the interrupt back on. So a paste of any length
 // arrives whole, whatever the speed. (A ^C typed while the ring is full
 // waits behind the bytes before it.)
-// Output goes to the UART: processes through its buffered path, the kernel's
-// printf through consputc().
+// Output goes to the UART: processes through its buffered path, echo
+// through consputc(), the kernel's printf through uartputc_sync().
 #include "kernel/types.h"
 #include "kernel/errno.h"
 #include "kernel/lib/spinlock.h"
 #include "kernel/lib/klib.h"
-#include "kernel/proc/proc.h"
-#include "kernel/dev/dev.h"     // before file.h: declares struct buf, which file.h uses
-#include "kernel/fs/file.h"
+#include "kernel/proc/sched.h"
+#include "kernel/mm/uaccess.h"
+#include "kernel/dev/dev.h"
+
+struct devsw devsw[NDEV];
 
 #define CTRL(x) ((x) - '@')   // Control-x
 #define DEL 0x7f

@@ -9,7 +9,7 @@
 // the device is serviced, writes the number back to the same register.
 #include "kernel/types.h"
 #include "kernel/memlayout.h"
-#include "kernel/proc/proc.h"
+#include "kernel/lib/cpu.h"
 #include "kernel/dev/dev.h"
 
 // Register offsets from PLIC (physical).

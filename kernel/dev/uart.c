@@ -14,7 +14,7 @@
 #include "kernel/memlayout.h"
 #include "kernel/lib/spinlock.h"
 #include "kernel/lib/klib.h"
-#include "kernel/proc/proc.h"
+#include "kernel/proc/sched.h"
 #include "kernel/dev/dev.h"
 
 // 16550 registers (byte offsets from UART0). Some share an offset and differ

@@ -33,7 +33,7 @@
 #include "kernel/fs.h"
 #include "kernel/lib/spinlock.h"
 #include "kernel/lib/klib.h"
-#include "kernel/proc/proc.h"
+#include "kernel/proc/sched.h"
 #include "kernel/fs/buf.h"
 #include "kernel/dev/dev.h"
 #include "kernel/dev/virtio.h"

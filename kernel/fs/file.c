@@ -16,8 +16,6 @@
 #include "kernel/memlayout.h"
 #include "kernel/mm/mm.h"
 
-// Device switch: drivers fill in their entry at init (console: devsw[CONSOLE]).
-struct devsw devsw[NDEV];
 
 static struct {
   struct spinlock lock;

@@ -5,6 +5,7 @@
 #include "kernel/param.h"
 #include "kernel/fs.h"
 #include "kernel/proc/sleeplock.h"
+#include "kernel/dev/dev.h"      // the device switch (devsw)
 
 struct stat;
 struct pipe;
@@ -64,16 +65,6 @@ struct inode {
 
 // Largest file size in bytes.
 #define MAXFILEBYTES ((uint64)MAXFILE * BSIZE)
-
-// map major device number to device functions.
-// user_dst/user_src: 1 if addr is a user virtual address, 0 if kernel.
-// devsw[] is defined in fs/file.c; drivers fill their entry at init.
-struct devsw {
-  int (*read)(int user_dst, uint64 addr, int n);
-  int (*write)(int user_src, uint64 addr, int n);
-};
-extern struct devsw devsw[];
-#define CONSOLE 1
 
 // fs.c  (all errors are -errno)
 //

@@ -2,16 +2,18 @@
 // and panic with a backtrace.
 #include "kernel/lib/klib.h"
 #include "kernel/lib/spinlock.h"
-#include "kernel/dev/dev.h"
 #include "kernel/riscv.h"
 
 volatile int panicked = 0;
-int cpuid(void);   // proc/cpu.c: this hart's id
 static struct spinlock pr_lock;
+static void (*output)(int c);   // where printf's bytes go
 
-void printfinit(void)
+// putc must work anywhere: with interrupts off, in a trap, in a panic
+// (boot passes the UART's polled output).
+void printfinit(void (*putc)(int c))
 {
   initlock(&pr_lock, "printf");
+  output = putc;
 }
 
 // The formatter writes through a sink: a buffer with a bound.
@@ -128,7 +130,7 @@ void printf(const char *fmt, ...)
   if (locking)
     acquire(&pr_lock);
   for (int i = 0; i < len; i++)
-    uartputc_sync(buf[i]);
+    output(buf[i]);
   if (locking)
     release(&pr_lock);
 }

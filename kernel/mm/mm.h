@@ -154,13 +154,8 @@ void   tlbtrace_init(void);
 void   tlbtrace_run(void);    // the scheduler runs a process on this hart
 void   tlbtrace_user(void);   // this hart returns to user mode
 
-// ---- user memory access (uaccess.c, usercopy.S) ----
-int    copyin(void *dst, uint64 srcva, uint64 len);    // 0 or -EFAULT
-int    copyout(uint64 dstva, const void *src, uint64 len);
-int    copyinstr(char *dst, uint64 srcva, uint64 max); // length, -EFAULT, -ENAMETOOLONG
-int    uaccess_fixup(uint64 *sepc);                    // trap.c: is sepc in uaccess code?
-uint64 uaccess_fault_pc(void);                         // where a failed access resumes
-int    user_buffer_ok(uint64 va, uint64 len, int access); // all inside regions with rights?
+// ---- user memory access ----
+#include "kernel/mm/uaccess.h"
 
 // ---- statistics (the vmstat system call; counters defined in fault.c) ----
 #include "kernel/vmstat.h"

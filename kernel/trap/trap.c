@@ -136,7 +136,7 @@ void usertrapret(void)
 {
   struct proc *p = myproc();
   struct trapframe *tf = p->tf;
-  lockdebug_user_return(p);
+  lockdebug_user_return();
   intr_off();
   if (tlbtrace_on) tlbtrace_user();
   tf->kernel_tp = (uint64)mycpu();
