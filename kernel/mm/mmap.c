@@ -29,13 +29,9 @@ static int page_range(uint64 addr, uint64 len, uint64 *end)
   return 0;
 }
 
-int64 sys_mmap(void)
+// Check mmap's arguments. For a fixed mapping, *end is its end.
+static int mmap_check(uint64 addr, uint64 len, int prot, int flags, uint64 off, uint64 *end)
 {
-  uint64 addr = argaddr(0), len = argaddr(1);
-  int prot = argint(2), flags = argint(3), fd = argint(4);
-  uint64 off = argaddr(5);
-  struct aspace *as = myproc()->as;
-
   if (len == 0 || (prot & ~PROT_ALL) || (flags & ~MAP_KNOWN) || (off % PGSIZE))
     return -EINVAL;
   if (!!(flags & MAP_SHARED) == !!(flags & MAP_PRIVATE))
@@ -45,53 +41,82 @@ int64 sys_mmap(void)
   uint64 size = PGROUNDUP(len);
   if (size < len || off + size < off)
     return -EINVAL;
-  int fixed = flags & (MAP_FIXED | MAP_FIXED_NOREPLACE);
-  uint64 end = 0;
-  if (fixed) {
-    int err = page_range(addr, len, &end);
+  *end = 0;
+  if (flags & (MAP_FIXED | MAP_FIXED_NOREPLACE)) {
+    int err = page_range(addr, len, end);
     if (err < 0)
       return err;
     if (addr < USERBASE)
       return -EINVAL;
-    if (end > USERTOP)
+    if (*end > USERTOP)
       return -ENOMEM;
   }
+  return 0;
+}
 
-  struct vmobj *obj = 0;
-  int maxprot = PROT_ALL, rflags = (flags & MAP_SHARED) ? REG_SHARED : 0;
-  char name[REGION_NAME] = "[anon]";
+// The object a new mapping of size bytes maps (0: anonymous private
+// memory), the most it may allow, and its name. A shared anonymous
+// mapping gets a new object, with a reference the caller drops.
+static int mmap_object(int flags, int fd, int prot, uint64 size, struct vmobj **obj,
+                       int *maxprot, char *name)
+{
+  *obj = 0;
+  *maxprot = PROT_ALL;
+  safestrcpy(name, "[anon]", REGION_NAME);
   if (flags & MAP_ANONYMOUS) {
     if (flags & MAP_SHARED) {
       // Shared anonymous memory is an unnamed shared-memory object.
-      if (!(obj = vmobj_alloc(VMOBJ_SHM, &shm_vmops)))
+      if (!(*obj = vmobj_alloc(VMOBJ_SHM, &shm_vmops)))
         return -ENOMEM;
-      obj->size = size;
-      safestrcpy(name, "[shared anon]", sizeof name);
+      (*obj)->size = size;
+      safestrcpy(name, "[shared anon]", REGION_NAME);
     }
-    off = 0;
-  } else {
-    int err = file_vmobj(fd, flags, &obj, &maxprot, name);
-    if (err < 0)
-      return err;
-    if (prot & ~maxprot)
-      return -EACCES;
+    return 0;
   }
+  int err = file_vmobj(fd, flags, obj, maxprot, name);
+  if (err < 0)
+    return err;
+  if (prot & ~*maxprot)
+    return -EACCES;
+  return 0;
+}
+
+// Where the mapping goes: [*addr, *end) if fixed (replacing what is there,
+// unless MAP_FIXED_NOREPLACE), else a gap of size bytes near the hint
+// *addr. Holding as->lock.
+static int mmap_place(struct aspace *as, int flags, uint64 size, uint64 *addr, uint64 *end)
+{
+  if (flags & MAP_FIXED_NOREPLACE)
+    return region_overlap(as, *addr, *end) ? -EEXIST : 0;
+  if (flags & MAP_FIXED)
+    return as_remove(as, *addr, *end);
+  *addr = as_find_gap(as, size, PGROUNDDOWN(*addr));
+  *end = *addr + size;
+  return *addr ? 0 : -ENOMEM;
+}
+
+int64 sys_mmap(void)
+{
+  uint64 addr = argaddr(0), len = argaddr(1);
+  int prot = argint(2), flags = argint(3), fd = argint(4);
+  uint64 off = argaddr(5), end;
+  struct aspace *as = myproc()->as;
+  int err = mmap_check(addr, len, prot, flags, off, &end);
+  if (err < 0)
+    return err;
+  struct vmobj *obj;
+  int maxprot;
+  char name[REGION_NAME];
+  if ((err = mmap_object(flags, fd, prot, PGROUNDUP(len), &obj, &maxprot, name)) < 0)
+    return err;
+  if (flags & MAP_ANONYMOUS)
+    off = 0;
 
   acquiresleep(&as->lock);
-  int err = 0;
-  if (flags & MAP_FIXED_NOREPLACE) {
-    if (region_overlap(as, addr, end))
-      err = -EEXIST;
-  } else if (flags & MAP_FIXED) {
-    err = as_remove(as, addr, end);
-  } else {
-    addr = as_find_gap(as, size, PGROUNDDOWN(addr));
-    if (!addr)
-      err = -ENOMEM;
-    end = addr + size;
-  }
+  int rflags = (flags & MAP_SHARED) ? REG_SHARED : 0;
   struct region *r;
-  if (err == 0 && (err = region_insert(as, addr, end, prot, rflags, obj, off, name, &r)) == 0)
+  if ((err = mmap_place(as, flags, PGROUNDUP(len), &addr, &end)) == 0 &&
+      (err = region_insert(as, addr, end, prot, rflags, obj, off, name, &r)) == 0)
     r->maxprot = maxprot;
   releasesleep(&as->lock);
   if ((flags & MAP_ANONYMOUS) && obj)
