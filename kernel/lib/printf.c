@@ -3,6 +3,7 @@
 #include "kernel/lib/klib.h"
 #include "kernel/lib/spinlock.h"
 #include "kernel/riscv.h"
+#include "kernel/memlayout.h"
 
 volatile int panicked = 0;
 static struct spinlock pr_lock;
@@ -166,7 +167,7 @@ int frame_callers(uint64 fp, uint64 *ra, int max)
 {
   int n = 0;
   while (n < max) {
-    if (fp < 0xFFFFFFC000000000UL || (fp & 7))
+    if (fp < KVA_OFFSET || (fp & 7))
       break;
     uint64 r = *(uint64 *)(fp - 8);
     uint64 next = *(uint64 *)(fp - 16);

@@ -239,6 +239,7 @@ void as_unmap_range(struct aspace *as, uint64 start, uint64 end)
 // goes all the same).
 int as_remove(struct aspace *as, uint64 start, uint64 end)
 {
+  ASSERT(holdingsleep(&as->lock));
   int err = 0;
   struct region **pp = &as->regions;
   while (*pp) {

@@ -90,6 +90,7 @@ uint64 frame_alloc(void)
   acquire(&fl.lock);
   struct frame *f = fl.free;
   if (f) {
+    ASSERT(f->ref == 0);
     fl.free = f->next;
     fl.nfree--;
     f->ref = 1;

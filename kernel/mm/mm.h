@@ -132,7 +132,7 @@ void   as_teardown(struct aspace *as);          // unmap everything (process con
 int    as_fork(struct aspace *parent, struct aspace *child);
 int    region_add(struct aspace *as, uint64 start, uint64 end, int prot, int flags,
                   struct vmobj *obj, uint64 off, const char *name);
-int    as_map_page(struct aspace *as, uint64 va, uint64 pa, int prot); // a private page, as->lock held
+int    as_map_page(struct aspace *as, uint64 va, uint64 pa, int prot); // a private page; as->lock held, or as not in use yet
 int    as_write(struct aspace *as, uint64 va, const void *src, uint64 n); // into a space not in use yet
 void   as_activate(struct aspace *as);           // load into satp on this hart
 void   as_activate_kernel(void);                 // leave user spaces (idle hart)

@@ -211,8 +211,7 @@ int64 sys_mprotect(void)
     acquire(&as->ptlock);
     while ((pte = pt_next_leaf(as->root, &va, r->end)) != 0) {
       pte_t old = *pte;
-      pte_t new = (old & ~(PTE_R | PTE_W | PTE_X | PTE_U)) | (old & allow & (PTE_R | PTE_W | PTE_X)) |
-                  (allow & PTE_U);
+      pte_t new = (old & ~(PTE_RWX | PTE_U)) | (old & allow & PTE_RWX) | (allow & PTE_U);
       if (new != old) {
         removed |= (old & ~new) != 0;
         as_pte_set(as, va, pte, new);

@@ -55,6 +55,7 @@ void vmobj_put(struct vmobj *o)
   if (!last)
     return;
   pc_drop_all(o);
+  ASSERT(o->npages == 0 && o->mappers == 0);   // every mapping held a reference
   acquire(&obj_lock);
   o->kind = 0;    // slot free
   release(&obj_lock);
@@ -183,6 +184,7 @@ void vmobj_set_range(struct vmobj *o, struct region *r, uint64 start, uint64 end
 // else only take write permission away; either way with a shootdown.
 static void for_each_mapping(struct vmobj *o, uint64 idx, uint64 pa, int unmap)
 {
+  ASSERT(holding(&o->lock));
   uint64 off = idx * PGSIZE;
   for (struct region *r = o->mappers; r; r = r->objnext) {
     if (off < r->off || off >= r->off + (r->end - r->start))
