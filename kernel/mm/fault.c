@@ -96,11 +96,27 @@ static void fault_around(struct aspace *as, struct region *r, uint64 va, pte_t *
       frame_put(pas[i]);
 }
 
-// The one copy-on-write copy: copy frame pa into a new private frame and
-// map that at va, if the PTE is still what the caller saw (old; 0: absent).
-// The copy is made with no lock held (it may have to wait for memory);
-// meanwhile a truncation or eviction may have changed the PTE, and then
-// the copy is dropped (-EAGAIN: the access faults again).
+// Map our new private frame pa at va with r's rights, if the PTE is still
+// what the caller saw (old; 0: absent). The frame was prepared with no
+// lock held; meanwhile a truncation or eviction may have changed the PTE,
+// and then the frame is dropped (-EAGAIN: the access faults again).
+static int map_private(struct aspace *as, struct region *r, uint64 va, pte_t *pte, pte_t old,
+                       uint64 pa)
+{
+  acquire(&as->ptlock);
+  int same = old ? *pte == old : !(*pte & PTE_V);
+  if (same)
+    as_pte_set(as, va, pte, PA2PTE(pa) | pte_rights(r->prot) | PTE_V | PTE_A | PTE_D);
+  release(&as->ptlock);
+  if (!same) {
+    frame_put(pa);
+    return -EAGAIN;
+  }
+  return 0;
+}
+
+// The one copy-on-write copy: a private copy of frame pa, mapped at va
+// if the PTE is still old (map_private).
 static int map_copy(struct aspace *as, struct region *r, uint64 va, pte_t *pte, pte_t old,
                     uint64 pa)
 {
@@ -109,17 +125,10 @@ static int map_copy(struct aspace *as, struct region *r, uint64 va, pte_t *pte, 
     return -ENOMEM;
   memmove(P2V(copy), P2V(pa), PGSIZE);
   debug_delay();
-  acquire(&as->ptlock);
-  int same = old ? *pte == old : !(*pte & PTE_V);
-  if (same)
-    as_pte_set(as, va, pte, PA2PTE(copy) | pte_rights(r->prot) | PTE_V | PTE_A | PTE_D);
-  release(&as->ptlock);
-  if (!same) {
-    frame_put(copy);
-    return -EAGAIN;
-  }
-  VMCOUNT(fault_cow_copy);
-  return 0;
+  int err = map_private(as, r, va, pte, old, copy);
+  if (err == 0)
+    VMCOUNT(fault_cow_copy);
+  return err;
 }
 
 // A fault on an absent page of a region over an object. Shared regions
@@ -179,17 +188,10 @@ static int fault_absent(struct aspace *as, struct region *r, uint64 va, int acce
   uint64 pa = frame_alloc_reclaim();
   if (!pa)
     return -ENOMEM;
-  acquire(&as->ptlock);
-  int absent = !(*pte & PTE_V);
-  if (absent)
-    as_pte_set(as, va, pte, PA2PTE(pa) | pte_rights(r->prot) | PTE_V | PTE_A | PTE_D);
-  release(&as->ptlock);
-  if (!absent) {
-    frame_put(pa);
-    return -EAGAIN;
-  }
-  VMCOUNT(fault_zero);
-  return 0;
+  int err = map_private(as, r, va, pte, 0, pa);
+  if (err == 0)
+    VMCOUNT(fault_zero);
+  return err;
 }
 
 // Case 2: a write to a private page mapped read-only (copy-on-write, or
