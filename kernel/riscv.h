@@ -42,17 +42,20 @@
 #define SATP_ASID_MASK  0xFFFFUL   // 16 bits; a hart may implement fewer
 
 #ifndef __ASSEMBLER__
-static inline unsigned long r_sp(void) {
+static inline unsigned long r_sp(void)
+{
   unsigned long x;
   asm volatile("mv %0, sp" : "=r" (x) );
   return x;
 }
-static inline unsigned long r_fp(void) {
+static inline unsigned long r_fp(void)
+{
   unsigned long x;
   asm volatile("mv %0, s0" : "=r" (x) );
   return x;
 }
-static inline unsigned long r_ra(void) {
+static inline unsigned long r_ra(void)
+{
   unsigned long x;
   asm volatile("mv %0, ra" : "=r" (x) );
   return x;

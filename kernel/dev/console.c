@@ -86,7 +86,8 @@ int console_room(void)
 }
 
 // Print one character on the terminal, by polling. Used by printf and echo.
-void consputc(int c) {
+void consputc(int c)
+{
   if (c == BACKSPACE) {
     // Step back, overwrite with a space, step back again.
     uartputc_sync('\b');
@@ -99,7 +100,8 @@ void consputc(int c) {
 
 // devsw write: copy n bytes from src (a user address if user_src) to the UART.
 // Returns the number written, or -EFAULT if none could be read.
-static int consolewrite(int user_src, uint64 src, int n) {
+static int consolewrite(int user_src, uint64 src, int n)
+{
   char chunk[CHUNK];
   int done = 0;
 
@@ -127,7 +129,8 @@ static int consolewrite(int user_src, uint64 src, int n) {
 // user_dst). Waits until a line (or ^D) is available; returns at the end of
 // a line. Returns the number of bytes copied (0 at end of file), -EINTR if the
 // process was killed while waiting, -EFAULT if dst is bad.
-static int consoleread(int user_dst, uint64 dst, int n) {
+static int consoleread(int user_dst, uint64 dst, int n)
+{
   char chunk[CHUNK];
   int got = 0;
 
@@ -182,7 +185,8 @@ static int consoleread(int user_dst, uint64 dst, int n) {
 }
 
 // A byte arrived from the terminal (called by uartintr, in interrupt context).
-void consoleintr(int c) {
+void consoleintr(int c)
+{
   int dump = 0;
   int intr = 0;
 
@@ -252,7 +256,8 @@ void consoleintr(int c) {
     kill_pgrp(intr);   // takes the process locks: not under cons.lock
 }
 
-void consoleinit(void) {
+void consoleinit(void)
+{
   initlock(&cons.lock, "cons");
   uartinit();
   devsw[CONSOLE].read = consoleread;

@@ -69,7 +69,7 @@ struct inode {
 // fs.c  (all errors are -errno)
 //
 // Rules: every function that may write the disk (writei, itrunc_to, iput,
-// iupdate, dirlink, ialloc, namei/nameiparent since they iput) must be
+// iupdate, dirlink, ialloc_err, namei/nameiparent_err since they iput) must be
 // called inside a transaction (begin_op ... end_op). ilock before reading or
 // changing an inode's fields; readi/writei/itrunc_to/stati/dirlookup/dirlink
 // want the inode locked. fsinit sleeps: call it from a process.
@@ -80,7 +80,6 @@ struct inode {
 void          fsinit(int dev);
 int           dirlink(struct inode *dp, char *name, uint inum);   // 0, -EEXIST, -ENOSPC
 struct inode *dirlookup(struct inode *dp, char *name, uint *poff); // null if absent
-struct inode *ialloc(uint dev, short type);         // null if none free
 struct inode *ialloc_err(uint dev, short type, int *err); // -ENOSPC, -ENFILE
 struct inode *idup(struct inode *ip);
 struct inode *idup_live(struct inode *ip);   // 0 if unreferenced or being freed
@@ -92,7 +91,6 @@ void          iunlockput(struct inode *ip);
 void          iupdate(struct inode *ip);
 int           namecmp(const char *s, const char *t);
 struct inode *namei(char *path);                    // null on any error
-struct inode *nameiparent(char *path, char *name);  // name: DIRSIZ bytes
 // Same, with the reason in *err: -ENOENT, -ENOTDIR, -ENFILE (inode table
 // full); nameiparent_err gives -EEXIST for a path with no last element ("/").
 struct inode *namei_err(char *path, int *err);

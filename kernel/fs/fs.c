@@ -10,7 +10,7 @@
 //                (11 direct, 1 single-indirect, 1 double-indirect);
 //                readi/writei move bytes; itrunc_to grows or shrinks a file
 //   directories  a directory is a file of struct dirent; dirlookup, dirlink
-//   path names   namei/nameiparent walk "/a/b/c" one element at a time
+//   path names   namei/nameiparent_err walk "/a/b/c" one element at a time
 //
 // Inode life cycle (as in xv6):
 //   ref    number of in-memory pointers (open files, cwd, lookups in progress);
@@ -241,13 +241,6 @@ ialloc_err(uint dev, short type, int *err)
   }
   *err = -ENOSPC;
   return 0;
-}
-
-struct inode *
-ialloc(uint dev, short type)
-{
-  int err;
-  return ialloc_err(dev, type, &err);
 }
 
 // Copy a changed in-memory inode to disk (through the log).
@@ -1150,11 +1143,4 @@ namei(char *path)
 {
   int err;
   return namei_err(path, &err);
-}
-
-struct inode *
-nameiparent(char *path, char *name)
-{
-  int err;
-  return nameiparent_err(path, name, &err);
 }

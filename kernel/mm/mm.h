@@ -85,12 +85,12 @@ void   pagecache_forget_obj(struct vmobj *o);
 // ---- POSIX shared memory (shm.c): what fs/fileobj.c's shm files call ----
 #define SHM_NAME 32                    // bytes of a name, NUL included
 int    shm_argname(int n, char *name);  // system-call argument n: "/name"
-int    shm_get(const char *name, int oflag, struct vmobj **o);  // a reference for the caller
+int    shm_get(const char *name, int oflag, struct vmobj **out);  // a reference for the caller
 int    shm_truncate(struct vmobj *o, uint64 len);   // 0, -EFBIG
 
 // ---- the kernel's page table (pagetable.c) ----
 extern pagetable_t kernel_root;
-void   kvminit(uint64 kernel_pa_end);
+void   kvminit(uint64 ram_top);
 void   kvm_map_kstack(int slot);   // map the kernel stack of proc slot
 
 // ---- callbacks into fs/ (fs/fileobj.c; docs/layers.md says why) ----
@@ -147,7 +147,7 @@ extern uint64 fault_delay_us;                           // bootarg faultdelay (t
 const char *fault_cause(uint64 scause);
 
 // ---- TLB (tlb.c) and its trace (tlbtrace.c, bootarg tlbtrace=1) ----
-void   tlbinit(int asid_bits);
+void   tlbinit(int pool);                 // pool: ASIDs to use, 0 for all the hardware has
 void   tlb_boot_flush(void);
 extern int tlbtrace_on;
 void   tlbtrace_init(void);

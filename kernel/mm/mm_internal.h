@@ -20,8 +20,8 @@ struct frame {
 
 int    frame_refcount(uint64 pa);
 struct frame *pa2frame(uint64 pa);
-void   frame_stats(uint64 *total, uint64 *free, uint64 *shared);
-void   frame_stats_quick(uint64 *total, uint64 *free);
+void   frame_stats(uint64 *total, uint64 *nfree, uint64 *shared);
+void   frame_stats_quick(uint64 *total, uint64 *nfree);
 uint64 frame_pa(struct frame *f);
 uint64 nframes_total(void);
 struct frame *frame_at(uint64 i);
@@ -53,7 +53,7 @@ pte_t *walk(pagetable_t pt, uint64 va, int alloc);
 pte_t *pt_next_leaf(pagetable_t root, uint64 *va, uint64 end);  // next valid leaf in [*va, end)
 int    pt_map(pagetable_t pt, uint64 va, uint64 pa, uint64 size, uint64 perm, int level);
 pagetable_t pt_new_user_root(void); // a root sharing the kernel half
-void   pt_free_user(pagetable_t pt);  // free the user-half tables (not the frames they map)
+void   pt_free_user(pagetable_t root);  // free the user-half tables (not the frames they map)
 
 // ---- regions (region.c, aspace.c) ----
 struct region {

@@ -67,7 +67,7 @@ extern struct proc proc[NPROC];
 
 // proc.c
 void procinit(void);
-void userinit(const char *initargs);
+void userinit(const char *cmd);
 int  fork(void);
 void exit(int status) __attribute__((noreturn));
 int  wait(uint64 addr);
