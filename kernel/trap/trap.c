@@ -21,7 +21,6 @@ struct spinlock tickslock;
 extern char trapvec[];
 void userret(struct trapframe *tf) __attribute__((noreturn));
 void syscall(void);
-void tlbtrace_user(void);   // kernel/mm/tlbtrace.c
 
 void trapinit(void)
 {
