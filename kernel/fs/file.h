@@ -82,7 +82,7 @@ int           dirlink(struct inode *dp, char *name, uint inum);   // 0, -EEXIST,
 struct inode *dirlookup(struct inode *dp, char *name, uint *poff); // null if absent
 struct inode *ialloc_err(uint dev, short type, int *err); // -ENOSPC, -ENFILE
 struct inode *idup(struct inode *ip);
-struct inode *idup_live(struct inode *ip);   // 0 if unreferenced or being freed
+struct inode *idup_live(struct inode *ip, struct vmobj *obj); // 0 if not live or obj is not its cache
 void          iinit(void);
 void          ilock(struct inode *ip);
 void          iput(struct inode *ip);

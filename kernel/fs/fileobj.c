@@ -48,7 +48,7 @@ static int file_writepage(struct vmobj *o, uint64 idx, void *kva)
   struct inode *ip = o->ip;
   begin_op();
   ilock(ip);
-  int err = ip->obj == o ? fs_writepage(ip, idx, kva) : 0;
+  int err = fs_writepage(ip, idx, kva);
   iunlock(ip);
   end_op();
   return err;
@@ -68,10 +68,12 @@ static void file_release(struct vmobj *o)
 }
 
 // Reclaim calls this under the page-cache lock. An inode that iput is
-// freeing is left alone (its pages are being dropped, its blocks freed).
+// freeing is left alone (its pages are being dropped, its blocks freed),
+// and so is an object whose inode slot now holds another file (it is
+// being dropped too).
 static int file_hold_live(struct vmobj *o)
 {
-  return idup_live(o->ip) != 0;
+  return idup_live(o->ip, o) != 0;
 }
 
 static const struct vmobj_ops file_vmops = {

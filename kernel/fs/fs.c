@@ -272,12 +272,14 @@ idup(struct inode *ip)
 
 // idup for reclaim, which finds inodes through the page cache, not
 // through a reference it holds: 0 if the inode is unreferenced or being
-// freed by iput (its blocks are going; it must not be written back).
+// freed by iput (its blocks are going; it must not be written back), or
+// if obj is no longer its page cache (the slot holds another file now).
+// With the reference, obj stays the inode's.
 struct inode *
-idup_live(struct inode *ip)
+idup_live(struct inode *ip, struct vmobj *obj)
 {
   acquire(&itable.lock);
-  int live = ip->ref > 0 && !ip->freeing;
+  int live = ip->ref > 0 && !ip->freeing && ip->obj == obj;
   if (live)
     ip->ref++;
   release(&itable.lock);

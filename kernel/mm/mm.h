@@ -44,9 +44,9 @@ struct vmobj_ops {
   // process context (dropping a file's last reference may free it).
   void   (*hold)(struct vmobj *o);
   void   (*release)(struct vmobj *o);
-  // Reclaim's reference, to write a page back with no locks held: 0 (and
-  // no reference) if the owner is being freed or this thread holds the
-  // lock that writepage takes.
+  // Reclaim's reference, taken under the page-cache lock, to write a page
+  // back with no locks held: 0 (and no reference) if the owner is being
+  // freed or no longer owns o. While it is held, o stays the owner's.
   int    (*hold_live)(struct vmobj *o);
 };
 
