@@ -184,6 +184,53 @@ static int consoleread(int user_dst, uint64 dst, int n)
   return got;
 }
 
+// ^C: nothing typed before it may reach the next command, so all input
+// not yet read goes (as POSIX terminals do). Returns the foreground group
+// to kill, 0 if none. Caller holds cons.lock.
+static int interrupt(void)
+{
+  consputc('^');
+  consputc('C');
+  consputc('\n');
+  cons.e = cons.w = cons.r;
+  int pgid = cons.fg;
+  // The job is gone: no foreground group now. (The shell sees this and
+  // does not run the rest of its command line.)
+  cons.fg = 0;
+  if (pgid == 0) {
+    // No job to interrupt: an empty line makes a reading shell prompt
+    // again.
+    cons.buf[cons.e % INPUT_BUF] = '\n';
+    cons.e++;
+    cons.w = cons.e;
+    wakeup(&cons.r);
+  }
+  if (cons.rxoff) {
+    cons.rxoff = 0;
+    uart_rx_enable(1);
+  }
+  return pgid;
+}
+
+// An ordinary character: echo it and add it to the line. Caller holds
+// cons.lock.
+static void input(int c)
+{
+  if (c == 0 || cons.e - cons.r >= INPUT_BUF)
+    return;
+  if (c == '\r')
+    c = '\n';
+  if (c != CTRL('D'))   // ^D is not echoed
+    consputc(c);
+  cons.buf[cons.e % INPUT_BUF] = (char)c;
+  cons.e++;
+  if (c == '\n' || c == CTRL('D') || cons.e - cons.r == INPUT_BUF) {
+    // The line is complete (or the buffer is full): make it readable.
+    cons.w = cons.e;
+    wakeup(&cons.r);
+  }
+}
+
 // A byte arrived from the terminal (called by uartintr, in interrupt context).
 void consoleintr(int c)
 {
@@ -196,28 +243,7 @@ void consoleintr(int c)
     dump = 1;   // after the lock is released
     break;
   case CTRL('C'):
-    // Nothing typed before ^C may reach the next command: drop all input
-    // not yet read (as POSIX terminals do).
-    consputc('^');
-    consputc('C');
-    consputc('\n');
-    cons.e = cons.w = cons.r;
-    intr = cons.fg;
-    // The job is gone: no foreground group now. (The shell sees this and
-    // does not run the rest of its command line.)
-    cons.fg = 0;
-    if (intr == 0) {
-      // No job to interrupt: an empty line makes a reading shell prompt
-      // again.
-      cons.buf[cons.e % INPUT_BUF] = '\n';
-      cons.e++;
-      cons.w = cons.e;
-      wakeup(&cons.r);
-    }
-    if (cons.rxoff) {
-      cons.rxoff = 0;
-      uart_rx_enable(1);
-    }
+    intr = interrupt();
     break;
   case CTRL('U'):
     while (cons.e != cons.w && cons.buf[(cons.e - 1) % INPUT_BUF] != '\n') {
@@ -233,19 +259,7 @@ void consoleintr(int c)
     }
     break;
   default:
-    if (c != 0 && cons.e - cons.r < INPUT_BUF) {
-      if (c == '\r')
-        c = '\n';
-      if (c != CTRL('D'))   // ^D is not echoed
-        consputc(c);
-      cons.buf[cons.e % INPUT_BUF] = (char)c;
-      cons.e++;
-      if (c == '\n' || c == CTRL('D') || cons.e - cons.r == INPUT_BUF) {
-        // The line is complete (or the buffer is full): make it readable.
-        cons.w = cons.e;
-        wakeup(&cons.r);
-      }
-    }
+    input(c);
     break;
   }
   release(&cons.lock);
