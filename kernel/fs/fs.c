@@ -10,7 +10,7 @@
 //                (11 direct, 1 single-indirect, 1 double-indirect);
 //                readi/writei move bytes; itrunc_to grows or shrinks a file
 //   directories  a directory is a file of struct dirent; dirlookup, dirlink
-//   path names   namei/nameiparent walk "/a/b/c" one element at a time
+//   path names   namei/nameiparent_err walk "/a/b/c" one element at a time
 //
 // Inode life cycle (as in xv6):
 //   ref    number of in-memory pointers (open files, cwd, lookups in progress);
@@ -325,13 +325,6 @@ ialloc_err(uint dev, short type, int *err)
   return 0;
 }
 
-struct inode *
-ialloc(uint dev, short type)
-{
-  int err;
-  return ialloc_err(dev, type, &err);
-}
-
 // Copy a changed in-memory inode to disk (through the log).
 // Caller holds ip->lock and is in a transaction.
 void
@@ -361,12 +354,14 @@ idup(struct inode *ip)
 
 // idup for reclaim, which finds inodes through the page cache, not
 // through a reference it holds: 0 if the inode is unreferenced or being
-// freed by iput (its blocks are going; it must not be written back).
+// freed by iput (its blocks are going; it must not be written back), or
+// if obj is no longer its page cache (the slot holds another file now).
+// With the reference, obj stays the inode's.
 struct inode *
-idup_live(struct inode *ip)
+idup_live(struct inode *ip, struct vmobj *obj)
 {
   acquire(&itable.lock);
-  int live = ip->ref > 0 && !ip->freeing;
+  int live = ip->ref > 0 && !ip->freeing && ip->obj == obj;
   if (live)
     ip->ref++;
   release(&itable.lock);
@@ -423,7 +418,7 @@ iput(struct inode *ip)
     acquiresleep(&ip->lock);
 
     // Its cached pages die with it (nobody maps it: mappings hold references).
-    pagecache_forget(ip);
+    inode_forget_obj(ip);
     // Free the blocks, committing in between if the file is big.
     while (!trunc_step(ip, 0)) {
       // Commit in between, unlocked as in itrunc: begin_op comes before
@@ -739,10 +734,10 @@ zero_tail_block(struct inode *ip, uint64 len)
   if (len % BSIZE == 0 || (b = bmap(ip, len / BSIZE, 0)) == 0)
     return 0;
   uint64 pa;
-  int err = pagecache_getpage(ip, len / PGSIZE, &pa);
+  int err = pagecache_getpage(vmobj_of_inode(ip), len / PGSIZE, &pa);
   if (err < 0)
     return err;
-  pagecache_zero_tail(ip, len);
+  pagecache_zero_tail(ip->obj, len);
   log_data(ip, pa, len % PGSIZE / BSIZE * BSIZE, b, len % BSIZE);
   frame_put(pa);
   return 0;
@@ -768,14 +763,14 @@ itrunc_to(struct inode *ip, uint64 len)
     return -EFBIG;
   if (len >= ip->size) {
     if (len > ip->size) {
-      pagecache_zero_tail(ip, ip->size);
+      pagecache_zero_tail(ip->obj, ip->size);
       ip->size = len;
       iupdate(ip);
     }
     return 0;
   }
 
-  pagecache_truncate(ip, len);   // unmap pages past the end everywhere
+  pagecache_truncate(ip->obj, len);   // unmap pages past the end everywhere
   uint keep = (len + BSIZE - 1) / BSIZE;
   for (;;) {
     int err = zero_tail_block(ip, len);
@@ -792,7 +787,7 @@ itrunc_to(struct inode *ip, uint64 len)
   iupdate(ip);
   // Again: the inode was unlocked between steps, and a fault may have
   // read a page past the new end back in meanwhile.
-  pagecache_truncate(ip, len);
+  pagecache_truncate(ip->obj, len);
   return 0;
 }
 
@@ -850,7 +845,7 @@ readi(struct inode *ip, int user_dst, uint64 dst, uint off, uint n)
   // File data comes through the page cache, so read() sees exactly what
   // mappings see; directories keep using the block cache.
   if (ip->type == T_FILE)
-    return pagecache_read(ip, user_dst, dst, off, n);
+    return pagecache_read(vmobj_of_inode(ip), user_dst, dst, off, n);
   return readi_blocks(ip, user_dst, dst, off, n);
 }
 
@@ -954,9 +949,9 @@ writei_page(struct inode *ip, uint off, const char *src, uint n)
   uint64 pend = MIN(pstart + PGSIZE, (uint64)ip->size);
   int fill = pstart < ip->size && (off > pstart || off + n < pend);
   if (off + n > ip->size)
-    pagecache_zero_tail(ip, ip->size);   // the file grows: no stale bytes past the old end
+    pagecache_zero_tail(ip->obj, ip->size);   // the file grows: no stale bytes past the old end
   uint64 pa;
-  int err = pagecache_getpage_write(ip, idx, fill, &pa);
+  int err = pagecache_getpage_write(vmobj_of_inode(ip), idx, fill, &pa);
   if (err < 0)
     return err;
   char *page = (char *)P2V(pa);
@@ -1223,11 +1218,4 @@ namei(char *path)
 {
   int err;
   return namei_err(path, &err);
-}
-
-struct inode *
-nameiparent(char *path, char *name)
-{
-  int err;
-  return nameiparent_err(path, name, &err);
 }
