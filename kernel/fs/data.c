@@ -19,8 +19,6 @@
 #include "kernel/lib/klib.h"
 #include "kernel/mm/mm.h"
 
-#define BATCH 128   // blocks per bwrite_mem call
-
 static char *
 block_src(struct datablk *d)
 {
@@ -49,47 +47,60 @@ sort_blocks(struct datablk *d, int n, uint *order)
   }
 }
 
-// Write the blocks of d[0..n-1] home: sorted, the latest note of a block
-// only, runs of consecutive blocks in one request each. A block wholly
-// inside the file goes straight from its frame; one that ends the file is
-// copied into bounce (a page), its tail zeroed, four at a time. Returns
-// when everything is written (not flushed). order: room for n indices.
-void
-write_blocks_with(struct datablk *d, int n, uint *order, char *bounce)
+// Is d[order[i]] the block's latest note, not written early?
+static int
+latest(struct datablk *d, int n, const uint *order, int i)
 {
-  uint to[BATCH];
-  char *src[BATCH];
-  int k = 0, nb = 0;
+  uint b = d[order[i]].blockno;
+  return b != 0 && (i + 1 == n || d[order[i + 1]].blockno != b);
+}
 
-  sort_blocks(d, n, order);
+// Write the blocks of d[0..n-1] home: sorted, the latest note of a block
+// only (notes taken by log_data_early have block 0). Blocks wholly inside
+// their file go straight from their frames, each run of consecutive
+// blocks one request, all in flight together; one that ends its file is
+// copied into the bounce page with its tail zeroed, four at a time.
+// Returns when everything is written (not flushed).
+void
+write_blocks_with(struct datablk *d, int n, struct datascratch *w)
+{
+  sort_blocks(d, n, w->order);
+  int k = 0;
   for (int i = 0; i < n; i++) {
-    struct datablk *b = &d[order[i]];
-    if (b->blockno == 0 || (i + 1 < n && d[order[i + 1]].blockno == b->blockno))
-      continue;   // written early (log_data_early), or noted again later
-    if (k == BATCH || (b->len < BSIZE && nb == PGSIZE / BSIZE)) {
-      bwrite_mem(to, src, k);
-      k = nb = 0;
-    }
-    to[k] = b->blockno;
-    if (b->len < BSIZE) {
-      char *p = bounce + nb++ * BSIZE;
-      memmove(p, block_src(b), b->len);
-      memset(p + b->len, 0, BSIZE - b->len);
-      src[k++] = p;
-    } else {
-      src[k++] = block_src(b);
+    struct datablk *b = &d[w->order[i]];
+    if (latest(d, n, w->order, i) && b->len == BSIZE) {
+      w->to[k] = b->blockno;
+      w->src[k++] = block_src(b);
     }
   }
-  bwrite_mem(to, src, k);
+  bwrite_mem(w->to, w->src, k);
+  k = 0;
+  for (int i = 0; i < n; i++) {
+    struct datablk *b = &d[w->order[i]];
+    if (!latest(d, n, w->order, i) || b->len == BSIZE)
+      continue;
+    char *p = w->bounce + k * BSIZE;
+    memmove(p, block_src(b), b->len);
+    memset(p + b->len, 0, BSIZE - b->len);
+    w->to[k] = b->blockno;
+    w->src[k++] = p;
+    if (k == PGSIZE / BSIZE) {
+      bwrite_mem(w->to, w->src, k);
+      k = 0;
+    }
+  }
+  bwrite_mem(w->to, w->src, k);
 }
 
 // The commit's step 0 (only one commit runs at a time).
 void
 write_blocks(struct datablk *d, int n)
 {
-  static uint order[LOGDATA];
+  static uint order[LOGDATA], to[LOGDATA];
+  static char *src[LOGDATA];
   static char bounce[PGSIZE] __attribute__((aligned(PGSIZE)));
+  static struct datascratch w = { order, to, src, bounce };
   if (n > LOGDATA)
     panic("write_blocks: %d blocks", n);
-  write_blocks_with(d, n, order, bounce);
+  write_blocks_with(d, n, &w);
 }

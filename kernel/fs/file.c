@@ -230,9 +230,8 @@ inode_write(struct file *f, uint64 addr, int n)
     end_op();
     if (r > 0)
       tot += r;
-    if ((r == -ENOSPC || (r >= 0 && (uint)r < m)) && !retried && balloc_pending()) {
+    if ((r == -ENOSPC || (r >= 0 && (uint)r < m)) && !retried && balloc_free_pending()) {
       retried = 1;
-      log_sync();   // the freed blocks become free
       continue;
     }
     if (r < 0)

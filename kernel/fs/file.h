@@ -107,7 +107,7 @@ int           writei(struct inode *dp, int user_src, uint64 src, uint off, uint 
 // as zeros). One call per transaction.
 int           writei_page(struct inode *ip, uint off, const char *src, uint n);
 void          balloc_commit(void);   // log.c: the frees are committed
-int           balloc_pending(void);  // blocks freed since the last commit
+int           balloc_free_pending(void);  // commit if freed blocks wait for it; 1 if so
 int           itrunc_to(struct inode *ip, uint64 len);   // grow with zeros or shrink; 0 or -EFBIG
 void          stati(struct inode *ip, struct stat *st);
 // The page cache's access to file data (mm/vmobj.c): caller holds ip->lock;
@@ -146,9 +146,16 @@ int          filestat(struct file *f, uint64 addr);          // user addr
 int          filewrite(struct file *f, uint64 addr, int n);  // user addr
 int          filesync(struct file *f);                       // 0, -EINVAL
 
-// data.c
+// data.c. Scratch space for write_blocks_with: n indices, n block numbers,
+// n pointers, and a bounce page (may be 0 if no block ends its file).
+struct datascratch {
+  uint *order;
+  uint *to;
+  char **src;
+  char *bounce;
+};
 void write_blocks(struct datablk *d, int n);   // the commit's (n <= LOGDATA)
-void write_blocks_with(struct datablk *d, int n, uint *order, char *bounce);
+void write_blocks_with(struct datablk *d, int n, struct datascratch *w);
 
 // fileobj.c: files as memory objects (mm/ reaches file data only here)
 struct vmobj *vmobj_of_inode(struct inode *ip);   // the file's object (made on demand), or 0

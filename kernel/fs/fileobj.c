@@ -46,12 +46,16 @@ static int file_readpage(struct vmobj *o, uint64 idx, void *kva)
 static int file_writepage(struct vmobj *o, uint64 idx, void *kva)
 {
   struct inode *ip = o->ip;
-  begin_op();
-  ilock(ip);
-  int err = fs_writepage(ip, idx, kva);
-  iunlock(ip);
-  end_op();
-  return err;
+  for (int tried = 0; ; tried = 1) {
+    begin_op();
+    ilock(ip);
+    int err = fs_writepage(ip, idx, kva);
+    iunlock(ip);
+    end_op();
+    // A full disk may have room after the commit of blocks freed since.
+    if (err != -ENOSPC || tried || !balloc_free_pending())
+      return err;
+  }
 }
 
 // A mapping holds a reference on the inode, which owns the object.

@@ -103,14 +103,19 @@ balloc_commit(void)
   release(&hintlock);
 }
 
-// Blocks waiting for a commit before they can be allocated again.
+// A disk that looked full may only be waiting for a commit: blocks freed
+// by the open transaction are not allocated again before it. If there are
+// such blocks, commit (log_sync) and return 1: the caller may try again.
+// Call outside any operation.
 int
-balloc_pending(void)
+balloc_free_pending(void)
 {
   acquire(&hintlock);
   int n = nfreed;
   release(&hintlock);
-  return n;
+  if (n)
+    log_sync();
+  return n > 0;
 }
 
 static void
@@ -904,7 +909,8 @@ fs_writepage(struct inode *ip, uint64 idx, void *kva)
     return 0;
   uint n = MIN(PGSIZE, ip->size - off);
   struct datablk d[NB];
-  uint order[NB];
+  uint order[NB], to[NB];
+  char *src[NB];
   int nb = 0, err = 0;
   for (uint i = 0; i * BSIZE < n; i++) {
     uint b = bmap(ip, off / BSIZE + i, 1);
@@ -916,12 +922,12 @@ fs_writepage(struct inode *ip, uint64 idx, void *kva)
                                 .pa = V2P(kva), .pgoff = i * BSIZE, .ip = ip };
   }
   iupdate(ip);   // bmap may have added addresses
-  char *bounce = 0;
-  if (nb > 0 && d[nb - 1].len < BSIZE && (bounce = kalloc()) == 0)
+  struct datascratch w = { order, to, src, 0 };
+  if (nb > 0 && d[nb - 1].len < BSIZE && (w.bounce = kalloc()) == 0)
     return -ENOMEM;
-  write_blocks_with(d, nb, order, bounce);
-  if (bounce)
-    kfree(bounce);
+  write_blocks_with(d, nb, &w);
+  if (w.bounce)
+    kfree(w.bounce);
   return err;
 }
 

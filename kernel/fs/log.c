@@ -494,11 +494,14 @@ write_data(void)
 int
 log_data_early(struct inode *ip)
 {
+  // One page for the notes and the scratch space, one to bounce through.
+  enum { MAX = PGSIZE / 2 / sizeof(struct datablk) };
   char *page = kalloc(), *bounce = kalloc();
   int err = page && bounce ? 0 : -ENOMEM;
   struct datablk *d = (struct datablk *)page;
-  uint *order = (uint *)(page + PGSIZE / 2);
-  int max = PGSIZE / 2 / sizeof(*d);
+  uint *order = (uint *)(page + PGSIZE / 2), *to = order + MAX;
+  struct datascratch w = { order, to, (char **)(to + MAX), bounce };
+  int max = MAX;
   while (err == 0) {
     int k = 0;
     acquire(&log.lock);
@@ -511,7 +514,7 @@ log_data_early(struct inode *ip)
     release(&log.lock);
     if (k == 0)
       break;
-    write_blocks_with(d, k, order, bounce);
+    write_blocks_with(d, k, &w);
     for (int i = 0; i < k; i++) {
       __atomic_fetch_sub(&ip->ordered, 1, __ATOMIC_RELAXED);
       frame_put(d[i].pa);
