@@ -2,7 +2,7 @@
 #define PAGODA_MM_H
 // The memory system: frames, page tables, address spaces made of regions,
 // the one page-fault path, TLB control, and user-memory access.
-// See docs/memory.md and docs/tlb.md.
+// See docs/book/04-memory.md and docs/book/07-tlb.md.
 #include "kernel/types.h"
 #include "kernel/riscv.h"
 #include "kernel/lib/spinlock.h"
@@ -117,7 +117,7 @@ struct region {
   struct region *next;     // sorted by start
 };
 
-// The leaf-PTE rule (docs/memory.md): every change to a user leaf PTE,
+// The leaf-PTE rule (docs/book/04-memory.md): every change to a user leaf PTE,
 // by whoever makes it (the owner's fault, fork, mprotect, munmap, or
 // another process's eviction or truncation through the reverse map), is
 // made holding the space's ptlock, through as_pte_set. A PTE that maps a
