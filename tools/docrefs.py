@@ -1,0 +1,129 @@
+#!/usr/bin/env python3
+"""Check the code references in the documentation.
+
+    python3 tools/docrefs.py [--root DIR] [FILE.md ...]
+
+With no FILE, reads README.md and every .md file under docs/. A reference
+is a repository path in the text, such as `kernel/mm/fault.c` or
+`kernel/mm/` (a path beginning with one of the top-level directories
+below, or a top-level file), optionally followed by `:function`, as in
+`kernel/mm/fault.c:fault_cow`; or the target of a relative markdown link
+or image, `[text](../kernel/lib/lockorder.c)`, resolved from the
+document's directory.
+
+A path must exist. A function must be defined in that file: a C function
+or a function-like macro (`name(` at the start of a line, after its
+type, with no `;`), an assembly label (`name:`), a Python `def name` or a
+shell `name()`. Paths under build/ (made by make) and paths with a
+placeholder component (NAME, PATH, ...) are not checked.
+
+Prints one line per broken reference (FILE:LINE: what) and exits 1 if
+there was any; prints a summary line either way.
+"""
+import os
+import re
+import sys
+
+TOPDIRS = ("kernel", "user", "tests", "tools", "mkfs", "docs")
+TOPFILES = ("Makefile", "linker.ld", "README.md", ".gdbinit")
+PLACEHOLDERS = {"NAME", "PATH", "DIR", "FILE", "PROG", "N", "X"}
+
+# A path like kernel/mm/fault.c or kernel/mm/, then maybe :function.
+PATH_RE = re.compile(
+    r"(?<![\w./-])((?:%s)/[\w.+-]+(?:/[\w.+-]+)*/?|%s)(?::([A-Za-z_]\w*))?"
+    % ("|".join(TOPDIRS), "|".join(re.escape(f) for f in TOPFILES)))
+LINK_RE = re.compile(r"\]\(([^)\s#]+)(?:#[^)]*)?\)")
+
+
+def definitions(path, cache={}):
+    """The names a source file defines."""
+    if path in cache:
+        return cache[path]
+    names = set()
+    try:
+        with open(path, encoding="utf-8", errors="replace") as f:
+            text = f.read()
+    except OSError:
+        text = ""
+    if path.endswith(".py"):
+        names.update(re.findall(r"^\s*def\s+(\w+)\s*\(", text, re.M))
+        names.update(re.findall(r"^\s*class\s+(\w+)", text, re.M))
+    elif path.endswith(".sh"):
+        names.update(re.findall(r"^(\w+)\s*\(\)", text, re.M))
+    else:
+        # C: a definition starts at column 0 ("int\nname(...)" or
+        # "static int name(...)"); a prototype ends in ';'.
+        for m in re.finditer(r"^(?:[A-Za-z_][\w \t*]*[ \t*])?([A-Za-z_]\w*)[ \t]*\(([^;]*)$",
+                             text, re.M):
+            if m.group(1) not in ("if", "for", "while", "switch", "return", "sizeof"):
+                names.add(m.group(1))
+        names.update(re.findall(r"^[ \t]*#[ \t]*define[ \t]+(\w+)", text, re.M))
+        names.update(re.findall(r"^([A-Za-z_.$]\w*):", text, re.M))   # asm labels
+    cache[path] = names
+    return names
+
+
+def placeholder(path):
+    for part in path.strip("/").split("/"):
+        if part.split(".")[0] in PLACEHOLDERS:
+            return True
+    return False
+
+
+def check_file(root, doc, errors):
+    """Check one markdown file; return how many references it holds."""
+    count = 0
+    docdir = os.path.dirname(os.path.abspath(doc))
+    with open(doc, encoding="utf-8") as f:
+        lines = f.read().split("\n")
+    for lineno, line in enumerate(lines, 1):
+        where = "%s:%d" % (os.path.relpath(doc, root), lineno)
+        for m in PATH_RE.finditer(line):
+            path, func = m.group(1), m.group(2)
+            path = path.rstrip(".")  # a path ending a sentence
+            if placeholder(path):
+                continue
+            count += 1
+            full = os.path.join(root, path)
+            if not os.path.exists(full):
+                errors.append("%s: %s does not exist" % (where, path))
+            elif func and os.path.isfile(full) and func not in definitions(full):
+                errors.append("%s: %s defines no %s" % (where, path, func))
+        for m in LINK_RE.finditer(line):
+            target = m.group(1)
+            if re.match(r"^[a-z]+:", target) or target.startswith("/"):
+                continue                      # http:, mailto:, absolute
+            full = os.path.normpath(os.path.join(docdir, target))
+            rel = os.path.relpath(full, root)
+            if rel.startswith("build") or placeholder(rel):
+                continue
+            count += 1
+            if not os.path.exists(full):
+                errors.append("%s: link to %s: %s does not exist" % (where, target, rel))
+    return count
+
+
+def main(argv):
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    args = argv[1:]
+    if len(args) >= 2 and args[0] == "--root":
+        root = os.path.abspath(args[1])
+        args = args[2:]
+    docs = args
+    if not docs:
+        docs = [os.path.join(root, "README.md")]
+        for d, subdirs, files in os.walk(os.path.join(root, "docs")):
+            subdirs.sort()
+            docs += [os.path.join(d, f) for f in sorted(files) if f.endswith(".md")]
+    errors = []
+    count = 0
+    for doc in docs:
+        count += check_file(root, doc, errors)
+    for e in errors:
+        print(e)
+    print("docrefs: %d references in %d files, %d broken" % (count, len(docs), len(errors)))
+    return 1 if errors else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))
