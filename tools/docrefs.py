@@ -11,7 +11,9 @@ below, or a top-level file), optionally followed by `:function`, as in
 or image, `[text](../kernel/lib/lockorder.c)`, resolved from the
 document's directory.
 
-A path must exist. A function must be defined in that file: a C function
+Outside `code` spans, a word counts as a path only if it ends in a file
+extension or a `/`, so that prose like "user/kernel boundary" is not
+taken for one. A path must exist. A function must be defined in that file: a C function
 or a function-like macro (`name(` at the start of a line, after its
 type, with no `;`), an assembly label (`name:`), a Python `def name` or a
 shell `name()`. Paths under build/ (made by make) and paths with a
@@ -78,10 +80,17 @@ def check_file(root, doc, errors):
         lines = f.read().split("\n")
     for lineno, line in enumerate(lines, 1):
         where = "%s:%d" % (os.path.relpath(doc, root), lineno)
+        spans = [m.span() for m in re.finditer(r"`[^`]*`", line)]
         for m in PATH_RE.finditer(line):
             path, func = m.group(1), m.group(2)
             path = path.rstrip(".")  # a path ending a sentence
             if placeholder(path):
+                continue
+            # In prose (outside `code`), "user/kernel boundary" is no
+            # path: there a reference names a file (has an extension)
+            # or a directory (ends in /).
+            quoted = any(a <= m.start() < b for a, b in spans)
+            if not quoted and not (path.endswith("/") or "." in os.path.basename(path)):
                 continue
             count += 1
             full = os.path.join(root, path)
