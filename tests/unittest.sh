@@ -69,4 +69,9 @@ else
 	printf '%s\n' "$out" | sed 's/^/    /'
 	fail=1
 fi
+# tools/vmdraw on a captured pmap/vmstat fixture: the SVG must be
+# well-formed and show every region and the shared-file bands.
+if ! ${PYTHON:-python3} "$HERE/vmdraw/check.py"; then
+	fail=1
+fi
 exit $fail
