@@ -10,6 +10,7 @@
 #                        fuzz and stress boot after boot with new seeds
 #   make qemu-gdb        like qemu, but wait for gdb-multiarch
 #   make LOCKDEBUG=1 ... the same with the lock checker (kernel/lib/lockorder.c)
+#   make help            one line per target
 
 CPUS ?= 3
 MEM  ?= 128M
@@ -349,6 +350,25 @@ clean:
 	@$(PYTHON) tools/fsimg.py busy fs.img
 	rm -rf $(B) build-lockdebug fs.img bench.json
 
+# make help: one line per target. tests/unittest.sh checks that every
+# .PHONY target is listed here.
+help:
+	@echo "make [all]             build build/kernel.elf, the user programs, fs.img and build/fsck"
+	@echo "make qemu [KEEP=1]     build and boot to a shell (Ctrl-A x leaves QEMU; KEEP=1 boots the existing fs.img)"
+	@echo "make qemu-gdb          the same, halted, waiting for gdb-multiarch on port $(GDBPORT) (docs/debugging.md)"
+	@echo "make test [T=name]     the whole suite headless (or one program or subtest); last line N passed, N failed"
+	@echo "make unittest          the host unit tests alone: TLB model, region list, doc references, vmdraw, this list"
+	@echo "make run CMD='...'     boot headless, run one command line, exit with its status"
+	@echo "make bench             the benchmarks on one hart: a table and bench.json"
+	@echo "make crashtest [N=20]  kill QEMU N times during a file-system workload and check the disk"
+	@echo "make stress [MINUTES=10] the fuzzer and the concurrency stress, boot after boot, new seeds"
+	@echo "make clean             remove build/, build-lockdebug/, fs.img and bench.json"
+	@echo "make check-tools       check for the Debian packages the build needs (installs them as root)"
+	@echo "make lockdebug-kernel  build the lock-checking kernel, build-lockdebug/kernel.elf"
+	@echo "make help              this list"
+	@echo "Options: CPUS=3 MEM=128M LOCKDEBUG=1 DYNAMIC=0 BOOTARGS=...; see the top of the Makefile and README.md"
+
 .PHONY: all qemu qemu-gdb test unittest run bench crashtest stress clean check-tools lockdebug-kernel
+.PHONY: help
 .PRECIOUS: $(B)/user/%.o $(SH)/%.o $(SH)/pic/%.o $(SH)/lib%.so
 -include $(shell find $(B) $(KB) -name '*.d' 2>/dev/null | sort -u)

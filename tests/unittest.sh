@@ -74,4 +74,16 @@ fi
 if ! ${PYTHON:-python3} "$HERE/vmdraw/check.py"; then
 	fail=1
 fi
+# make help lists every .PHONY target of the Makefile.
+help=$(make -s -C "$ROOT" help 2>&1)
+missing=
+for t in $(sed -n 's/^\.PHONY://p' "$ROOT/Makefile"); do
+	printf '%s\n' "$help" | grep -Eq "^make (\[)?$t\b" || missing="$missing $t"
+done
+if [ -z "$missing" ]; then
+	echo "test makehelp: ok"
+else
+	echo "test makehelp: FAIL make help does not list:$missing"
+	fail=1
+fi
 exit $fail
