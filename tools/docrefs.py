@@ -17,7 +17,8 @@ taken for one. A path must exist. A function must be defined in that file: a C f
 or a function-like macro (`name(` at the start of a line, after its
 type, with no `;`), an assembly label (`name:`), a Python `def name` or a
 shell `name()`. Paths under build/ (made by make) and paths with a
-placeholder component (NAME, PATH, ...) are not checked.
+placeholder component (NAME, PATH, ...) are not checked, nor files a page
+asks the reader to create, declared in it as <!-- docrefs: new PATH -->.
 
 Prints one line per broken reference (FILE:LINE: what) and exits 1 if
 there was any; prints a summary line either way.
@@ -77,7 +78,12 @@ def check_file(root, doc, errors):
     count = 0
     docdir = os.path.dirname(os.path.abspath(doc))
     with open(doc, encoding="utf-8") as f:
-        lines = f.read().split("\n")
+        text = f.read()
+    lines = text.split("\n")
+    # Files a page asks the reader to create: <!-- docrefs: new PATH ... -->
+    new = set()
+    for m in re.finditer(r"<!--\s*docrefs:\s*new\s+([^>]*?)\s*-->", text):
+        new.update(m.group(1).split())
     for lineno, line in enumerate(lines, 1):
         where = "%s:%d" % (os.path.relpath(doc, root), lineno)
         spans = [m.span() for m in re.finditer(r"`[^`]*`", line)]
@@ -91,6 +97,8 @@ def check_file(root, doc, errors):
             # or a directory (ends in /).
             quoted = any(a <= m.start() < b for a, b in spans)
             if not quoted and not (path.endswith("/") or "." in os.path.basename(path)):
+                continue
+            if path in new:
                 continue
             count += 1
             full = os.path.join(root, path)
