@@ -321,7 +321,8 @@ lockdebug-kernel:
 	$(MAKE) LOCKDEBUG=1 build-lockdebug/kernel.elf
 
 test: check-tools all $(HOSTTOOLS) lockdebug-kernel
-	KERNEL=$(KERNEL_ELF) $(PYTHON) tests/harness.py test $(if $(T),--only "$(T)")
+	KERNEL=$(KERNEL_ELF) $(PYTHON) tests/harness.py test $(if $(T),--only "$(T)") \
+	  $(if $(filter command line,$(origin CPUS)),--cpus $(CPUS))
 
 # Exits with the command's status (as QEMU's: -1 arrives as 255), which
 # make reports as an error when it is not 0.

@@ -270,6 +270,9 @@ t_oomfair(void)
         exit(2);
       for (long j = 0; j < each; j++)
         p[j * PGSIZE] = 1;
+      // Hold the memory a little: on one hart a child could otherwise
+      // finish inside its first time slice, before the next one starts.
+      sleep(5);
       exit(0);
     }
   }
