@@ -10,7 +10,6 @@
 #                        fuzz and stress boot after boot with new seeds
 #   make qemu-gdb        like qemu, but wait for gdb-multiarch
 #   make LOCKDEBUG=1 ... the same with the lock checker (kernel/lib/lockorder.c)
-#   make help            one line per target
 
 CPUS ?= 3
 MEM  ?= 128M
