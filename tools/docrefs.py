@@ -3,7 +3,9 @@
 
     python3 tools/docrefs.py [--root DIR] [FILE.md ...]
 
-With no FILE, reads README.md and every .md file under docs/. A reference
+With no FILE, reads README.md and every .md file under docs/, and also
+checks that every page of docs/ named anywhere in the code (comments in
+kernel/, user/, tests/, tools/, mkfs/, the Makefile) exists. A reference
 is a repository path in the text, such as `kernel/mm/fault.c` or
 `kernel/mm/` (a path beginning with one of the top-level directories
 below, or a top-level file), optionally followed by `:function`, as in
@@ -120,6 +122,31 @@ def check_file(root, doc, errors):
     return count
 
 
+def check_code(root, errors):
+    """The docs/ pages that comments in the code point at must exist."""
+    count = 0
+    files = [os.path.join(root, "Makefile")]
+    for top in TOPDIRS:
+        if top == "docs":
+            continue
+        for d, subdirs, names in os.walk(os.path.join(root, top)):
+            subdirs.sort()
+            files += [os.path.join(d, n) for n in sorted(names) if not n.endswith(".md")]
+    for path in files:
+        try:
+            with open(path, encoding="utf-8") as f:
+                lines = f.read().split("\n")
+        except (OSError, UnicodeDecodeError):
+            continue                           # binaries, fixtures
+        for lineno, line in enumerate(lines, 1):
+            for m in re.finditer(r"(?<![\w./-])docs/[\w./-]*\.md", line):
+                count += 1
+                if not os.path.exists(os.path.join(root, m.group(0))):
+                    errors.append("%s:%d: %s does not exist"
+                                  % (os.path.relpath(path, root), lineno, m.group(0)))
+    return count
+
+
 def main(argv):
     root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
     args = argv[1:]
@@ -136,6 +163,8 @@ def main(argv):
     count = 0
     for doc in docs:
         count += check_file(root, doc, errors)
+    if not args:
+        count += check_code(root, errors)
     for e in errors:
         print(e)
     print("docrefs: %d references in %d files, %d broken" % (count, len(docs), len(errors)))
