@@ -667,8 +667,9 @@ class Suite:
         P = self.P
         names = e.args or console.console_names()
         img = os.path.join(P.build, "test-fs.img")
+        kernel = P.kernel_lockdebug if e.lockdebug else None
         for name in names:
-            tag = "console"
+            tag = "console lockdebug" if e.lockdebug else "console"
             t0 = time.monotonic()
             self.image(e, img)
             self.nboot += 1
@@ -677,7 +678,7 @@ class Suite:
 
             def argv_for(cmd):
                 append = make_append(e.bootargs, cmd) if cmd else " ".join(e.bootargs)
-                return qemu_argv(P, img, e.mem, e.cpus, append)
+                return qemu_argv(P, img, e.mem, e.cpus, append, kernel=kernel)
             with open(logname, "wb") as log:
                 why = console.run_console(name, argv_for, log, e.timeout)
             lines = []
