@@ -5,7 +5,8 @@
 
 With no FILE, reads README.md and every .md file under docs/, and also
 checks that every page of docs/ named anywhere in the code (comments in
-kernel/, user/, tests/, tools/, mkfs/, the Makefile) exists. A reference
+kernel/, user/, tests/, tools/, mkfs/, the Makefile) exists, and that
+every SVG figure under docs/ is well-formed XML and linked from a page. A reference
 is a repository path in the text, such as `kernel/mm/fault.c` or
 `kernel/mm/` (a path beginning with one of the top-level directories
 below, or a top-level file), optionally followed by `:function`, as in
@@ -28,6 +29,7 @@ there was any; prints a summary line either way.
 import os
 import re
 import sys
+import xml.dom.minidom
 
 TOPDIRS = ("kernel", "user", "tests", "tools", "mkfs", "docs")
 TOPFILES = ("Makefile", "linker.ld", "README.md", ".gdbinit")
@@ -147,6 +149,31 @@ def check_code(root, errors):
     return count
 
 
+def check_figures(root, docs, errors):
+    """Every SVG under docs/ is well-formed XML and shown by some page."""
+    shown = set()
+    for doc in docs:
+        with open(doc, encoding="utf-8") as f:
+            for m in LINK_RE.finditer(f.read()):
+                shown.add(os.path.normpath(os.path.join(os.path.dirname(doc), m.group(1))))
+    count = 0
+    for d, subdirs, names in os.walk(os.path.join(root, "docs")):
+        subdirs.sort()
+        for n in sorted(names):
+            if not n.endswith(".svg"):
+                continue
+            path = os.path.join(d, n)
+            rel = os.path.relpath(path, root)
+            count += 1
+            try:
+                xml.dom.minidom.parse(path)
+            except Exception as ex:
+                errors.append("%s: not well-formed XML: %s" % (rel, ex))
+            if os.path.normpath(path) not in shown:
+                errors.append("%s: no page shows or links it" % rel)
+    return count
+
+
 def main(argv):
     root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
     args = argv[1:]
@@ -165,6 +192,7 @@ def main(argv):
         count += check_file(root, doc, errors)
     if not args:
         count += check_code(root, errors)
+        count += check_figures(root, docs, errors)
     for e in errors:
         print(e)
     print("docrefs: %d references in %d files, %d broken" % (count, len(docs), len(errors)))
