@@ -286,7 +286,7 @@ $(B)/tlbmodel: tests/tlbmodel.c
 	$(HOSTCC) -Wall -Werror -O2 -o $@ tests/tlbmodel.c
 
 # regiontest compiles kernel/mm/region.c itself on the host.
-$(B)/regiontest: tests/unit/regiontest.c kernel/mm/region.c kernel/mm/mm.h
+$(B)/regiontest: tests/unit/regiontest.c kernel/mm/region.c kernel/mm/mm.h kernel/mm/mm_internal.h
 	@mkdir -p $(B)
 	$(HOSTCC) -Wall -Werror -O2 -I. -DKERNEL -o $@ tests/unit/regiontest.c
 

@@ -14,7 +14,7 @@
 #include "kernel/memlayout.h"
 #include "kernel/lib/spinlock.h"
 #include "kernel/lib/klib.h"
-#include "kernel/proc/proc.h"
+#include "kernel/proc/sched.h"
 #include "kernel/dev/dev.h"
 
 // 16550 registers (byte offsets from UART0). Some share an offset and differ
@@ -39,7 +39,8 @@
 #define  LSR_TX_EMPTY (1 << 5) //  THR can take a byte
 
 // The UART register at offset r, through the kernel's direct map.
-static inline volatile uchar *uart_reg(int r) {
+static inline volatile uchar *uart_reg(int r)
+{
   return (volatile uchar *)P2V(UART0 + r);
 }
 #define ReadReg(r)     (*uart_reg(r))
@@ -55,7 +56,8 @@ static uint64 tx_r;   // next byte to send is tx_buf[tx_r % TX_SIZE]
 
 static void uartstart(void);
 
-void uartinit(void) {
+void uartinit(void)
+{
   WriteReg(IER, 0);                 // no interrupts while we set up
   WriteReg(LCR, LCR_DLAB);          // divisor latch: 115200 / 3 = 38400 baud
   WriteReg(DLL, 3);
@@ -68,7 +70,8 @@ void uartinit(void) {
 
 // Queue c for output; sleeps while the ring is full. For console writes by
 // processes; not for interrupt handlers (they use uartputc_sync).
-void uartputc(int c) {
+void uartputc(int c)
+{
   acquire(&tx_lock);
   if (panicked) {
     for (;;)   // another hart panicked: stop here, don't garble its message
@@ -90,7 +93,8 @@ void uartputc(int c) {
 
 // Write c by polling the transmitter. Interrupts stay off meanwhile so the
 // byte goes out without delay; works before any lock or process exists.
-void uartputc_sync(int c) {
+void uartputc_sync(int c)
+{
   push_off();
   if (panicked) {
     for (;;)
@@ -105,7 +109,8 @@ void uartputc_sync(int c) {
 // Move bytes from the ring to the UART while it can take them. Caller holds
 // tx_lock. When the UART is busy we stop: its transmit-empty interrupt calls
 // us again.
-static void uartstart(void) {
+static void uartstart(void)
+{
   int freed = 0;
   while (tx_r != tx_w) {
     if ((ReadReg(LSR) & LSR_TX_EMPTY) == 0)
@@ -121,12 +126,14 @@ static void uartstart(void) {
 
 // Turn the receive interrupt on or off. Turning it on while a byte waits
 // raises the interrupt at once.
-void uart_rx_enable(int on) {
+void uart_rx_enable(int on)
+{
   WriteReg(IER, IER_TX | (on ? IER_RX : 0));
 }
 
 // One received byte, or -1 if none waits.
-static int uartgetc(void) {
+static int uartgetc(void)
+{
   if (ReadReg(LSR) & LSR_RX_READY)
     return ReadReg(RHR);
   return -1;
@@ -134,7 +141,8 @@ static int uartgetc(void) {
 
 // The UART interrupted: a byte arrived, the transmitter is empty, or both.
 // Called from the trap code for UART0_IRQ.
-void uartintr(void) {
+void uartintr(void)
+{
   // Acknowledge a transmit-empty interrupt (if that is what is pending);
   // left alone, it would keep the interrupt line raised.
   (void)ReadReg(IIR);

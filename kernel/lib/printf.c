@@ -2,16 +2,19 @@
 // and panic with a backtrace.
 #include "kernel/lib/klib.h"
 #include "kernel/lib/spinlock.h"
-#include "kernel/dev/dev.h"
 #include "kernel/riscv.h"
+#include "kernel/memlayout.h"
 
 volatile int panicked = 0;
-int cpuid(void);   // proc/cpu.c: this hart's id
 static struct spinlock pr_lock;
+static void (*output)(int c);   // where printf's bytes go
 
-void printfinit(void)
+// putc must work anywhere: with interrupts off, in a trap, in a panic
+// (boot passes the UART's polled output).
+void printfinit(void (*putc)(int c))
 {
   initlock(&pr_lock, "printf");
+  output = putc;
 }
 
 // The formatter writes through a sink: a buffer with a bound.
@@ -128,7 +131,7 @@ void printf(const char *fmt, ...)
   if (locking)
     acquire(&pr_lock);
   for (int i = 0; i < len; i++)
-    uartputc_sync(buf[i]);
+    output(buf[i]);
   if (locking)
     release(&pr_lock);
 }
@@ -164,7 +167,7 @@ int frame_callers(uint64 fp, uint64 *ra, int max)
 {
   int n = 0;
   while (n < max) {
-    if (fp < 0xFFFFFFC000000000UL || (fp & 7))
+    if (fp < KVA_OFFSET || (fp & 7))
       break;
     uint64 r = *(uint64 *)(fp - 8);
     uint64 next = *(uint64 *)(fp - 16);
