@@ -35,7 +35,7 @@
 #define SYS_shutdown 32
 #define SYS_null     33   // does nothing: the floor of a system call (bench)
 #define SYS_procdump 34   // print the process list (as ^P does)
-#define SYS_fsync    35   // a file's writes durable (docs/fs.md)
+#define SYS_fsync    35   // a file's writes durable (docs/book/10-fs.md)
 // Job control and ps (numbers 40-44, left apart from the memory system's).
 #define SYS_setpgid   40
 #define SYS_getpgid   41

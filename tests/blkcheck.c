@@ -1,6 +1,6 @@
 // blkcheck: replays a Pagoda disk trace (bootarg blktrace=1,
 // kernel/dev/virtio_disk.c) and checks the ordering rules the log's
-// commit relies on (kernel/fs/log.c, docs/fs.md "Checking the order").
+// commit relies on (kernel/fs/log.c, docs/book/10-fs.md "Checking the order").
 //
 //   blkcheck [-q] < console-output
 //

@@ -62,12 +62,12 @@ tests/tests.txt, one program per line ("#" starts a comment):
     crash=N     the crash test (see "harness.py crash") with N points instead
                 of booting PROGRAM (crashwork) as usual
     lockdebug   boot the lock-checking kernel (build-lockdebug/kernel.elf,
-                make LOCKDEBUG=1; docs/locking.md) instead of the usual one
+                make LOCKDEBUG=1; docs/book/11-locking.md) instead of the usual one
     tlbmodel    boot with tlbtrace=1 and feed the trace lines ("TT ...")
                 to build/tlbmodel instead of the log; its verdict counts
                 as one more test per boot ("[tlbmodel] test NAME: ok")
     blkcheck    the same with blktrace=1, the "BT ..." lines and
-                build/blkcheck (the commit's FLUSH order, docs/fs.md)
+                build/blkcheck (the commit's FLUSH order, docs/book/10-fs.md)
 
 Guest contract: before a subtest a program prints "start NAME", after it
 "test NAME: ok" or "test NAME: FAIL reason".  A line containing "panic:" is
@@ -755,7 +755,8 @@ class Suite:
 
 class TraceModel:
     """A host checker fed the trace lines of one boot: build/tlbmodel the
-    "TT" lines (docs/tlb.md), build/blkcheck the "BT" lines (docs/fs.md)."""
+    "TT" lines (docs/book/07-tlb.md), build/blkcheck the "BT" lines
+    (docs/book/10-fs.md)."""
     def __init__(self, P, tool="tlbmodel", pattern=r"TT [PFSRUX] "):
         self.tool = tool
         self.path = os.path.join(P.build, tool)
@@ -962,7 +963,7 @@ class CrashModel:
 
     def variants(self, op):
         """{path: [contents]} an operation in flight may have written into
-        blocks in place before its commit (ordered data, docs/fs.md): any
+        blocks in place before its commit (ordered data, docs/book/10-fs.md): any
         block of an allowed state may hold the same block of one of these
         instead. A write overwrites in place; a shrinking ftruncate zeroes
         the rest of the new last block."""

@@ -984,7 +984,7 @@ row_mmap_seq(void)
 #define RAW_BYTES  (4 * MiB)
 
 // Write n bytes to a new file in 4 KiB writes and close it; ticks, or 0.
-// The file system commits a burst of writes together (docs/fs.md), so
+// The file system commits a burst of writes together (docs/book/10-fs.md), so
 // part of the file may still be waiting for its commit at close.
 static uint64
 write_file(const char *name, uint64 n)

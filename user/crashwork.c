@@ -1,5 +1,5 @@
 // crashwork: the file system workload of the crash test (tests/harness.py
-// crash, docs/fs.md), and the listing the test checks afterwards.
+// crash, docs/book/10-fs.md), and the listing the test checks afterwards.
 //
 //   crashwork SEED NOPS [NW]  run NOPS seeded operations under /cw, with NW
 //                             concurrent appenders (at most 4)
@@ -11,7 +11,8 @@
 //
 // Every operation is a few system calls followed by an fsync (of the file
 // written or truncated, else of /cw or /), which returns once everything
-// so far is committed (docs/fs.md: what is durable when). So an operation
+// so far is committed (docs/book/10-fs.md: what is
+// durable when). So an operation
 // whose "done" line the host saw is entirely on the disk. Before starting
 // operation N the program has already printed its description, as the
 // "next" part of the line that reported N - 1:

@@ -32,7 +32,7 @@ static void cpu_enter(uint64 hartid)
 
 void main(uint64 hartid, uint64 dtb_pa)
 {
-  printfinit(uartputc_sync);
+  printfinit(uart_write_sync);
   cpu_enter(hartid);
   dtb_parse(dtb_pa);
   consoleinit();

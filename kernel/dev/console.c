@@ -22,7 +22,7 @@
 // arrives whole, whatever the speed. (A ^C typed while the ring is full
 // waits behind the bytes before it.)
 // Output goes to the UART: processes through its buffered path, echo
-// through consputc(), the kernel's printf through uartputc_sync().
+// through consputc(), the kernel's printf through uart_write_sync().
 #include "kernel/types.h"
 #include "kernel/errno.h"
 #include "kernel/lib/spinlock.h"

@@ -19,7 +19,8 @@ extern struct devsw devsw[NDEV];   // console.c
 void uartinit(void);
 void uartintr(void);
 void uartputc(int c);        // buffered, may sleep
-void uartputc_sync(int c);   // spins; for printf and echo
+void uartputc_sync(int c);   // spins; for echo
+void uart_write_sync(const char *buf, int n);  // spins; printf's lines, whole
 void uart_rx_enable(int on);  // receive interrupt on/off (console flow control)
 // console.c
 void consoleinit(void);

@@ -56,6 +56,14 @@ static uint64 tx_r;   // next byte to send is tx_buf[tx_r % TX_SIZE]
 
 static void uartstart(void);
 
+// Kernel lines and the transmit ring take turns on the wire: wire_lock is
+// held for a whole printf line (uart_write_sync) and by uartstart() while
+// it moves bytes, so a process's output never lands inside a kernel line
+// (a host program parses the TLB and disk trace lines). It is the
+// innermost lock: nothing is acquired while it is held.
+static struct spinlock wire_lock;
+static int wire_ready;   // set by uartinit; before it, one hart prints alone
+
 void uartinit(void)
 {
   WriteReg(IER, 0);                 // no interrupts while we set up
@@ -66,6 +74,8 @@ void uartinit(void)
   WriteReg(FCR, FCR_ENABLE | FCR_CLEAR);
   WriteReg(IER, IER_RX | IER_TX);
   initlock(&tx_lock, "uart_tx");
+  initlock(&wire_lock, "uart_wire");
+  wire_ready = 1;
 }
 
 // Queue c for output; sleeps while the ring is full. For console writes by
@@ -106,12 +116,26 @@ void uartputc_sync(int c)
   pop_off();
 }
 
+// Write a kernel line by polling, with the wire to itself (printf's
+// output; see wire_lock).
+void uart_write_sync(const char *buf, int n)
+{
+  int locking = wire_ready && !panicked;
+  if (locking)
+    acquire(&wire_lock);
+  for (int i = 0; i < n; i++)
+    uartputc_sync(buf[i]);
+  if (locking)
+    release(&wire_lock);
+}
+
 // Move bytes from the ring to the UART while it can take them. Caller holds
 // tx_lock. When the UART is busy we stop: its transmit-empty interrupt calls
 // us again.
 static void uartstart(void)
 {
   int freed = 0;
+  acquire(&wire_lock);
   while (tx_r != tx_w) {
     if ((ReadReg(LSR) & LSR_TX_EMPTY) == 0)
       break;
@@ -120,6 +144,7 @@ static void uartstart(void)
     freed = 1;
     WriteReg(THR, c);
   }
+  release(&wire_lock);
   if (freed)
     wakeup(&tx_r);   // writers waiting in uartputc() for room
 }

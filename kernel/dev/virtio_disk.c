@@ -23,7 +23,7 @@
 //
 // Bootarg blktrace=1 prints one line per write or FLUSH when it is
 // submitted and one when it completes, for the host checker of the
-// commit's ordering rules (tests/blkcheck.c, docs/fs.md):
+// commit's ordering rules (tests/blkcheck.c, docs/book/10-fs.md):
 //   BT W id block nblocks word0   a write of nblocks blocks from block on;
 //                                 word0: its first 4 bytes (a log
 //                                 header's count)

@@ -170,7 +170,7 @@ bwrite_many(struct buf **bs, const uint *to, int n)
 
 // Write n blocks from memory, not through the cache: BSIZE bytes at src[i]
 // (direct-map memory, such as a page-cache page) to block to[i]. For file
-// data, which never lives in the buffer cache (docs/fs.md), and for the
+// data, which never lives in the buffer cache (docs/book/10-fs.md), and for the
 // commit. Runs of consecutive blocks are one request each, all in flight
 // together; returns when all are done.
 void

@@ -1,6 +1,6 @@
 // File data on the disk: blocks written from page-cache frames.
 //
-// File data never go through the buffer cache or the log (docs/fs.md,
+// File data never go through the buffer cache or the log (docs/book/10-fs.md,
 // "Ordered data"). write() leaves them in the page cache and the commit
 // writes them home before the metadata that names them (log.c, step 0);
 // write-back of a page dirtied through a mapping writes them at once
@@ -47,12 +47,13 @@ sort_blocks(struct datablk *d, int n, uint *order)
   }
 }
 
-// Is d[order[i]] the block's latest note, not written early?
+// Is d[order[i]] the block's latest note, neither written early nor
+// cancelled (the block went through the log)?
 static int
 latest(struct datablk *d, int n, const uint *order, int i)
 {
   uint b = d[order[i]].blockno;
-  return b != 0 && (i + 1 == n || d[order[i + 1]].blockno != b);
+  return b != 0 && !d[order[i]].cancelled && (i + 1 == n || d[order[i + 1]].blockno != b);
 }
 
 // Write the blocks of d[0..n-1] home: sorted, the latest note of a block

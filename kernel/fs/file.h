@@ -124,6 +124,7 @@ struct datablk {
   uint64 pa;
   uint pgoff;
   struct inode *ip;
+  int cancelled;     // the block went through the log instead (log_data_cancel)
 };
 
 // log.c
@@ -132,6 +133,8 @@ void initlog(int dev, struct superblock *sb);
 void log_write(struct buf *b);
 void log_data(struct inode *ip, uint64 pa, uint pgoff, uint blockno, uint len);
 int  log_data_early(struct inode *ip);   // write ip's noted data now (iget)
+int  log_has(uint blockno);              // logged in the open transaction?
+void log_data_cancel(uint blockno);      // it goes through the log now: drop its notes
 void begin_op(void);
 void end_op(void);
 void log_sync(void);   // everything ended so far committed and flushed

@@ -729,6 +729,25 @@ trunc_step(struct inode *ip, uint keep)
   return done;
 }
 
+// Block b of ip, whose first len bytes are at pgoff in frame pa (the
+// rest zero), was written: note it for the commit (ordered data), or,
+// with to_log, copy it into the log. A block once logged in a transaction
+// stays logged for the rest of it (its notes cancelled): written in place
+// first and installed from the log after, the older copy would win.
+static void
+note_block(struct inode *ip, uint64 pa, uint pgoff, uint b, uint len, int to_log)
+{
+  if (!to_log && !log_has(b)) {
+    log_data(ip, pa, pgoff, b, len);
+    return;
+  }
+  struct buf *bp = bgetblank(ip->dev, b);
+  memmove(bp->data, (char *)P2V(pa) + pgoff, len);
+  log_write(bp);
+  brelse(bp);
+  log_data_cancel(b);
+}
+
 // Shrinking to len, which ends inside a block: zero the rest of that
 // block. Like all file data it lives in the page cache and goes home
 // before the commit (log_data), not through the log.
@@ -743,7 +762,7 @@ zero_tail_block(struct inode *ip, uint64 len)
   if (err < 0)
     return err;
   pagecache_zero_tail(ip->obj, len);
-  log_data(ip, pa, len % PGSIZE / BSIZE * BSIZE, b, len % BSIZE);
+  note_block(ip, pa, len % PGSIZE / BSIZE * BSIZE, b, len % BSIZE, 0);
   frame_put(pa);
   return 0;
 }
@@ -973,10 +992,15 @@ writei_page(struct inode *ip, uint off, const char *src, uint n)
     }
     memmove(page + o % PGSIZE, src + tot, m);
     tot += m;
+    uint old = ip->size, bstart = o / BSIZE * BSIZE;
     if (off + tot > ip->size)
       ip->size = off + tot;
-    uint bstart = o / BSIZE * BSIZE;
-    log_data(ip, pa, bstart % PGSIZE, b, MIN(BSIZE, ip->size - bstart));
+    // The block that held the end of the file grows: written in place
+    // before the commit, the new bytes would sit past the old size if a
+    // crash came first (fsck: zeros past the end). That block goes
+    // through the log, atomically with the new size.
+    int grows = old > bstart && old < bstart + BSIZE && ip->size > old;
+    note_block(ip, pa, bstart % PGSIZE, b, MIN(BSIZE, ip->size - bstart), grows);
   }
   // Even if the size did not change: bmap may have added addresses.
   iupdate(ip);

@@ -24,7 +24,7 @@
 // holds all of a transaction's metadata or none of it, and the data of
 // every block it adds to a file reached the disk before it (step 0 and
 // the first FLUSH), so a crash never shows a file a block of stale
-// contents. Two rules make that hold (docs/fs.md, "Ordered data"): a file
+// contents. Two rules make that hold (docs/book/10-fs.md, "Ordered data"): a file
 // data block never goes through the log, and a block freed by the open
 // transaction is not allocated again before it commits (balloc_commit).
 //
@@ -453,7 +453,7 @@ log_data(struct inode *ip, uint64 pa, uint pgoff, uint blockno, uint len)
   if (log.outstanding < 1)
     panic("log_data outside of a transaction");
   int n = log.ndata;
-  if (n > 0 && data[n - 1].blockno == blockno && data[n - 1].pa == pa) {
+  if (n > 0 && data[n - 1].blockno == blockno && data[n - 1].pa == pa && !data[n - 1].cancelled) {
     data[n - 1].len = len;     // the same block again (small appends)
     release(&log.lock);
     return;
@@ -464,6 +464,32 @@ log_data(struct inode *ip, uint64 pa, uint pgoff, uint blockno, uint len)
   __atomic_fetch_add(&ip->ordered, 1, __ATOMIC_RELAXED);
   data[n] = (struct datablk){ .blockno = blockno, .len = len, .pa = pa, .pgoff = pgoff, .ip = ip };
   log.ndata = n + 1;
+  release(&log.lock);
+}
+
+// Is block blockno logged in the open transaction?
+int
+log_has(uint blockno)
+{
+  acquire(&log.lock);
+  int i = 0;
+  while (i < log.lh.n && log.lh.block[i] != (int)blockno)
+    i++;
+  int found = i < log.lh.n;
+  release(&log.lock);
+  return found;
+}
+
+// Data block blockno goes through the log from now on in this
+// transaction (writei_page): its notes must not be written in place. They
+// keep their references until the commit lets go of them.
+void
+log_data_cancel(uint blockno)
+{
+  acquire(&log.lock);
+  for (int i = 0; i < log.ndata; i++)
+    if (data[i].blockno == blockno)
+      data[i].cancelled = 1;
   release(&log.lock);
 }
 

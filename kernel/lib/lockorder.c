@@ -40,8 +40,9 @@
 //     cache index, the inode table (reclaim takes a reference to a cached
 //     file's inode under the page-cache lock; nothing is taken under the
 //     inode table's lock, so it can sit this deep), the space pool, ASIDs,
-//     the frame allocator, and last printf, which any code may call
-//     holding anything.
+//     the frame allocator, then printf, which any code may call
+//     holding anything, and last the UART's wire (printf's line, or the
+//     transmit ring's drain under uart_tx, with nothing taken inside).
 //
 // A page fault is an acquisition too: it takes as->lock, the outermost
 // lock. So kernel code that touches user memory (copyin, copyout,
@@ -130,6 +131,7 @@ static const struct lockclass order[] = {
   { "frames",      SPIN,   0 },  // the free frame list
   // anyone may print
   { "printf",      SPIN,   0 },
+  { "uart_wire",   SPIN,   0 },  // the UART's transmitter: a printf line or a ring drain
 };
 
 int lockorder_rank(const char *name, int sleeplock)

@@ -7,14 +7,14 @@
 
 volatile int panicked = 0;
 static struct spinlock pr_lock;
-static void (*output)(int c);   // where printf's bytes go
+static void (*output)(const char *buf, int n);   // where printf's lines go
 
-// putc must work anywhere: with interrupts off, in a trap, in a panic
+// write must work anywhere: with interrupts off, in a trap, in a panic
 // (boot passes the UART's polled output).
-void printfinit(void (*putc)(int c))
+void printfinit(void (*write)(const char *buf, int n))
 {
   initlock(&pr_lock, "printf");
-  output = putc;
+  output = write;
 }
 
 // The formatter writes through a sink: a buffer with a bound.
@@ -130,8 +130,7 @@ void printf(const char *fmt, ...)
   int locking = !panicked;
   if (locking)
     acquire(&pr_lock);
-  for (int i = 0; i < len; i++)
-    output(buf[i]);
+  output(buf, len);
   if (locking)
     release(&pr_lock);
 }
