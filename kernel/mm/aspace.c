@@ -214,6 +214,32 @@ int as_map_page(struct aspace *as, uint64 va, uint64 pa, int prot)
   return err;
 }
 
+// The page at USYSCALL that user code reads without a system call
+// (ugetpid in user/lib): a one-page region that can never be made
+// writable (maxprot) or executable, holding a struct usyscall. exec maps
+// it in the new space; fork gives the child its own (as_fork skips the
+// parent's), since the pid differs. The space is not running yet.
+int as_map_usys(struct aspace *as, int pid)
+{
+  // LAB pgtbl: add a read-only region "[usys]" (REG_USYS), fill a frame with a struct usyscall, map it (as_map_page)
+  struct region *r;
+  int err = region_insert(as, USYSCALL, USYSCALL + PGSIZE, PROT_READ, REG_USYS, 0, 0, "[usys]", &r);
+  if (err < 0)
+    return err;
+  r->maxprot = PROT_READ;
+  uint64 pa = frame_alloc();
+  if (!pa)
+    return -ENOMEM;      // the region goes with the space
+  ((struct usyscall *)P2V(pa))->pid = pid;
+  if ((err = as_map_page(as, USYSCALL, pa, PROT_READ)) < 0)
+    frame_put(pa);
+  return err;
+  // STUB: (void)as;
+  // STUB: (void)pid;
+  // STUB: return 0;
+  // END LAB pgtbl
+}
+
 // Unmap the pages in [start, end): clear the PTEs, fence, then drop the
 // frames (never before the fence: another hart could still use them).
 // Only the tables that exist are walked, so a sparse 1 GiB heap is cheap.
@@ -398,6 +424,8 @@ int as_fork(struct aspace *parent, struct aspace *child)
   child->brk = parent->brk;
   for (struct region *r = parent->regions; r && !err; r = r->next) {
     struct region *c;
+    if (r->flags & REG_USYS)
+      continue;                     // fork() maps the child's own
     if ((err = region_insert(child, r->start, r->end, r->prot, r->flags, r->obj, r->off,
                              r->name, &c)) < 0)
       break;

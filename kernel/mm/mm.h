@@ -103,6 +103,7 @@ void   pt_free_user(pagetable_t pt);  // free the user-half tables (not the fram
 #define REG_SHARED  0x1    // writes go to the object and are seen by other mappers
 #define REG_STACK   0x2
 #define REG_HEAP    0x4
+#define REG_USYS    0x8    // the page at USYSCALL: each process its own (fork skips it)
 
 struct region {
   uint64 start, end;       // [start, end), page-aligned
@@ -157,6 +158,7 @@ void   region_set_prot(struct region *r, int prot);
 int    region_writeback(struct region *r, uint64 start, uint64 end);
 void   as_pte_set(struct aspace *as, uint64 va, pte_t *pte, pte_t new); // holding as->ptlock
 int    as_map_page(struct aspace *as, uint64 va, uint64 pa, int prot); // a private page, as->lock held
+int    as_map_usys(struct aspace *as, int pid);  // the read-only page at USYSCALL (exec, fork)
 void   as_unmap_range(struct aspace *as, uint64 start, uint64 end); // PTEs + frames
 int    as_remove(struct aspace *as, uint64 start, uint64 end);      // regions too
 int    as_sbrk(struct aspace *as, int64 n, uint64 *old);

@@ -250,6 +250,9 @@ int exec(char *path, char **argv)
       stack_write(as, sp + words * 8, auxv, sizeof auxv) < 0)
     goto bad;
 
+  if ((err = as_map_usys(as, p->pid)) < 0)
+    goto bad;
+
   // Commit: nothing can fail from here on.
   char *last = path, *s;
   for (s = path; *s; s++)
