@@ -10,6 +10,8 @@
 #                        fuzz and stress boot after boot with new seeds
 #   make qemu-gdb        like qemu, but wait for gdb-multiarch
 #   make LOCKDEBUG=1 ... the same with the lock checker (kernel/lib/lockorder.c)
+#   make lab LAB=NAME DIR=PATH   write a lab's student tree (docs/labs/)
+#   make grade LAB=NAME  run a lab's tests, print points and the score
 
 CPUS ?= 3
 MEM  ?= 128M
@@ -345,10 +347,20 @@ MINUTES ?= 10
 stress: check-tools all
 	KERNEL=$(KERNEL_ELF) $(PYTHON) tests/harness.py stress --seconds $(if $(SECONDS),$(SECONDS),$(shell echo $$(( $(MINUTES) * 60 )))) $(if $(SEED),--seed $(SEED))
 
+# The course labs (docs/labs/README.md): cut a student tree out of this
+# one (tools/lab.py), grade a lab in either kind of tree (tools/grade.py).
+lab:
+	@test -n "$(LAB)" -a -n "$(DIR)" || { echo "usage: make lab LAB=NAME DIR=PATH (labs: syscall pgtbl cow mmap tlb shlib)"; exit 2; }
+	@$(PYTHON) tools/lab.py cut $(LAB) $(DIR)
+
+grade: check-tools all $(B)/tlbmodel
+	@test -n "$(LAB)" || { echo "usage: make grade LAB=NAME (labs: syscall pgtbl cow mmap tlb shlib)"; exit 2; }
+	@$(PYTHON) tools/grade.py $(LAB)
+
 clean:
 	@$(PYTHON) tools/fsimg.py busy fs.img
 	rm -rf $(B) build-lockdebug fs.img bench.json
 
-.PHONY: all qemu qemu-gdb test unittest run bench crashtest stress clean check-tools lockdebug-kernel
+.PHONY: all qemu qemu-gdb test unittest run bench crashtest stress clean check-tools lockdebug-kernel lab grade
 .PRECIOUS: $(B)/user/%.o $(SH)/%.o $(SH)/pic/%.o $(SH)/lib%.so
 -include $(shell find $(B) $(KB) -name '*.d' 2>/dev/null | sort -u)
