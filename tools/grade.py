@@ -71,11 +71,15 @@ LABS = {
         ]),
     ],
     "cow": [
+        Group("labtests cow_share cow_reuse", [
+            ("cow_share", 20, SHARE, None),
+            ("cow_reuse", 15, BREAK, None),
+        ]),
         Group("memtests vmstatcow cow3gen cowcopyout cowshrink forkkill", [
-            ("vmstatcow", 20, SHARE + "; " + BREAK, None),
-            ("cow3gen", 15, SHARE, None),
+            ("vmstatcow", 15, SHARE + "; " + BREAK, None),
+            ("cow3gen", 10, SHARE, None),
             ("cowcopyout", 10, SHARE, None),
-            ("cowshrink", 10, BREAK, None),
+            ("cowshrink", 5, BREAK, None),
             ("forkkill", 5, SHARE, None),
         ]),
     ],

@@ -1,7 +1,7 @@
-// labtests: the tests of the course labs' new calls (docs/labs/):
-// trace (the syscall lab), pgtprint and the page at USYSCALL (the pgtbl
-// lab). The other labs are graded with the subtests of memtests,
-// mmaptests and dyntests (tools/grade.py). A failure says where in the
+// labtests: tests for the course labs (docs/labs/): trace (the syscall
+// lab), pgtprint and the page at USYSCALL (the pgtbl lab), and the two
+// halves of copy-on-write fork (the cow lab). The labs are also graded
+// with subtests of memtests, mmaptests and dyntests (tools/grade.py). A failure says where in the
 // kernel the missing piece goes.
 #include "user/testlib.h"
 
@@ -246,6 +246,70 @@ t_usys_ro(void)
   check(ugetpid() == getpid(), "ugetpid() changed");
 }
 
+// ---------------------------------------------------------------- cow
+
+static struct vmstat vs[4];
+
+// fork of a process with 4 MiB of written heap copies nothing: the pages
+// are shared, read-only and copy-on-write, in both processes.
+static void
+t_cow_share(void)
+{
+  const long n = 4 * MiB / PGSIZE;
+  char *p = (char *)align_break();
+  check(sbrk(n * PGSIZE) != (char *)-1, "sbrk: %s", strerror(errno));
+  for (long i = 0; i < n; i++)
+    p[i * PGSIZE] = i;
+  int ctl[2];
+  char c;
+  expect_ok(pipe(ctl));
+  tl_vmstat(&vs[0]);
+  int pid = xfork();
+  if (pid == 0) {
+    read(ctl[0], &c, 1);
+    for (long i = 0; i < n; i++)
+      if (p[i * PGSIZE] != (char)i)
+        exit(3);
+    p[0] = 100;        // our own copy now
+    exit(0);
+  }
+  tl_vmstat(&vs[1]);
+  long taken = (long)(vs[0].frames_free - vs[1].frames_free);
+  check(taken < n / 4, "fork of a process with %ld written pages took %ld frames: share them "
+        "copy-on-write in kernel/mm/aspace.c fork_region", n, taken);
+  check(vs[1].pages_cow_shared - vs[0].pages_cow_shared >= (unsigned long)n,
+        "fork shared %lu pages copy-on-write, want at least %ld (kernel/mm/aspace.c fork_region)",
+        vs[1].pages_cow_shared - vs[0].pages_cow_shared, n);
+  write(ctl[1], "x", 1);
+  close(ctl[0]);
+  close(ctl[1]);
+  check(wait_pid(pid) == 0, "the child did not see the parent's data");
+  check(p[0] == 0, "the child's write reached the parent");
+}
+
+// Once the other process is gone, a write to a page marked COW takes no
+// copy: the frame is ours alone.
+static void
+t_cow_reuse(void)
+{
+  char *p = (char *)align_break();
+  check(sbrk(PGSIZE) != (char *)-1, "sbrk: %s", strerror(errno));
+  p[0] = 1;
+  int pid = xfork();
+  if (pid == 0)
+    exit(0);
+  check(wait_pid(pid) == 0, "child");
+  tl_vmstat(&vs[2]);
+  p[0] = 2;
+  tl_vmstat(&vs[3]);
+  check(vs[3].fault_cow_reuse == vs[2].fault_cow_reuse + 1 && vs[3].fault_cow_copy == vs[2].fault_cow_copy,
+        "a write to a COW page nobody else maps: copy +%lu reuse +%lu, want +0 +1 "
+        "(kernel/mm/fault.c fault_cow)", vs[3].fault_cow_copy - vs[2].fault_cow_copy,
+        vs[3].fault_cow_reuse - vs[2].fault_cow_reuse);
+  check(vs[3].frames_free == vs[2].frames_free, "that write took %ld frames (kernel/mm/fault.c fault_cow)",
+        (long)(vs[2].frames_free - vs[3].frames_free));
+}
+
 struct test { const char *name; void (*fn)(void); } tests[] = {
   { "trace_mask", t_trace_mask },
   { "trace_fork", t_trace_fork },
@@ -254,6 +318,8 @@ struct test { const char *name; void (*fn)(void); } tests[] = {
   { "pgt_args", t_pgt_args },
   { "usys_pid", t_usys_pid },
   { "usys_ro", t_usys_ro },
+  { "cow_share", t_cow_share },
+  { "cow_reuse", t_cow_reuse },
 };
 
 int

@@ -195,6 +195,7 @@ static int fault_cow(struct aspace *as, struct region *r, uint64 va, pte_t *pte)
     return -EAGAIN;
   }
   uint64 pa = PTE2PA(old);
+  // LAB cow: a frame only this PTE holds (frame_refcount 1, not in the page cache) needs no copy: make the PTE writable again, count fault_cow_reuse
   if (frame_refcount(pa) == 1 && !(pa2frame(pa)->flags & FRAME_CACHE)) {
     // Nobody else can take a reference now: only our PTE has the frame.
     as_pte_set(as, va, pte, PA2PTE(pa) | pte_rights(r->prot) | PTE_V | PTE_A | PTE_D);
@@ -202,6 +203,7 @@ static int fault_cow(struct aspace *as, struct region *r, uint64 va, pte_t *pte)
     VMCOUNT(fault_cow_reuse);
     return 0;
   }
+  // END LAB cow
   // Keep the old frame while we copy it. (In an anonymous region only we,
   // holding as->lock, change this PTE, so its reference would do; a
   // private file region can lose the PTE to eviction or truncation.)
