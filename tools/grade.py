@@ -104,13 +104,17 @@ LABS = {
     ],
     "tlb": [
         Group("memtests asidroll", [("asidroll", 20, ASID, None)], bootargs=["asids=4"]),
+        # The TLB model replays every PTE change, fence and switch of a run
+        # on 3 harts: a hart left unfenced shows as a violation. (On QEMU a
+        # stale entry rarely lives long enough for a test program to see
+        # it: QEMU drops a hart's whole TLB on many CSR writes.)
+        Group("memtests cow3gen", [("tlbmodel", 40, REMOTE + "; the model's report says which "
+                                    "hart kept a stale entry (docs/tlb.md)", None)], tlbmodel=True),
         Group("mmaptests truncspin multihart pingpong", [
-            ("truncspin", 20, REMOTE, None),
-            ("multihart", 20, REMOTE, None),
+            ("truncspin", 10, REMOTE, None),
+            ("multihart", 10, REMOTE, None),
             ("pingpong", 10, REMOTE, None),
         ]),
-        Group("memtests cow3gen", [("tlbmodel", 20, REMOTE + "; the TLB model's report says which "
-                                    "hart kept a stale entry (docs/tlb.md)", None)], tlbmodel=True),
     ],
     "shlib": [
         Group("dyntests samebase fork share20 private ldd", [
