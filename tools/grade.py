@@ -121,7 +121,7 @@ LABS = {
             ("samebase", 30, RELOC, None),
             ("fork", 10, RELOC, None),
             ("share20", 10, "user/ld/load.c (libraries at their preferred base)", None),
-            ("private", 10, "user/ld/load.c map_segment", None),
+            ("private", 10, RELOC, None),
             ("ldd", 10, RELOC, None),
         ]),
     ],
