@@ -133,7 +133,8 @@ def total(lab):
 
 
 def run_group(P, g, log):
-    """Boot g.cmd; returns {test name: (ok, why)} and the boot's lines."""
+    """Boot g.cmd; returns {test name: (ok, why)}, whether the program
+    reported any result itself, and whether the kernel panicked."""
     img = os.path.join(P.build, "grade-fs.img")
     harness.copy_image(P, img)
     bootargs = g.bootargs + (["tlbtrace=1"] if g.tlbmodel else [])
@@ -143,6 +144,7 @@ def run_group(P, g, log):
     model = harness.TlbModel(P) if g.tlbmodel else None
     b = harness.boot(argv, idle=g.timeout, maxtime=4 * g.timeout, on_line=parser.feed, log=log,
                      divert=model.feed if model else None)
+    reported = list(parser.results)
     parser.finish(b, g.timeout)
     got = {}
     for r in parser.results:
@@ -163,29 +165,45 @@ def run_group(P, g, log):
             out[name] = got[name]
         else:
             out[name] = (False, ended or "did not run")
-    return out
+    return out, bool(reported), b.panic
 
 
-def grade(root, lab, say=print):
-    """Run lab's tests in the tree at root; returns (score, total)."""
+class Report:
+    def __init__(self, lab):
+        self.score = 0
+        self.full = total(lab)
+        self.ran = False        # some test program reported results
+        self.panicked = False
+
+
+def grade(root, lab, say=print, until_loss=False):
+    """Run lab's tests in the tree at root; returns a Report. until_loss:
+    stop after the first boot that loses points (the CI check of a
+    student tree only needs to know that it is below full marks)."""
     P = harness.Paths(root)
     P.kernel = os.path.join(P.build, "kernel.elf")     # this tree's, whatever $KERNEL says
     harness.check_kernel(P)
     logdir = os.path.join(P.build, "grade-logs")
     os.makedirs(logdir, exist_ok=True)
-    score = 0
+    rep = Report(lab)
     for i, g in enumerate(LABS[lab]):
         with open(os.path.join(logdir, "%s-%d.log" % (lab, i + 1)), "wb") as log:
-            res = run_group(P, g, log)
+            res, reported, panicked = run_group(P, g, log)
+        rep.ran = rep.ran or reported
+        rep.panicked = rep.panicked or panicked
+        lost = False
         for name, pts, hint, _ in g.tests:
             ok, why = res[name]
             if ok:
-                score += pts
+                rep.score += pts
                 say("test %s: OK (%d/%d)" % (name, pts, pts))
             else:
+                lost = True
                 say("test %s: FAIL (0/%d) %s" % (name, pts, why))
                 say("    look at: %s" % hint)
-    return score, total(lab)
+        if lost and until_loss:
+            break
+    return rep
 
 
 def main():
@@ -200,13 +218,13 @@ def main():
         return 2
     t0 = time.monotonic()
     try:
-        score, full = grade(ROOT, args[0])
+        rep = grade(ROOT, args[0])
     except harness.HarnessError as e:
         print("grade: %s" % e, file=sys.stderr)
         return 1
     print("(%.0f s; logs in build/grade-logs)" % (time.monotonic() - t0))
-    print("Score: %d/%d" % (score, full))
-    return 0 if score == full else 1
+    print("Score: %d/%d" % (rep.score, rep.full))
+    return 0 if rep.score == rep.full else 1
 
 
 if __name__ == "__main__":

@@ -131,16 +131,24 @@ def cut(lab, dest, build_from=None):
         except UnicodeDecodeError:
             text = None
         new = text
+        ours = False
         if text is not None and marked_kind(f) and "LAB " in text:
-            new, _ = cut_text(text, lab, f)
+            new, blocks = cut_text(text, lab, f)
+            ours = any(name == lab for name, _ in blocks)
         if new is None or new == text:
             shutil.copy2(src, dst)
+            continue
+        with open(dst, "w") as out:
+            out.write(new)
+        if build_from and not ours:
+            # With a copied build, a file that only lost other labs'
+            # marker lines keeps its time: its code is the same, so are
+            # its objects (but for line numbers in their debug information).
+            shutil.copystat(src, dst)
         else:
-            with open(dst, "w") as out:
-                out.write(new)
             shutil.copymode(src, dst)
             os.utime(dst, (now, now))
-            changed.append(f)
+        changed.append(f)
     return changed
 
 
@@ -148,7 +156,7 @@ def copy_build(build_from, dest):
     """build/ and fs.img of an up-to-date complete tree, times kept; not
     the scratch images and logs."""
     src = os.path.abspath(build_from)
-    skip = shutil.ignore_patterns("*.img", "test-logs", "stress-logs", "grade-logs", "fs.img.new")
+    skip = shutil.ignore_patterns("*.img", "test-logs", "stress-logs", "grade-logs", "labs")
     shutil.copytree(src, os.path.join(dest, os.path.basename(src)), symlinks=True, ignore=skip)
     top = os.path.dirname(src)
     for f in ("fs.img",):
