@@ -75,9 +75,10 @@ LABS = {
             ("cow_share", 20, SHARE, None),
             ("cow_reuse", 15, BREAK, None),
         ]),
-        Group("memtests vmstatcow cow3gen cowcopyout cowshrink forkkill", [
+        Group("memtests vmstatcow cow3gen bigfork cowcopyout cowshrink forkkill", [
             ("vmstatcow", 15, SHARE + "; " + BREAK, None),
             ("cow3gen", 10, SHARE, None),
+            ("bigfork", 10, SHARE, None),
             ("cowcopyout", 10, SHARE, None),
             ("cowshrink", 5, BREAK, None),
             ("forkkill", 5, SHARE, None),
