@@ -288,7 +288,7 @@ $(B)/tlbmodel: tests/tlbmodel.c
 	$(HOSTCC) -Wall -Werror -O2 -o $@ tests/tlbmodel.c
 
 # regiontest compiles kernel/mm/region.c itself on the host.
-$(B)/regiontest: tests/unit/regiontest.c kernel/mm/region.c kernel/mm/mm.h
+$(B)/regiontest: tests/unit/regiontest.c kernel/mm/region.c kernel/mm/mm.h kernel/mm/mm_internal.h
 	@mkdir -p $(B)
 	$(HOSTCC) -Wall -Werror -O2 -I. -DKERNEL -o $@ tests/unit/regiontest.c
 
@@ -322,7 +322,8 @@ lockdebug-kernel:
 	$(MAKE) LOCKDEBUG=1 build-lockdebug/kernel.elf
 
 test: check-tools all $(HOSTTOOLS) lockdebug-kernel
-	KERNEL=$(KERNEL_ELF) $(PYTHON) tests/harness.py test $(if $(T),--only "$(T)")
+	KERNEL=$(KERNEL_ELF) $(PYTHON) tests/harness.py test $(if $(T),--only "$(T)") \
+	  $(if $(filter command line,$(origin CPUS)),--cpus $(CPUS))
 
 # Exits with the command's status (as QEMU's: -1 arrives as 255), which
 # make reports as an error when it is not 0.

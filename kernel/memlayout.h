@@ -13,7 +13,6 @@
 //   kstacks   KSTACKBASE ...               one slot per process, each with a guard page
 
 #define KERNBASE 0x80000000L
-#define PHYSTOP  (KERNBASE + 128*1024*1024)   // default RAM size; the real one comes from the device tree
 
 #define UART0    0x10000000L
 #define UART0_IRQ 10

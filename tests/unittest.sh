@@ -43,4 +43,14 @@ for t in regiontest; do
 		fail=1
 	fi
 done
+# The kernel's layers (docs/layers.md): no include against them, no call
+# up a layer that the page does not name.
+out=$(python3 "$HERE/../tools/layers.sh" --check 2>&1)
+if [ $? = 0 ]; then
+	echo "test layers: ok"
+else
+	echo "test layers: FAIL"
+	printf '%s\n' "$out" | sed 's/^/    /'
+	fail=1
+fi
 exit $fail

@@ -19,7 +19,7 @@
 #include "kernel/errno.h"
 #include "kernel/lib/klib.h"
 #include "kernel/proc/proc.h"
-#include "kernel/mm/mm.h"
+#include "kernel/mm/mm_internal.h"
 #include "kernel/trap/trap.h"
 
 // Where the text goes: n bytes at user address ubuf; len counts all of

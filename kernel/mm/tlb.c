@@ -18,7 +18,7 @@
 #include "kernel/riscv.h"
 #include "kernel/lib/klib.h"
 #include "kernel/lib/spinlock.h"
-#include "kernel/mm/mm.h"
+#include "kernel/mm/mm_internal.h"
 #include "kernel/proc/proc.h"
 #include "kernel/boot/sbi.h"
 

@@ -22,7 +22,7 @@
 #include "kernel/riscv.h"
 #include "kernel/memlayout.h"
 #include "kernel/lib/klib.h"
-#include "kernel/mm/mm.h"
+#include "kernel/mm/mm_internal.h"
 #include "kernel/proc/proc.h"
 #include "kernel/boot/dtb.h"
 
