@@ -1,6 +1,7 @@
 // labtests: tests for the course labs (docs/labs/): trace (the syscall
-// lab), pgtprint and the page at USYSCALL (the pgtbl lab), and the two
-// halves of copy-on-write fork (the cow lab). The labs are also graded
+// lab), pgtprint and the page at USYSCALL (the pgtbl lab), the two
+// halves of copy-on-write fork (the cow lab), ASID generations (the tlb
+// lab, booted with asids=4). The labs are also graded
 // with subtests of memtests, mmaptests and dyntests (tools/grade.py). A failure says where in the
 // kernel the missing piece goes.
 #include "user/testlib.h"
@@ -310,6 +311,54 @@ t_cow_reuse(void)
         (long)(vs[2].frames_free - vs[3].frames_free));
 }
 
+// ---------------------------------------------------------------- tlb
+
+// With a pool of 4 ASIDs (boot with asids=4), 16 processes alive at once
+// each get an ASID and run again after the others did: the generation
+// must roll over, and each must still see its own memory.
+static void
+t_asid_gen(void)
+{
+  enum { NKIDS = 16 };
+  tl_vmstat(&vs[0]);
+  check(vs[0].asid_bits <= 8, "a pool of %lu ASIDs: boot with bootargs asids=4", vs[0].asid_bits);
+  int go[2], ready[2];
+  char c;
+  expect_ok(pipe(go));
+  expect_ok(pipe(ready));
+  int pids[NKIDS];
+  for (int k = 0; k < NKIDS; k++) {
+    pids[k] = xfork();
+    if (pids[k] == 0) {
+      close(go[1]);
+      close(ready[0]);
+      volatile int *m = (volatile int *)sbrk(PGSIZE);
+      *m = getpid();
+      write(ready[1], "r", 1);
+      if (read(go[0], &c, 1) != 1)       // one byte each: every child runs again
+        exit(4);
+      exit(*m == getpid() ? 0 : 5);
+    }
+  }
+  close(go[0]);
+  close(ready[1]);
+  for (int k = 0; k < NKIDS; k++)
+    check(read(ready[0], &c, 1) == 1, "a child died before it wrote its page");
+  for (int k = 0; k < NKIDS; k++)
+    write(go[1], "g", 1);
+  close(go[1]);
+  close(ready[0]);
+  for (int k = 0; k < NKIDS; k++) {
+    int st = wait_pid(pids[k]);
+    check(st == 0, "child %d: status %d (%s)", k, st, st == 5 ? "its memory changed under it" : "died");
+  }
+  tl_vmstat(&vs[1]);
+  check(vs[1].asid_generation >= vs[0].asid_generation + 2,
+        "%d processes with a pool of %lu ASIDs: asid_generation went from %lu to %lu "
+        "(kernel/mm/tlb.c tlb_switch)", NKIDS, vs[0].asid_bits, vs[0].asid_generation,
+        vs[1].asid_generation);
+}
+
 struct test { const char *name; void (*fn)(void); } tests[] = {
   { "trace_mask", t_trace_mask },
   { "trace_fork", t_trace_fork },
@@ -320,6 +369,7 @@ struct test { const char *name; void (*fn)(void); } tests[] = {
   { "usys_ro", t_usys_ro },
   { "cow_share", t_cow_share },
   { "cow_reuse", t_cow_reuse },
+  { "asid_gen", t_asid_gen },
 };
 
 int
