@@ -64,7 +64,7 @@ tests/tests.txt, one program per line ("#" starts a comment):
     crash=N     the crash test (see "harness.py crash") with N points instead
                 of booting PROGRAM (crashwork) as usual
     lockdebug   boot the lock-checking kernel (build-lockdebug/kernel.elf,
-                make LOCKDEBUG=1; docs/locking.md) instead of the usual one
+                make LOCKDEBUG=1; docs/book/11-locking.md) instead of the usual one
     tlbmodel    boot with tlbtrace=1 and feed the trace lines ("TT ...")
                 to build/tlbmodel instead of the log; its verdict counts
                 as one more test per boot ("[tlbmodel] test NAME: ok")
@@ -757,7 +757,7 @@ class Suite:
 
 
 class TlbModel:
-    """build/tlbmodel fed the "TT" lines of one boot (docs/tlb.md)."""
+    """build/tlbmodel fed the "TT" lines of one boot (docs/book/07-tlb.md)."""
     def __init__(self, P):
         self.path = os.path.join(P.build, "tlbmodel")
         if not os.path.isfile(self.path):

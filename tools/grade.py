@@ -110,13 +110,13 @@ LABS = {
         # stale entry rarely lives long enough for a test program to see
         # it: QEMU drops a hart's whole TLB on many CSR writes.)
         Group("memtests cow3gen", [("tlbmodel_cow", 30, REMOTE + "; the model's report says which "
-                                    "hart kept a stale entry (docs/tlb.md)", None)], tlbmodel=True),
+                                    "hart kept a stale entry (docs/book/07-tlb.md)", None)], tlbmodel=True),
         Group("mmaptests truncspin multihart pingpong", [
             ("truncspin", 10, REMOTE, None),
             ("multihart", 10, REMOTE, None),
             ("pingpong", 10, REMOTE, None),
             ("tlbmodel_mmap", 30, REMOTE + "; the model's report says which hart kept a stale "
-             "entry (docs/tlb.md)", None),
+             "entry (docs/book/07-tlb.md)", None),
         ], tlbmodel=True),
     ],
     "shlib": [

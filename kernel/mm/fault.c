@@ -282,7 +282,7 @@ static int fault_rights(struct aspace *as, struct region *r, uint64 va, int acce
 // could be had (the caller decides whom the OOM killer takes).
 //
 // Nothing here fences a PTE that became valid or gained rights: a hart
-// with an older entry faults again and lands in fault_rights (docs/tlb.md).
+// with an older entry faults again and lands in fault_rights (docs/book/07-tlb.md).
 int vm_fault(struct aspace *as, uint64 va, int access)
 {
   if (va >= MAXVA)

@@ -3,7 +3,7 @@
 // The memory system, as the rest of the kernel sees it: frames, address
 // spaces, the page fault, memory objects and the page-cache interface the
 // file system uses, and user-memory access. What only mm/ uses is in
-// mm/mm_internal.h. See docs/memory.md, docs/tlb.md and docs/layers.md.
+// mm/mm_internal.h. See docs/book/04-memory.md, docs/book/07-tlb.md and docs/layers.md.
 #include "kernel/types.h"
 #include "kernel/riscv.h"
 #include "kernel/lib/spinlock.h"
@@ -102,7 +102,7 @@ int    file_vmobj(int fd, int flags, struct vmobj **obj, int *maxprot, char *nam
 #define REG_HEAP    0x4
 #define REG_USYS    0x8    // the page at USYSCALL: each process its own (fork skips it)
 
-// The leaf-PTE rule (docs/memory.md): every change to a user leaf PTE,
+// The leaf-PTE rule (docs/book/04-memory.md): every change to a user leaf PTE,
 // by whoever makes it (the owner's fault, fork, mprotect, munmap, or
 // another process's eviction or truncation through the reverse map), is
 // made holding the space's ptlock, through as_pte_set. A PTE that maps a

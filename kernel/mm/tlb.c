@@ -1,5 +1,5 @@
 // The TLB: address-space identifiers and every sfence.vma in the kernel.
-// Policy (docs/tlb.md):
+// Policy (docs/book/07-tlb.md):
 //   - switching to a space whose ASID is current writes satp, no fence;
 //   - ASIDs are handed out in generations; when they run out a new
 //     generation starts and each hart flushes once when it next switches;

@@ -4,7 +4,7 @@
 // the test suite checks the fence rules on a machine (QEMU) whose own
 // TLB flushes everything on any fence and so cannot show a missing one.
 //
-// Lines (all numbers hex; docs/tlb.md, "The TLB model"):
+// Lines (all numbers hex; docs/book/07-tlb.md, "The TLB model"):
 //   TT P hart space va old new pid    a user leaf PTE changed (printed
 //                                     before the store, under as->ptlock)
 //   TT F hart kind asid va size mask pid

@@ -1,6 +1,6 @@
 // The scheduler core: each hart's scheduler loop, switching to it and
 // back (sched, yield), sleep and wakeup, and the process a hart runs.
-// Processes are made and ended in proc.c; see docs/processes.md.
+// Processes are made and ended in proc.c; see docs/book/03-processes.md.
 #include "kernel/types.h"
 #include "kernel/param.h"
 #include "kernel/riscv.h"
