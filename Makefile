@@ -64,7 +64,10 @@ ULDFLAGS = -no-pie -nostdlib -Wl,--build-id=none -T user/user.ld
 # to the static rescue shell /rescue/sh when /sh cannot run).
 # libc.so, ld.so, the test libraries and the test programs in user/shlib/
 # are built, and put into fs.img, in both modes.
+# LAB mmap: ld.so maps libraries with mmap: programs are static until it works (then make DYNAMIC=1)
 DYNAMIC ?= 1
+# STUB: DYNAMIC ?= 0
+# END LAB mmap
 STATIC_PROGS ?= bench init
 # Preferred base addresses: libc.so; libt1.so and libt2.so (the same one,
 # on purpose); the broken test libraries.

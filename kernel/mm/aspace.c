@@ -280,9 +280,11 @@ int as_remove(struct aspace *as, uint64 start, uint64 end)
       if (as->nregions >= MAXREGIONS || !(tail = region_alloc()))
         return -ENOMEM;
     }
+    // LAB mmap: a shared file mapping's dirty pages go to the file before they are unmapped (region_writeback)
     int e = region_writeback(r, lo, hi);
     if (e < 0 && err == 0)
       err = e;
+    // END LAB mmap
     as_unmap_range(as, lo, hi);
     if (tail) {
       *tail = *r;
