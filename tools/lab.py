@@ -149,6 +149,8 @@ def cut(lab, dest, build_from=None):
             shutil.copymode(src, dst)
             os.utime(dst, (now, now))
         changed.append(f)
+    with open(os.path.join(dest, ".lab"), "w") as out:
+        out.write(lab + "\n")      # a student tree says which lab it is (tools/labcheck.py)
     return changed
 
 
