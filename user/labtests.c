@@ -130,7 +130,8 @@ t_pgt_self(void)
   snprintf(want, sizeof(want), "page table of pid %d", getpid());
   check(strncmp(pt, want, strlen(want)) == 0, "the text starts %.60s, want \"%s\"", pt, want);
   check(count_prefix(" ..") >= 1 && count_prefix(" .. ..") >= 1 && count_prefix(" .. .. ..") >= 3,
-        "want lines at all three levels (\" ..N:\", \" .. ..N:\", \" .. .. ..N:\"), got:\n%s", pt);
+        "want lines at all three levels (\" ..N:\", \" .. ..N:\", \" .. .. ..N:\"; kernel/mm/ptdump.c "
+        "dump_table), got:\n%s", pt);
   char rights[6];
   int ref;
   leaf_info((uint64)t_pgt_self, rights, &ref);
@@ -209,7 +210,7 @@ t_pgt_args(void)
 // ugetpid reads the page at USYSCALL: right in every process, after fork
 // and exec.
 static void
-t_usys_pid(void)
+usys_mapped(void)
 {
   static struct vmregion regs[64];
   int nr = vmmap(0, regs, 64), found = 0;
@@ -218,6 +219,12 @@ t_usys_pid(void)
       found = 1;
   check(found, "no region at USYSCALL %p: map the page in kernel/mm/aspace.c as_map_usys",
         (void *)USYSCALL);
+}
+
+static void
+t_usys_pid(void)
+{
+  usys_mapped();
   check(ugetpid() == getpid(), "ugetpid() %d, getpid() %d (kernel/mm/aspace.c as_map_usys)",
         ugetpid(), getpid());
   int pid = xfork();
@@ -237,6 +244,7 @@ t_usys_pid(void)
 static void
 t_usys_ro(void)
 {
+  usys_mapped();
   check(ugetpid() == getpid(), "ugetpid() %d, getpid() %d (kernel/mm/aspace.c as_map_usys)",
         ugetpid(), getpid());
   expect_killed_at("store to USYSCALL", probe_store, USYSCALL);
