@@ -165,7 +165,18 @@ t_pgt_shared(void)
     read(ctl[0], &c, 1);
     exit(heap[0] == 1 ? 0 : 1);
   }
-  pgt(pid);
+  // The child's table while it lives; the checks come after it is gone,
+  // so that a failure leaves no child behind.
+  int n = pgtprint(pid, pt, sizeof(pt) - 1);
+  int err = errno;
+  write(ctl[1], "x", 1);
+  close(ctl[0]);
+  close(ctl[1]);
+  int st = wait_pid(pid);
+  check(n >= 0, "pgtprint(%d): %s (kernel/mm/ptdump.c sys_pgtprint)", pid, strerror(err));
+  check(n < (int)sizeof(pt) - 1, "pgtprint(%d): %d bytes, more than expected", pid, n);
+  pt[n] = 0;
+  check(st == 0, "the child saw another heap value");
   char want[40];
   snprintf(want, sizeof(want), "page table of pid %d", pid);
   check(strncmp(pt, want, strlen(want)) == 0, "pgtprint(%d) starts %.60s, want \"%s\"", pid, pt, want);
@@ -183,10 +194,6 @@ t_pgt_shared(void)
   char *l = leaf(USYSCALL);
   check(l && !in_line(l, childpa), "parent and child map the same frame at USYSCALL (%s): "
         "fork must give the child its own (kernel/mm/aspace.c as_map_usys)", childpa);
-  write(ctl[1], "x", 1);
-  close(ctl[0]);
-  close(ctl[1]);
-  check(wait_pid(pid) == 0, "the child saw another heap value");
 }
 
 // Bad arguments: no such pid, a short buffer, a bad buffer.
@@ -283,16 +290,17 @@ t_cow_share(void)
     exit(0);
   }
   tl_vmstat(&vs[1]);
+  write(ctl[1], "x", 1);       // let the child check and go before anything can fail
+  close(ctl[0]);
+  close(ctl[1]);
+  int st = wait_pid(pid);
   long taken = (long)(vs[0].frames_free - vs[1].frames_free);
   check(taken < n / 4, "fork of a process with %ld written pages took %ld frames: share them "
         "copy-on-write in kernel/mm/aspace.c fork_region", n, taken);
   check(vs[1].pages_cow_shared - vs[0].pages_cow_shared >= (unsigned long)n,
         "fork shared %lu pages copy-on-write, want at least %ld (kernel/mm/aspace.c fork_region)",
         vs[1].pages_cow_shared - vs[0].pages_cow_shared, n);
-  write(ctl[1], "x", 1);
-  close(ctl[0]);
-  close(ctl[1]);
-  check(wait_pid(pid) == 0, "the child did not see the parent's data");
+  check(st == 0, "the child did not see the parent's data");
   check(p[0] == 0, "the child's write reached the parent");
 }
 
