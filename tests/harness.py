@@ -48,6 +48,8 @@ tests/tests.txt, one program per line ("#" starts a comment):
                     prompt, type at it (Ctrl-C, long lines, pastes), check
                     what comes back; each on its own scratch image
   host NAME ...     host-side checks (tests/console.py), e.g. image_busy
+  labcheck [LAB ...] the course labs (tools/labcheck.py): full marks on this
+                    tree, each student tree builds, boots, scores below full
   PROGRAM [ARG ...] [mem=32M] [cpus=1] [bootargs=K=V ...] [timeout=S] [fssize=N] [reboot] [crash=N]
           [tlbmodel] [blkcheck] [lockdebug]
     ARG         arguments given to the program (a list of its subtests)
@@ -706,12 +708,21 @@ class Suite:
                 why = fn(self.P.root, log) if fn else "no such host test"
             self.report("host")(Result("host", name, why is None, why or "", []))
 
+    def run_labcheck(self, e):
+        """tests.txt "labcheck [LAB...]": tools/labcheck.py, one result per check."""
+        sys.path.insert(0, os.path.join(self.P.root, "tools"))
+        import labcheck
+        for name, ok, why, lines in labcheck.check(self.P.root, e.args or None, say):
+            self.report("labs")(Result("labs", name, ok, why, lines))
+
     def run_entry(self, e):
         P = self.P
         if e.prog == "console":
             return self.run_console(e)
         if e.prog == "host":
             return self.run_host(e)
+        if e.prog == "labcheck":
+            return self.run_labcheck(e)
         tag = e.label if not e.args or len(e.label) <= 30 else e.prog
         if e.lockdebug:
             tag += " lockdebug"

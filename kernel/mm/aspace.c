@@ -204,6 +204,32 @@ int as_map_page(struct aspace *as, uint64 va, uint64 pa, int prot)
   return err;
 }
 
+// The page at USYSCALL that user code reads without a system call
+// (ugetpid in user/lib): a one-page region that can never be made
+// writable (maxprot) or executable, holding a struct usyscall. exec maps
+// it in the new space; fork gives the child its own (as_fork skips the
+// parent's), since the pid differs. The space is not running yet.
+int as_map_usys(struct aspace *as, int pid)
+{
+  // LAB pgtbl: add a read-only region "[usys]" (REG_USYS), fill a frame with a struct usyscall, map it (as_map_page)
+  struct region *r;
+  int err = region_insert(as, USYSCALL, USYSCALL + PGSIZE, PROT_READ, REG_USYS, 0, 0, "[usys]", &r);
+  if (err < 0)
+    return err;
+  r->maxprot = PROT_READ;
+  uint64 pa = frame_alloc();
+  if (!pa)
+    return -ENOMEM;      // the region goes with the space
+  ((struct usyscall *)P2V(pa))->pid = pid;
+  if ((err = as_map_page(as, USYSCALL, pa, PROT_READ)) < 0)
+    frame_put(pa);
+  return err;
+  // STUB: (void)as;
+  // STUB: (void)pid;
+  // STUB: return 0;
+  // END LAB pgtbl
+}
+
 // Unmap the pages in [start, end): clear the PTEs, fence, then drop the
 // frames (never before the fence: another hart could still use them).
 // Only the tables that exist are walked, so a sparse 1 GiB heap is cheap.
@@ -254,9 +280,11 @@ int as_remove(struct aspace *as, uint64 start, uint64 end)
       if (as->nregions >= MAXREGIONS || !(tail = region_alloc()))
         return -ENOMEM;
     }
+    // LAB mmap: a shared file mapping's dirty pages go to the file before they are unmapped (region_writeback)
     int e = region_writeback(r, lo, hi);
     if (e < 0 && err == 0)
       err = e;
+    // END LAB mmap
     as_unmap_range(as, lo, hi);
     if (tail) {
       *tail = *r;
@@ -353,6 +381,7 @@ static int fork_region(struct aspace *parent, struct aspace *child, struct regio
     acquire(&parent->ptlock);
     while (n < BATCH && (pte = pt_next_leaf(parent->root, &va, r->end)) != 0) {
       pte_t e = *pte;
+      // LAB cow: a private writable page: make it read-only and PTE_COW in the parent (as_pte_set, widen [*lo, *hi) for the fence, count pages_cow_shared); the child gets the same PTE and the frame one more reference (frame_get)
       if (!(r->flags & REG_SHARED) && (e & PTE_W)) {
         e = (e & ~PTE_W) | PTE_COW;
         as_pte_set(parent, va, pte, e);
@@ -361,6 +390,20 @@ static int fork_region(struct aspace *parent, struct aspace *child, struct regio
         VMCOUNT(pages_cow_shared);
       }
       frame_get(PTE2PA(e));
+      // STUB: (void)lo;
+      // STUB: (void)hi;
+      // STUB: if (!(r->flags & REG_SHARED) && (e & PTE_W)) {   // for now, copy the page at once
+      // STUB:   uint64 copy = frame_alloc();
+      // STUB:   if (!copy) {
+      // STUB:     err = -ENOMEM;
+      // STUB:     break;
+      // STUB:   }
+      // STUB:   memmove(P2V(copy), P2V(PTE2PA(e)), PGSIZE);
+      // STUB:   e = PA2PTE(copy) | PTE_FLAGS(e);
+      // STUB: } else {
+      // STUB:   frame_get(PTE2PA(e));
+      // STUB: }
+      // END LAB cow
       vas[n] = va;
       ptes[n++] = e;
       va += PGSIZE;
@@ -404,6 +447,8 @@ int as_fork(struct aspace *parent, struct aspace *child)
   child->brk = parent->brk;
   for (struct region *r = parent->regions; r && !err; r = r->next) {
     struct region *c;
+    if (r->flags & REG_USYS)
+      continue;                     // fork() maps the child's own
     if ((err = region_insert(child, r->start, r->end, r->prot, r->flags, r->obj, r->off,
                              r->name, &c)) < 0)
       break;

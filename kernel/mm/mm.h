@@ -102,6 +102,7 @@ int    file_vmobj(int fd, int flags, struct vmobj **obj, int *maxprot, char *nam
 #define REG_SHARED  0x1    // writes go to the object and are seen by other mappers
 #define REG_STACK   0x2
 #define REG_HEAP    0x4
+#define REG_USYS    0x8    // the page at USYSCALL: each process its own (fork skips it)
 
 // The leaf-PTE rule (docs/book/04-memory.md): every change to a user leaf PTE,
 // by whoever makes it (the owner's fault, fork, mprotect, munmap, or
@@ -136,6 +137,7 @@ int    region_add(struct aspace *as, uint64 start, uint64 end, int prot, int fla
                   struct vmobj *obj, uint64 off, const char *name);
 int    as_map_page(struct aspace *as, uint64 va, uint64 pa, int prot); // a private page; as->lock held, or as not in use yet
 int    as_write(struct aspace *as, uint64 va, const void *src, uint64 n); // into a space not in use yet
+int    as_map_usys(struct aspace *as, int pid);  // the read-only page at USYSCALL (exec, fork)
 void   as_activate(struct aspace *as);           // load into satp on this hart
 void   as_activate_kernel(void);                 // leave user spaces (idle hart)
 
