@@ -71,12 +71,20 @@ static char sbuf[AREA];             // a whole striped area, for read()/write()
 
 // Check one stripe as read: every word valid for (f, s), generation within
 // [lo, hi] for its writer. Torn stripes (words of two generations) are fine:
-// neither write() nor stores are atomic against a reader.
+// neither write() nor stores are atomic against a reader. The stripe may be
+// a live mapping that writers keep storing to, so it is copied first and
+// hi (the generation its writer has started) is read after the copy: a
+// word the copy saw was written by a generation that had started.
 static void
-check_stripe(const char *who, int f, int s, const uint64 *w, long lo, long hi)
+check_stripe(const char *who, int f, int s, const uint64 *w, long lo, const long *hip)
 {
+  uint64 copy[SWORDS];
+  for (int j = 0; j < SWORDS; j++)
+    copy[j] = __atomic_load_n(&w[j], __ATOMIC_RELAXED);
+  __atomic_thread_fence(__ATOMIC_SEQ_CST);
+  long hi = __atomic_load_n(hip, __ATOMIC_SEQ_CST);
   for (int j = 0; j < SWORDS; j++) {
-    uint64 v = w[j];
+    uint64 v = copy[j];
     long g = (long)((v >> 8) & 0xFFFFFFFFUL);
     if (v != pat(f, s, g, j))
       fail("%s: file %d stripe %d word %d is 0x%lx: not a pattern of this stripe (lo gen %ld)",
@@ -87,14 +95,13 @@ check_stripe(const char *who, int f, int s, const uint64 *w, long lo, long hi)
   }
 }
 
-// Check a whole area: lo/hi snapshots taken around the read.
+// Check a whole area; lo was snapshotted before the read.
 static void
 check_area(const char *who, int f, const char *area, long *lo)
 {
   for (int s = 0; s < NSTRIPES; s++) {
     int w = s % NWRITERS;
-    long hi = __atomic_load_n(&bd->started[f][w], __ATOMIC_SEQ_CST);
-    check_stripe(who, f, s, (const uint64 *)(area + s * STRIPE), lo[w], hi);
+    check_stripe(who, f, s, (const uint64 *)(area + s * STRIPE), lo[w], &bd->started[f][w]);
   }
   __atomic_fetch_add(&bd->reads_checked, NSTRIPES, __ATOMIC_RELAXED);
 }
@@ -131,6 +138,7 @@ writer(int f, int w)
   uint64 st[SWORDS];
   for (long g = 1; g <= iters; g++) {
     __atomic_store_n(&bd->started[f][w], g, __ATOMIC_SEQ_CST);
+    __atomic_thread_fence(__ATOMIC_SEQ_CST);   // started is seen before any word of g
     if (g % 2) {
       for (int s = w; s < NSTRIPES; s += NWRITERS) {
         fill_stripe(st, f, s, g);
@@ -200,7 +208,7 @@ mapper(int f, int shared)
       for (int s = 0; s < NSTRIPES; s++)
         if (s / (PGSIZE / STRIPE) != pg)
           check_stripe("private mapper after munmap", f, s, (uint64 *)(m + s * STRIPE),
-                       lo[s % NWRITERS], bd->started[f][s % NWRITERS]);
+                       lo[s % NWRITERS], &bd->started[f][s % NWRITERS]);
     } else {
       for (int k = 0; k < 3; k++) {
         snap_lo(f, lo);
@@ -269,7 +277,7 @@ forker(int f)
     // child's stores.
     for (int s = PGSIZE / STRIPE; s < NSTRIPES; s++)
       check_stripe("forker parent after the child", f, s, (uint64 *)(pm + s * STRIPE),
-                   lo[s % NWRITERS], bd->started[f][s % NWRITERS]);
+                   lo[s % NWRITERS], &bd->started[f][s % NWRITERS]);
     munmap(sm, AREA);
     munmap(pm, AREA);
     __atomic_fetch_add(&bd->ops, 1, __ATOMIC_RELAXED);
@@ -358,8 +366,8 @@ t_mix(void)
       long g = bd->done[f][s % NWRITERS];
       if (g != iters)
         fail("writer %d of file %d finished generation %ld of %d", s % NWRITERS, f, g, iters);
-      check_stripe("final read", f, s, (uint64 *)(sbuf + s * STRIPE), g, g);
-      check_stripe("final mapping", f, s, (uint64 *)(m + s * STRIPE), g, g);
+      check_stripe("final read", f, s, (uint64 *)(sbuf + s * STRIPE), g, &g);
+      check_stripe("final mapping", f, s, (uint64 *)(m + s * STRIPE), g, &g);
     }
     munmap(m, AREA);
     close(fd);
