@@ -733,7 +733,8 @@ class Suite:
         n0 = len(self.results)
         if e.crash:
             seed = int(os.environ.get("CRASHSEED") or time.time_ns() % 1000000)
-            crash_series(P, e.crash, seed, e.cpus, self.report(tag), e.prog)
+            crash_series(P, e.crash, seed, e.cpus, self.report(tag), e.prog,
+                         P.kernel_lockdebug if e.lockdebug else None)
             self.nboot += 2 * e.crash
             mine = self.results[n0:]
             say("[%s] %d ok, %d failed (%.0f s)" % (tag, sum(r.ok for r in mine),
@@ -1164,18 +1165,19 @@ def stopped(line):
     return 0.0 if "log: stopped" in line else None
 
 
-def crash_point(P, name, wseed, how, cpus, log):
+def crash_point(P, name, wseed, how, cpus, log, kernel=None):
     """One crash point. how: ("kill", N, delay): SIGKILL delay seconds after
     the guest reported N operations; ("stop", K, S, rec): boot with
     logstop=K.S (the K-th commit stops after step S), SIGKILL when it
     stopped; with rec, also stop the recovery after its first block and
-    kill again. Returns (ok, why, detail lines)."""
+    kill again. kernel: the kernel ELF (None: P.kernel). Returns (ok, why,
+    detail lines)."""
     img = os.path.join(P.build, "crash-fs.img")
     fresh_image(P, img, CRASH_FSSIZE)
     bootargs = ["logstop=%d.%d" % (how[1], how[2])] if how[0] == "stop" else []
     argv = qemu_argv(P, img, DEFAULT_MEM, cpus,
                      make_append(bootargs, "crashwork %d %d %d" % (wseed, CRASH_NOPS, CRASH_WRITERS)),
-                     cache=test_cache())
+                     cache=test_cache(), kernel=kernel)
     if how[0] == "kill":
         def trigger(line):
             m = re.search(r"cw done (\d+) ", line)
@@ -1228,7 +1230,8 @@ def crash_point(P, name, wseed, how, cpus, log):
     # A second crash, in the middle of the recovery.
     if how[0] == "stop" and how[3] and state and "committed" in state[0]:
         argv = qemu_argv(P, img, DEFAULT_MEM, cpus,
-                         make_append(["logstop=0.3"], "crashwork -check"), cache=test_cache())
+                         make_append(["logstop=0.3"], "crashwork -check"), cache=test_cache(),
+                         kernel=kernel)
         rlines, _ = run_crashwork(argv, stopped, log)
         if not any("log: stopped" in l for l in rlines):
             return False, "the recovery did not stop at logstop=0.3", detail + rlines[-SHOW_LINES:]
@@ -1240,7 +1243,7 @@ def crash_point(P, name, wseed, how, cpus, log):
         detail[1] += "; recovery crashed after one block"
     # Boot again: the kernel recovers; list what is there.
     argv = qemu_argv(P, img, DEFAULT_MEM, cpus, make_append([], "crashwork -check"),
-                     cache=test_cache())
+                     cache=test_cache(), kernel=kernel)
     b = boot(argv, idle=60, maxtime=240, log=log)
     if b.end != "exit" or b.panic or b.status != 0:
         return False, "check boot: %s, status %s" % ("panic" if b.panic else b.end, b.status), \
@@ -1276,7 +1279,7 @@ def crash_point(P, name, wseed, how, cpus, log):
     return True, "", detail
 
 
-def crash_series(P, npoints, seed, cpus, report, prog="crashwork"):
+def crash_series(P, npoints, seed, cpus, report, prog="crashwork", kernel=None):
     """Run npoints crash points; report(Result) for each."""
     import random
     rng = random.Random(seed)
@@ -1295,7 +1298,7 @@ def crash_series(P, npoints, seed, cpus, report, prog="crashwork"):
         else:
             how = ("kill", rng.randint(*CRASH_KILL), rng.randint(0, CRASH_DELAY_MS) / 1000.0)
         with open(os.path.join(P.logs, "crash-%d.log" % i), "wb") as log:
-            ok, why, detail = crash_point(P, name, wseed, how, cpus, log)
+            ok, why, detail = crash_point(P, name, wseed, how, cpus, log, kernel)
         for l in detail[:2]:
             say("    | " + l)
         stats.append(detail[1] if len(detail) > 1 else "")

@@ -495,7 +495,7 @@ static void
 one_call(void)
 {
   long r;
-  int which = below(42);
+  int which = below(44);
   switch (which) {
   case 0:
     do_fork();
@@ -837,8 +837,21 @@ one_call(void)
     break;
   }
 #endif
+  case 42: {          // fsync of any fd; pgtprint of any pid into a hostile buffer
+    long fd = pick_fd();
+    r = call(SYS_fsync, fd, 0, 0, 0, 0, 0);
+    if (r >= 0 && (FD(fd) < 0 || FD(fd) >= NOFILE))
+      bug("fsync of a descriptor out of range", r);
+    uint64 a = pick_addr();
+    long n = chance(3) ? pick_int() : (long)below(4096);
+    long pid = chance(2) ? getpid() : (long[]){ 0, -1, 1, INT_MAX }[below(4)];
+    r = call(SYS_pgtprint, pid, a, n, 0, 0, 0);
+    if (r > 0 && n > 0 && is_bad(a))
+      bug("pgtprint(bad address)", r);
+    break;
+  }
   default:            // a system call number out of range must fail
-    r = call((long[]){ 0, 35, NSYSCALL, NSYSCALL + 1, -1, 1000, INT_MIN }[below(7)] & 0xffffffff,
+    r = call((long[]){ 0, 36, 45, NSYSCALL, NSYSCALL + 1, -1, 1000, INT_MIN }[below(8)] & 0xffffffff,
              0, 0, 0, 0, 0, 0);
     if (r >= 0)
       bug("an unknown system call number", r);
