@@ -26,6 +26,8 @@ void plic_complete(int irq);
 void virtio_disk_init(void);
 void virtio_disk_rw(struct buf *b, int write);
 int  virtio_disk_read(uint blockno, int n, void *dst);            // n consecutive blocks, one request; returns requests sent
+int  virtio_disk_read_async(uint blockno, int nseg, char **addr, uint32 *len,
+                            void (*done)(char *addr, uint32 len));   // no waiting: done() from the interrupt
 int  virtio_disk_write(struct buf **bs, const uint *to, int n);  // runs of consecutive blocks, one request each
 int  virtio_disk_flush(void);   // completed writes made durable: 0, or -1 if the disk has no FLUSH
 void virtio_disk_intr(void);

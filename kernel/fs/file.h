@@ -123,9 +123,11 @@ int           writei(struct inode *ip, int user_src, uint64 src, uint off, uint 
 uint          writei_chunk(struct inode *ip, uint off, uint n);
 int           itrunc_to(struct inode *ip, uint64 len);   // grow with zeros or shrink; 0 or -EFBIG
 void          stati(struct inode *ip, struct stat *st);
-// The page cache's access to file data (mm/vmobj.c): caller holds ip->lock;
-// fs_writepage also needs a transaction. Bytes past EOF are never written.
-int           fs_readpage(struct inode *ip, uint64 idx, void *kva);
+// The page cache's access to file data (mm/readahead.c, mm/vmobj.c): caller
+// holds ip->lock; fs_writepage also needs a transaction. Bytes past EOF are
+// never written. fs_readpages does not wait: done() reports each piece.
+void          fs_readpages(struct inode *ip, uint64 first, int n, char **kva,
+                           void (*done)(char *addr, uint32 len));
 int           fs_writepage(struct inode *ip, uint64 idx, void *kva);
 
 // log.c

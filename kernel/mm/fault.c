@@ -54,7 +54,9 @@ static void debug_delay(void)
 // read (and execute) rights are given: a write still faults, so dirty
 // tracking and COW see it. Never reads from disk, never leaves the region
 // or the leaf table that holds va's PTE (so no table is allocated), never
-// maps past EOF (the cache holds no page past EOF).
+// maps past EOF (the cache holds no page past EOF), never waits for a
+// page being read, and stops short of a read-ahead mark (the fault there
+// reads the next window: readahead.c).
 static void fault_around(struct aspace *as, struct region *r, uint64 va, pte_t *pte)
 {
   struct vmobj *o = r->obj;
@@ -71,7 +73,7 @@ static void fault_around(struct aspace *as, struct region *r, uint64 va, pte_t *
     pte_t *p = pte + ((int64)(a - va) / PGSIZE);
     pas[n] = 0;
     if (a != va && !(*p & PTE_V))
-      pas[n] = pc_find(o, (a - r->start + r->off) / PGSIZE);
+      pas[n] = pc_peek(o, (a - r->start + r->off) / PGSIZE);
     n++;
   }
   acquire(&o->lock);

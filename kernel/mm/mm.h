@@ -15,11 +15,15 @@ struct frame {
   struct frame *next;      // free list; hash chain while in the page cache
   struct vmobj *obj;       // page cache: the object and page index it caches
   uint64 index;
+  uint io;                 // FRAME_BUSY: bytes still to arrive
 };
 #define FRAME_KERNEL  0x1  // holds a kernel structure (page table, pipe, ...)
 #define FRAME_CACHE   0x2  // in the page cache (obj, index valid)
 #define FRAME_DIRTY   0x4  // written through a shared mapping, not yet written back (o->lock)
 #define FRAME_REF     0x8  // used since the reclaim clock last passed
+#define FRAME_BUSY    0x10 // page-cache page being read: not valid yet (pagecache.c)
+#define FRAME_AHEAD   0x20 // read ahead, not used yet (counts readahead_hits)
+#define FRAME_MARK    0x40 // read-ahead mark: reaching it reads the next window (readahead.c)
 
 extern uint64 ram_base, ram_end;   // physical RAM bounds, from the device tree
 void   frameinit(uint64 free_start, uint64 dtb_pa, uint64 dtb_size);
@@ -52,6 +56,9 @@ struct vmobj {
   char name[32];           // VMOBJ_SHM: name ("" once unlinked or anonymous)
   struct region *mappers;  // linked through region->objnext
   uint64 npages;           // pages in the cache
+  // VMOBJ_FILE read-ahead (readahead.c), under the inode's lock
+  uint64 ra_lo, ra_next;   // a miss in [ra_lo, ra_next] is sequential; ra_next: not read ahead yet
+  uint ra_win;             // pages the next read-ahead reads
 };
 
 void   vmobjinit(void);
@@ -70,8 +77,13 @@ int    vmobj_clean_page(struct vmobj *o, uint64 idx, uint64 pa, int unmap);
 int    vmobj_writeback(struct vmobj *o, uint64 lo, uint64 hi);  // dirty pages [lo, hi) (indices)
 void   vmobj_set_range(struct vmobj *o, struct region *r, uint64 start, uint64 end, uint64 off);
 
-uint64 pc_find(struct vmobj *o, uint64 idx);          // cached frame with a ref, or 0
+uint64 pc_find(struct vmobj *o, uint64 idx);          // cached frame with a ref, or 0 (waits if busy)
+uint64 pc_peek(struct vmobj *o, uint64 idx);          // same, never waiting: 0 if busy or a mark
+int    pc_take_mark(uint64 pa);                       // clear FRAME_MARK: 1 if it was set
 int    pc_insert(struct vmobj *o, uint64 idx, uint64 pa);
+int    pc_insert_reading(struct vmobj *o, uint64 idx, uint64 pa, uint flags);  // busy, + a ref for the read
+void   pc_read_done(char *kva, uint32 len);           // len bytes of a busy page are there
+int    file_getpage(struct vmobj *o, uint64 idx, uint64 *pa);   // readahead.c: read in, read ahead
 void   pc_truncate(struct vmobj *o, uint64 size);     // drop pages past size, zero the tail
 void   pc_drop_all(struct vmobj *o);                  // forget every (clean) page
 int    pc_find_range(struct vmobj *o, uint64 lo, uint64 hi, uint64 *idx, int max);

@@ -90,60 +90,32 @@ struct vmobj *vmobj_of_inode(struct inode *ip)
 }
 
 // Page idx of o, with a reference for the caller. Files are read in on a
-// miss; shared memory is zero-filled.
+// miss (and read ahead: readahead.c); shared memory is zero-filled.
 int vmobj_getpage(struct vmobj *o, uint64 idx, uint64 *pa)
 {
+  if (o->kind == VMOBJ_FILE)
+    return file_getpage(o, idx, pa);
   if ((*pa = pc_find(o, idx)) != 0)
     return 0;
-  if (o->kind == VMOBJ_SHM) {
-    // A new zeroed page, inserted under the object's lock after checking
-    // the size there: ftruncate sets the size under the same lock before
-    // it evicts, so no page past the end can slip into the cache.
-    uint64 f = frame_alloc_reclaim();
-    if (!f)
-      return -ENOMEM;
-    frame_get(f);                    // one for the cache, one for the caller
-    acquire(&o->lock);
-    int err = idx < PGROUNDUP(o->size) / PGSIZE ? pc_insert(o, idx, f) : -EFAULT;
-    release(&o->lock);
-    if (err < 0) {
-      frame_put(f);
-      frame_put(f);
-      // -EEXIST: lost a race, use the winner's page
-      return err == -EEXIST ? vmobj_getpage(o, idx, pa) : err;
-    }
-    VMCOUNT(fault_shm);
-    *pa = f;
-    return 0;
+  // Shared memory: a new zeroed page, inserted under the object's lock
+  // after checking the size there: ftruncate sets the size under the
+  // same lock before it evicts, so no page past the end can slip in.
+  uint64 f = frame_alloc_reclaim();
+  if (!f)
+    return -ENOMEM;
+  frame_get(f);                    // one for the cache, one for the caller
+  acquire(&o->lock);
+  int err = idx < PGROUNDUP(o->size) / PGSIZE ? pc_insert(o, idx, f) : -EFAULT;
+  release(&o->lock);
+  if (err < 0) {
+    frame_put(f);
+    frame_put(f);
+    // -EEXIST: lost a race, use the winner's page
+    return err == -EEXIST ? vmobj_getpage(o, idx, pa) : err;
   }
-  // A file: the inode lock serialises read-ins (and we may already hold
-  // it, when read() copies into a mapping of the same file).
-  struct inode *ip = o->ip;
-  int locked = holdingsleep(&ip->lock);
-  if (!locked)
-    ilock(ip);
-  int err = 0;
-  if ((*pa = pc_find(o, idx)) == 0) {
-    if (idx * PGSIZE >= ip->size) {
-      err = -EFAULT;      // wholly past the end of the file
-    } else {
-      uint64 f = frame_alloc_reclaim();
-      if (!f) {
-        err = -ENOMEM;
-      } else if ((err = fs_readpage(ip, idx, P2V(f))) < 0) {
-        frame_put(f);
-      } else {
-        frame_get(f);
-        if (pc_insert(o, idx, f) < 0)
-          panic("vmobj_getpage: double read-in");
-        VMCOUNT(fault_file);
-        *pa = f;
-      }
-    }
-  }
-  if (!locked)
-    iunlock(ip);
-  return err;
+  VMCOUNT(fault_shm);
+  *pa = f;
+  return 0;
 }
 
 void vmobj_add_mapper(struct vmobj *o, struct region *r)

@@ -296,6 +296,10 @@ void scheduler(void)
     intr_on();
     int found = 0;
     for (struct proc *p = proc; p < &proc[NPROC]; p++) {
+      // A first look without the lock: a process made runnable just
+      // after it is found by the next pass, or by any_runnable below.
+      if (__atomic_load_n(&p->state, __ATOMIC_RELAXED) != RUNNABLE)
+        continue;
       acquire(&p->lock);
       if (p->state == RUNNABLE) {
         p->state = RUNNING;
@@ -352,26 +356,39 @@ void yield(void)
   release(&p->lock);
 }
 
+// Sleep on chan, giving up lk (the lock that protects the condition the
+// caller waits for) and taking it back when woken. chan and the state are
+// set before lk is released: a waker holding lk then sees them without
+// taking p->lock (wakeup's first look).
 void sleep(void *chan, struct spinlock *lk)
 {
   struct proc *p = myproc();
   lockdebug_sleep(lk);
   acquire(&p->lock);
-  release(lk);
   p->chan = chan;
   p->wchan = (uint64)__builtin_return_address(0);
   p->state = SLEEPING;
+  release(lk);
   sched();
   p->chan = 0;
   release(&p->lock);
   acquire(lk);
 }
 
+// Wake every process sleeping on chan. The caller holds the lock that
+// the sleepers gave up (or the wakeup may come before a sleep and be
+// lost, as in xv6). Only a process seen sleeping on chan without its
+// lock is locked and looked at again: taking all NPROC locks (each an
+// interrupt disable and enable, costly under QEMU) made every wakeup,
+// and so every sleep-lock release, cost as much as a disk block read.
 void wakeup(void *chan)
 {
   int woke = 0;
   for (struct proc *p = proc; p < &proc[NPROC]; p++) {
     if (p == myproc())
+      continue;
+    if (__atomic_load_n(&p->state, __ATOMIC_RELAXED) != SLEEPING ||
+        __atomic_load_n(&p->chan, __ATOMIC_RELAXED) != chan)
       continue;
     acquire(&p->lock);
     if (p->state == SLEEPING && p->chan == chan) {
