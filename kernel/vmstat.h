@@ -48,6 +48,7 @@ struct vmstat {
   unsigned long readahead_pages;  // pages read ahead of the reader
   unsigned long readahead_hits;   // of those, pages a reader then used
   unsigned long readahead_waits;  // lookups that slept for a page being read
+  unsigned long idle_kicks;       // IPIs that woke an idle hart for a runnable process
 };
 
 #define VMR_READ    1

@@ -50,6 +50,7 @@ static const struct {
   FIELD(readahead_pages),
   FIELD(readahead_hits),
   FIELD(readahead_waits),
+  FIELD(idle_kicks),
 };
 
 int

@@ -44,6 +44,7 @@ struct cpu {
   uint64 asid_gen;            // TLB generation this hart has flushed to (mm/tlb.c)
   struct aspace *as;          // the space in satp; holds a reference (mm/aspace.c)
   int idle;                   // waiting in wfi for work; kick_idle wakes it
+  int kick;                   // processes woken here, idle harts not yet told (wakeup)
 #ifdef LOCKDEBUG
   struct spinlock *ld_spin[LD_NSPIN];   // spin locks this hart holds (lib/lockorder.c)
   int ld_nspin;
@@ -110,6 +111,7 @@ void wakeup(void *chan);
 void yield(void);
 void scheduler(void) __attribute__((noreturn));
 void sched(void);
+void kick_pending(void);    // back to user mode: wake idle harts for what we woke
 void procdump(void);
 int  either_copyout(int user_dst, uint64 dst, void *src, uint64 len);
 int  either_copyin(void *dst, int user_src, uint64 src, uint64 len);

@@ -138,6 +138,7 @@ void usertrapret(void)
   struct trapframe *tf = p->tf;
   lockdebug_user_return(p);
   intr_off();
+  kick_pending();
   if (tlbtrace_on) tlbtrace_user();
   tf->kernel_tp = (uint64)mycpu();
   fp_trap_exit(p);        // sets sstatus.FS for the process
