@@ -214,22 +214,43 @@ int as_map_page(struct aspace *as, uint64 va, uint64 pa, int prot)
   return err;
 }
 
+// The end of the leaf table's span that va is in, or end if that is sooner.
+static uint64 table_end(uint64 va, uint64 end)
+{
+  uint64 t = (va | ((1UL << PXSHIFT(1)) - 1)) + 1;
+  return t < end ? t : end;
+}
+
 // Unmap the pages in [start, end): clear the PTEs, fence, then drop the
 // frames (never before the fence: another hart could still use them).
-// Only the tables that exist are walked, so a sparse 1 GiB heap is cheap.
+// Only the tables that exist are walked (a sparse 1 GiB heap is cheap),
+// and each leaf table from its first valid entry on, entry by entry, not
+// from the root for every page.
 void as_unmap_range(struct aspace *as, uint64 start, uint64 end)
 {
-  enum { BATCH = 64 };
+  // Frames wait in a batch for the fence. A big range gets a page of
+  // them: each fence is a whole-ASID flush there (tlb_flush_range), so
+  // a 64 MiB exit fences 32 times, not 256.
+  enum { SMALL = 32, BIG = PGSIZE / sizeof(uint64) };
+  uint64 small[SMALL], *pas = small;
+  int batch = SMALL;
+  if ((end - start) / PGSIZE > SMALL && (pas = kalloc()) != 0)
+    batch = BIG;
+  else
+    pas = small;
   uint64 va = start;
   while (va < end) {
-    uint64 pas[BATCH], lo = va;
+    uint64 lo = va;
     int n = 0;
     pte_t *pte;
     acquire(&as->ptlock);
-    while (n < BATCH && (pte = pt_next_leaf(as->root, &va, end)) != 0) {
-      pas[n++] = PTE2PA(*pte);
-      as_pte_set(as, va, pte, 0);
-      va += PGSIZE;
+    while (n < batch && (pte = pt_next_leaf(as->root, &va, end)) != 0) {
+      for (uint64 tend = table_end(va, end); n < batch && va < tend; va += PGSIZE, pte++) {
+        if (*pte & PTE_V) {
+          pas[n++] = PTE2PA(*pte);
+          as_pte_set(as, va, pte, 0);
+        }
+      }
     }
     release(&as->ptlock);
     if (n == 0)
@@ -238,6 +259,8 @@ void as_unmap_range(struct aspace *as, uint64 start, uint64 end)
     for (int i = 0; i < n; i++)
       frame_put(pas[i]);
   }
+  if (pas != small)
+    kfree(pas);
 }
 
 // Remove [start, end) from the region list, splitting regions that
@@ -327,63 +350,56 @@ void as_put(struct aspace *as)
 }
 
 // Share the pages of parent region r with the child's copy of it, a batch
-// at a time. Private writable pages become read-only (COW) in the parent;
-// the child gets the same PTE. For a region over an object the object's
-// lock is held across a batch, so that eviction cannot remove a parent
-// PTE between our reading it and the child's getting it. [*lo, *hi)
-// grows to cover the parent PTEs downgraded.
+// at a time, a leaf table at a time (from its first valid entry on; no
+// walk from the root per page). Private writable pages become read-only
+// (COW) in the parent; the child gets the same PTE at the same place of
+// its own leaf table. For a region over an object the object's lock is
+// held across a batch, so that eviction cannot remove a parent PTE
+// between our reading it and the child's getting it. [*lo, *hi) grows to
+// cover the parent PTEs downgraded.
 static int fork_region(struct aspace *parent, struct aspace *child, struct region *r,
                        uint64 *lo, uint64 *hi)
 {
   enum { BATCH = 64 };
+  int cow = !(r->flags & REG_SHARED);
   uint64 va = r->start;
-  while (va < r->end) {
-    uint64 vas[BATCH];
-    pte_t ptes[BATCH];
-    int n = 0, err = 0;
+  for (;;) {
     pte_t *pte;
-    if (r->obj)
-      acquire(&r->obj->lock);
-    acquire(&parent->ptlock);
-    while (n < BATCH && (pte = pt_next_leaf(parent->root, &va, r->end)) != 0) {
-      pte_t e = *pte;
-      if (!(r->flags & REG_SHARED) && (e & PTE_W)) {
-        e = (e & ~PTE_W) | PTE_COW;
-        as_pte_set(parent, va, pte, e);
-        *lo = MIN(*lo, va);
-        *hi = MAX(*hi, va + PGSIZE);
-        VMCOUNT(pages_cow_shared);
+    if ((pte = pt_next_leaf(parent->root, &va, r->end)) == 0)
+      return 0;
+    pte_t *cpte = walk(child->root, va, 1);
+    if (!cpte)
+      return -ENOMEM;
+    for (uint64 tend = table_end(va, r->end); va < tend; ) {
+      pte_t ptes[BATCH];
+      uint64 first = va;
+      int n = 0;
+      if (r->obj)
+        acquire(&r->obj->lock);
+      acquire(&parent->ptlock);
+      for (; n < BATCH && va < tend; n++, va += PGSIZE, pte++) {
+        pte_t e = *pte;
+        if ((e & PTE_V) && cow && (e & PTE_W)) {
+          e = (e & ~PTE_W) | PTE_COW;
+          as_pte_set(parent, va, pte, e);
+          *lo = MIN(*lo, va);
+          *hi = MAX(*hi, va + PGSIZE);
+          VMCOUNT(pages_cow_shared);
+        }
+        if (e & PTE_V)
+          frame_get(PTE2PA(e));
+        ptes[n] = e;
       }
-      frame_get(PTE2PA(e));
-      vas[n] = va;
-      ptes[n++] = e;
-      va += PGSIZE;
+      release(&parent->ptlock);
+      acquire(&child->ptlock);
+      for (int i = 0; i < n; i++, cpte++)
+        if (ptes[i] & PTE_V)
+          as_pte_set(child, first + i * PGSIZE, cpte, ptes[i]);
+      release(&child->ptlock);
+      if (r->obj)
+        release(&r->obj->lock);
     }
-    release(&parent->ptlock);
-    acquire(&child->ptlock);
-    pte_t *table = 0;          // the child's leaf table for tva's 2 MiB
-    uint64 tva = 0;
-    for (int i = 0; i < n; i++) {
-      uint64 base = vas[i] & ~((1UL << PXSHIFT(1)) - 1);
-      if (!err && (!table || base != tva)) {
-        pte_t *p = walk(child->root, base, 1);
-        table = p;
-        tva = base;
-        if (!p)
-          err = -ENOMEM;
-      }
-      if (!err)
-        as_pte_set(child, vas[i], table + PX(0, vas[i]), ptes[i]);
-      else
-        frame_put(PTE2PA(ptes[i]));
-    }
-    release(&child->ptlock);
-    if (r->obj)
-      release(&r->obj->lock);
-    if (err)
-      return err;
   }
-  return 0;
 }
 
 // Copy-on-write fork: the child gets the same regions; private pages are

@@ -115,9 +115,7 @@ static int fault_object(struct aspace *as, struct region *r, uint64 va, int acce
     return err;
   uint64 rights = pte_rights(r->prot);
   if (!(r->flags & REG_SHARED) && (access & VM_WRITE)) {
-    uint64 copy = frame_alloc_reclaim();
-    if (copy)
-      memmove(P2V(copy), P2V(pa), PGSIZE);
+    uint64 copy = frame_copy_reclaim(pa);
     frame_put(pa);
     if (!copy)
       return -ENOMEM;
@@ -210,13 +208,12 @@ static int fault_cow(struct aspace *as, struct region *r, uint64 va, pte_t *pte)
   if (r->obj)
     frame_get(pa);
   release(&as->ptlock);
-  uint64 copy = frame_alloc_reclaim();
+  uint64 copy = frame_copy_reclaim(pa);
   if (!copy) {
     if (r->obj)
       frame_put(pa);
     return -ENOMEM;
   }
-  memmove(P2V(copy), P2V(pa), PGSIZE);
   debug_delay();
   acquire(&as->ptlock);
   int same = *pte == old;

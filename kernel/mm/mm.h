@@ -28,6 +28,7 @@ struct frame {
 extern uint64 ram_base, ram_end;   // physical RAM bounds, from the device tree
 void   frameinit(uint64 free_start, uint64 dtb_pa, uint64 dtb_size);
 uint64 frame_alloc(void);          // a zeroed frame's physical address, or 0
+uint64 frame_alloc_copy(uint64 src); // a frame holding a copy of page src, or 0
 void   frame_get(uint64 pa);       // one more reference
 void   frame_put(uint64 pa);       // one less; freed at zero
 int    frame_refcount(uint64 pa);
@@ -89,6 +90,7 @@ void   pc_drop_all(struct vmobj *o);                  // forget every (clean) pa
 int    pc_find_range(struct vmobj *o, uint64 lo, uint64 hi, uint64 *idx, int max);
 int    pc_reclaim(int want, int may_unmap);           // evict pages; returns frames freed
 uint64 frame_alloc_reclaim(void);                     // frame_alloc, evicting clean pages if need be
+uint64 frame_copy_reclaim(uint64 src);                // frame_alloc_copy, the same way
 void   pc_reclaim_if_low(int may_unmap);              // keep LOW_WATER frames free
 int    pc_low(void);                                  // below the low-water mark?
 // fs hooks (fs/fs.c calls these). mm calls into fs only to read and write

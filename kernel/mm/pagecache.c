@@ -467,14 +467,25 @@ void pc_reclaim_if_low(int may_unmap)
     pc_reclaim(4 * LOW_WATER, may_unmap);
 }
 
-// frame_alloc, evicting clean unmapped cache pages if memory is low.
-// Safe under sleep locks (it neither writes nor unmaps).
-uint64 frame_alloc_reclaim(void)
+// frame_alloc (src 0) or frame_alloc_copy(src), evicting clean unmapped
+// cache pages if memory is low. Safe under sleep locks (it neither
+// writes nor unmaps).
+static uint64 alloc_reclaim(uint64 src)
 {
   if (pc_low())
     pc_reclaim(LOW_WATER, 0);
-  uint64 pa = frame_alloc();
+  uint64 pa = src ? frame_alloc_copy(src) : frame_alloc();
   if (!pa && pc_reclaim(8, 0))
-    pa = frame_alloc();
+    pa = src ? frame_alloc_copy(src) : frame_alloc();
   return pa;
+}
+
+uint64 frame_alloc_reclaim(void)
+{
+  return alloc_reclaim(0);
+}
+
+uint64 frame_copy_reclaim(uint64 src)
+{
+  return alloc_reclaim(src);
 }
