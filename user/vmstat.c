@@ -51,6 +51,7 @@ static const struct {
   FIELD(readahead_hits),
   FIELD(readahead_waits),
   FIELD(idle_kicks),
+  FIELD(exec_premap),
 };
 
 int

@@ -183,6 +183,7 @@ void   as_activate_kernel(void);                 // leave user spaces (idle hart
 #define VM_EXEC  4
 #define VM_USER  8     // from user mode: no kernel locks held, may write back to reclaim
 int    vm_fault(struct aspace *as, uint64 va, int access);   // 0, -EFAULT, -ENOMEM
+void   as_premap(struct aspace *as, struct region *r);   // map an executable file region's cached pages
 extern uint64 fault_delay_us;                           // bootarg faultdelay (tests)
 const char *fault_cause(uint64 scause);
 uint64 pte_rights(int prot);
