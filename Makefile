@@ -15,7 +15,7 @@ CPUS ?= 3
 MEM  ?= 128M
 B    := build
 
-# The lock checker (kernel/lib/lockorder.c, docs/locking.md). LOCKDEBUG=1
+# The lock checker (kernel/lib/lockorder.c, docs/book/11-locking.md). LOCKDEBUG=1
 # builds a debug kernel in build-lockdebug/ (user programs, mkfs and fs.img
 # are shared), so both kernels can exist side by side; the harness is given
 # its path in KERNEL. LOCKDEBUG_COPY (on with LOCKDEBUG unless set to 0)
@@ -52,7 +52,7 @@ UCFLAGS = -march=rv64gc -mabi=lp64d -mcmodel=medany -fno-pie -ffreestanding \
 	-fno-asynchronous-unwind-tables -O2 -g -Wall -Werror -I. -MMD -MP
 ULDFLAGS = -no-pie -nostdlib -Wl,--build-id=none -T user/user.ld
 
-# Linking of the user programs (docs/shlib.md). DYNAMIC=1 links every
+# Linking of the user programs (docs/book/09-shlib.md). DYNAMIC=1 links every
 # program in user/*.c against /lib/libc.so, run by the dynamic loader
 # /lib/ld.so; DYNAMIC=0 links them statically, with the user library
 # copied in. Programs named in STATIC_PROGS are static either way: bench,
@@ -149,7 +149,7 @@ IS_DYNAMIC   = $(and $(filter 1,$(DYNAMIC)),$(filter-out $(STATIC_PROGS),$(1)))
 $(B)/user/_%: $(B)/user/%.o $(B)/user/libulib.a user/user.ld $(B)/linkmode $(if $(filter 1,$(DYNAMIC)),$(DYNDEPS))
 	$(if $(call IS_DYNAMIC,$*),$(call LINK_DYNAMIC,$<),$(call LINK_STATIC,$<))
 
-# ---- shared libraries (docs/shlib.md) ----
+# ---- shared libraries (docs/book/09-shlib.md) ----
 $(B)/user/pic/%.o: user/lib/%.c
 	@mkdir -p $(@D)
 	$(CC) $(PICFLAGS) -c -o $@ $<
@@ -245,7 +245,7 @@ $(B)/mkfs: mkfs/mkfs.c kernel/fs.h kernel/param.h kernel/stat.h
 	@mkdir -p $(B)
 	$(HOSTCC) -Wall -Werror -O2 -I. -o $@ mkfs/mkfs.c
 
-# fsck: the host checker of an image (tools/fsck.c, docs/fs.md).
+# fsck: the host checker of an image (tools/fsck.c, docs/book/10-fs.md).
 $(B)/fsck: tools/fsck.c kernel/fs.h kernel/param.h kernel/stat.h
 	@mkdir -p $(B)
 	$(HOSTCC) -Wall -Wextra -Werror -O2 -I. -o $@ tools/fsck.c
@@ -279,14 +279,14 @@ fs.img: $(B)/mkfs README $(UPROGS) $(SHPROGS) $(RESCUE:%=$(B)/rescue/_%) $(IMGLI
 
 # ---- host unit tests and tools (tests/unittest.sh) ----
 # tlbmodel replays a TLB trace (bootarg tlbtrace=1) against a model of
-# per-hart, ASID-tagged TLBs (docs/tlb.md); make test also feeds it the
+# per-hart, ASID-tagged TLBs (docs/book/07-tlb.md); make test also feeds it the
 # traces of the tests.txt lines marked "tlbmodel".
 $(B)/tlbmodel: tests/tlbmodel.c
 	@mkdir -p $(B)
 	$(HOSTCC) -Wall -Werror -O2 -o $@ tests/tlbmodel.c
 
 # regiontest compiles kernel/mm/region.c itself on the host.
-$(B)/regiontest: tests/unit/regiontest.c kernel/mm/region.c kernel/mm/mm.h
+$(B)/regiontest: tests/unit/regiontest.c kernel/mm/region.c kernel/mm/mm.h kernel/mm/mm_internal.h
 	@mkdir -p $(B)
 	$(HOSTCC) -Wall -Werror -O2 -I. -DKERNEL -o $@ tests/unit/regiontest.c
 
@@ -320,7 +320,8 @@ lockdebug-kernel:
 	$(MAKE) LOCKDEBUG=1 build-lockdebug/kernel.elf
 
 test: check-tools all $(HOSTTOOLS) lockdebug-kernel
-	KERNEL=$(KERNEL_ELF) $(PYTHON) tests/harness.py test $(if $(T),--only "$(T)")
+	KERNEL=$(KERNEL_ELF) $(PYTHON) tests/harness.py test $(if $(T),--only "$(T)") \
+	  $(if $(filter command line,$(origin CPUS)),--cpus $(CPUS))
 
 # Exits with the command's status (as QEMU's: -1 arrives as 255), which
 # make reports as an error when it is not 0.
@@ -349,6 +350,25 @@ clean:
 	@$(PYTHON) tools/fsimg.py busy fs.img
 	rm -rf $(B) build-lockdebug fs.img bench.json
 
+# make help: one line per target. tests/unittest.sh checks that every
+# .PHONY target is listed here.
+help:
+	@echo "make [all]             build build/kernel.elf, the user programs, fs.img and build/fsck"
+	@echo "make qemu [KEEP=1]     build and boot to a shell (Ctrl-A x leaves QEMU; KEEP=1 boots the existing fs.img)"
+	@echo "make qemu-gdb          the same, halted, waiting for gdb-multiarch on port $(GDBPORT) (docs/debugging.md)"
+	@echo "make test [T=name]     the whole suite headless (or one program or subtest); last line N passed, N failed"
+	@echo "make unittest          the host unit tests alone: TLB model, region list, doc references, vmdraw, this list"
+	@echo "make run CMD='...'     boot headless, run one command line, exit with its status"
+	@echo "make bench             the benchmarks on one hart: a table and bench.json"
+	@echo "make crashtest [N=20]  kill QEMU N times during a file-system workload and check the disk"
+	@echo "make stress [MINUTES=10] the fuzzer and the concurrency stress, boot after boot, new seeds"
+	@echo "make clean             remove build/, build-lockdebug/, fs.img and bench.json"
+	@echo "make check-tools       check for the Debian packages the build needs (installs them as root)"
+	@echo "make lockdebug-kernel  build the lock-checking kernel, build-lockdebug/kernel.elf"
+	@echo "make help              this list"
+	@echo "Options: CPUS=3 MEM=128M LOCKDEBUG=1 DYNAMIC=0 BOOTARGS=...; see the top of the Makefile and README.md"
+
 .PHONY: all qemu qemu-gdb test unittest run bench crashtest stress clean check-tools lockdebug-kernel
+.PHONY: help
 .PRECIOUS: $(B)/user/%.o $(SH)/%.o $(SH)/pic/%.o $(SH)/lib%.so
 -include $(shell find $(B) $(KB) -name '*.d' 2>/dev/null | sort -u)

@@ -7,13 +7,12 @@
 //   0x10001000 virtio-mmio disks
 //   0x80000000 RAM: OpenSBI until 0x80200000, then the kernel, then free frames.
 //
-// Virtual memory (Sv39), see docs/memory.md:
+// Virtual memory (Sv39), see docs/book/04-memory.md:
 //   user      [0x10000, MAXVA - 2 pages)   per process
 //   kernel    0xFFFFFFC000000000 + pa      direct map of devices and all RAM
 //   kstacks   KSTACKBASE ...               one slot per process, each with a guard page
 
 #define KERNBASE 0x80000000L
-#define PHYSTOP  (KERNBASE + 128*1024*1024)   // default RAM size; the real one comes from the device tree
 
 #define UART0    0x10000000L
 #define UART0_IRQ 10

@@ -17,10 +17,14 @@
 #define PTE_A (1L << 6)
 #define PTE_D (1L << 7)
 #define PTE_COW (1L << 8)   // software bit (RSW): a private page shared copy-on-write
+#define PTE_RWX (PTE_R | PTE_W | PTE_X)
 
-#define PA2PTE(pa) ((((unsigned long)pa) >> 12) << 10)
-#define PTE2PA(pte) (((pte) >> 10) << 12)
-#define PTE_FLAGS(pte) ((pte) & 0x3FF)
+// A PTE: the flags above in bits 0-9, the physical page number from bit 10.
+#define PTE_PPN_SHIFT 10
+#define PTE_FLAG_MASK ((1L << PTE_PPN_SHIFT) - 1)
+#define PA2PTE(pa) ((((unsigned long)pa) >> PGSHIFT) << PTE_PPN_SHIFT)
+#define PTE2PA(pte) (((pte) >> PTE_PPN_SHIFT) << PGSHIFT)
+#define PTE_FLAGS(pte) ((pte) & PTE_FLAG_MASK)
 
 #define PXMASK          0x1FF // 9 bits
 #define PXSHIFT(level)  (PGSHIFT+(9*(level)))
@@ -28,20 +32,30 @@
 
 // One beyond the highest user virtual address: Sv39 user half is
 // 38 bits so that addresses are never sign-extended into the kernel half.
-#define MAXVA (1L << (9 + 9 + 9 + 12 - 1))
+#define MAXVA (1L << (PXSHIFT(3) - 1))
+
+// satp: MODE in bits 60-63, ASID in bits 44-59, the root table's physical
+// page number in bits 0-43.
+#define SATP_MODE_SHIFT 60
+#define SATP_MODE_SV39  8
+#define SATP_ASID_SHIFT 44
+#define SATP_ASID_MASK  0xFFFFUL   // 16 bits; a hart may implement fewer
 
 #ifndef __ASSEMBLER__
-static inline unsigned long r_sp(void) {
+static inline unsigned long r_sp(void)
+{
   unsigned long x;
   asm volatile("mv %0, sp" : "=r" (x) );
   return x;
 }
-static inline unsigned long r_fp(void) {
+static inline unsigned long r_fp(void)
+{
   unsigned long x;
   asm volatile("mv %0, s0" : "=r" (x) );
   return x;
 }
-static inline unsigned long r_ra(void) {
+static inline unsigned long r_ra(void)
+{
   unsigned long x;
   asm volatile("mv %0, ra" : "=r" (x) );
   return x;
@@ -82,10 +96,8 @@ static inline unsigned long r_ra(void) {
 #define EXC_LOAD_PAGE_FAULT 13
 #define EXC_STORE_PAGE_FAULT 15
 
-#define SATP_SV39 (8L << 60)
-#define SATP_ASID_SHIFT 44
-#define SATP_ASID_MASK  0xFFFFUL   // 16 bits; a hart may implement fewer
-#define MAKE_SATP(pa, asid) (SATP_SV39 | ((uint64)(asid) << SATP_ASID_SHIFT) | (((uint64)(pa)) >> 12))
+#define SATP_SV39 ((uint64)SATP_MODE_SV39 << SATP_MODE_SHIFT)
+#define MAKE_SATP(pa, asid) (SATP_SV39 | ((uint64)(asid) << SATP_ASID_SHIFT) | (((uint64)(pa)) >> PGSHIFT))
 
 #define csr_read(csr) ({ uint64 __v; asm volatile("csrr %0, " #csr : "=r"(__v)); __v; })
 #define csr_write(csr, val) ({ uint64 __v = (uint64)(val); asm volatile("csrw " #csr ", %0" :: "rK"(__v) : "memory"); })

@@ -1,6 +1,6 @@
 #ifndef PAGODA_VMSTAT_H
 #define PAGODA_VMSTAT_H
-// What the vmstat() and vmmap() system calls report (see docs/memory.md).
+// What the vmstat() and vmmap() system calls report (see docs/book/04-memory.md).
 
 struct vmstat {
   unsigned long page_size;

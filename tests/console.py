@@ -298,6 +298,31 @@ def t_rescue(c):
         raise Fail("after the repair, echo printed %r" % out)
 
 
+def t_vmdraw_live(c):
+    """pmap -a prints every process's regions after a "== pid N (name) =="
+    line, and tools/vmdraw draws that live output: the two sleeps'
+    columns are joined by bands over libc's text (the same page-cache
+    frames)."""
+    c.run("sleep 100 & sleep 100 &")
+    c.wait_running(["sleep", "sleep"])
+    out = c.run("pmap -a")
+    heads = re.findall(r"^== pid (\d+) \((\S+)\) ==$", out, re.M)
+    names = [n for _, n in heads]
+    if names.count("sleep") != 2 or "init" not in names or "pmap" not in names:
+        raise Fail("pmap -a listed %r" % heads)
+    here = os.path.dirname(os.path.abspath(__file__))
+    r = subprocess.run(["python3", os.path.join(here, "..", "tools", "vmdraw")], input=out,
+                       capture_output=True, text=True)
+    if r.returncode != 0:
+        raise Fail("vmdraw: exit %d: %s" % (r.returncode, r.stderr.strip()))
+    labels = re.findall(r'<g class="process" data-label="([^"]*)"', r.stdout)
+    if labels != ["pid %s (%s)" % h for h in heads]:
+        raise Fail("vmdraw's columns %r are not pmap's processes %r" % (labels, heads))
+    bands = re.findall(r'<path class="shared" data-file="(\d+)" data-offset="0x1000"', r.stdout)
+    if not bands:
+        raise Fail("vmdraw drew no band over libc's text (offset 0x1000)")
+
+
 CONSOLE_TESTS = {
     "ctrl_c": t_ctrl_c,
     "ctrl_c_pipeline": t_ctrl_c_pipeline,
@@ -306,6 +331,7 @@ CONSOLE_TESTS = {
     "kill_init": t_kill_init,
     "jobs": t_jobs,
     "rescue": t_rescue,
+    "vmdraw_live": t_vmdraw_live,
 }
 
 # Tests that boot with a command line for init instead of a prompt.

@@ -10,7 +10,7 @@
       Runs on a scratch copy of fs.img (build/run-fs.img), so every run starts
       from a clean disk; --keep-disk boots fs.img itself.
 
-  harness.py test [--only NAME ...]
+  harness.py test [--only NAME ...] [--cpus N]
       Run the host unit tests (tests/unittest.sh; with --only, only if
       "unittest" is named), then every program listed in tests/tests.txt
       (or the programs/subtests named), and print a summary whose last
@@ -62,7 +62,7 @@ tests/tests.txt, one program per line ("#" starts a comment):
     crash=N     the crash test (see "harness.py crash") with N points instead
                 of booting PROGRAM (crashwork) as usual
     lockdebug   boot the lock-checking kernel (build-lockdebug/kernel.elf,
-                make LOCKDEBUG=1; docs/locking.md) instead of the usual one
+                make LOCKDEBUG=1; docs/book/11-locking.md) instead of the usual one
     tlbmodel    boot with tlbtrace=1 and feed the trace lines ("TT ...")
                 to build/tlbmodel instead of the log; its verdict counts
                 as one more test per boot ("[tlbmodel] test NAME: ok")
@@ -667,8 +667,9 @@ class Suite:
         P = self.P
         names = e.args or console.console_names()
         img = os.path.join(P.build, "test-fs.img")
+        kernel = P.kernel_lockdebug if e.lockdebug else None
         for name in names:
-            tag = "console"
+            tag = "console lockdebug" if e.lockdebug else "console"
             t0 = time.monotonic()
             self.image(e, img)
             self.nboot += 1
@@ -677,7 +678,7 @@ class Suite:
 
             def argv_for(cmd):
                 append = make_append(e.bootargs, cmd) if cmd else " ".join(e.bootargs)
-                return qemu_argv(P, img, e.mem, e.cpus, append)
+                return qemu_argv(P, img, e.mem, e.cpus, append, kernel=kernel)
             with open(logname, "wb") as log:
                 why = console.run_console(name, argv_for, log, e.timeout)
             lines = []
@@ -745,7 +746,7 @@ class Suite:
 
 
 class TlbModel:
-    """build/tlbmodel fed the "TT" lines of one boot (docs/tlb.md)."""
+    """build/tlbmodel fed the "TT" lines of one boot (docs/book/07-tlb.md)."""
     def __init__(self, P):
         self.path = os.path.join(P.build, "tlbmodel")
         if not os.path.isfile(self.path):
@@ -848,6 +849,8 @@ def cmd_test(P, args):
         if not entries and not (args.only and not names):
             raise HarnessError("no tests to run (%s is empty)" % P.rel(P.tests))
         for e in entries:
+            if args.cpus:
+                e.cpus = args.cpus
             try:
                 suite.run_entry(e)
             except HarnessError as ex:
@@ -1661,6 +1664,8 @@ def main():
     t = sub.add_parser("test", help="run the tests of tests/tests.txt")
     t.add_argument("--only", action="append", metavar="NAME",
                    help="a program of tests.txt or a subtest name (repeatable)")
+    t.add_argument("--cpus", type=int, metavar="N",
+                   help="boot every test with N harts, whatever its line says (make test CPUS=N)")
 
     b = sub.add_parser("bench", help="run the benchmarks, print a table, write bench.json")
     b.add_argument("--icount", action="store_true", help="QEMU -icount (also BENCH_ICOUNT=1)")

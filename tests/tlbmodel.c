@@ -17,7 +17,7 @@
 //   TT X pa                        frame pa went back to the free list
 // (pid may be missing: 0.)
 //
-// The model (docs/tlb.md, "The TLB model"): while a hart's satp names
+// The model (docs/book/07-tlb.md, "The TLB model"): while a hart's satp names
 // space S with ASID A it may hold (A, va) -> any valid PTE value of S that
 // it could have walked since it switched to S. Entries are tagged by ASID
 // and survive satp switches, as on hardware (QEMU flushes on every satp

@@ -43,4 +43,57 @@ for t in regiontest; do
 		fail=1
 	fi
 done
+# The code references in README.md and docs/ (tools/docrefs.py): every
+# file and function they name must exist. Its self-test: a fixture whose
+# three references are all broken must fail with three reports, and a
+# sound one must pass.
+ROOT="$HERE/.."
+docrefs() {
+	${PYTHON:-python3} "$ROOT/tools/docrefs.py" "$@" 2>&1
+}
+out=$(docrefs)
+if [ $? = 0 ]; then
+	echo "test docrefs: ok"
+else
+	echo "test docrefs: FAIL broken references in the documentation"
+	printf '%s\n' "$out" | sed 's/^/    /'
+	fail=1
+fi
+out=$(docrefs "$HERE/docrefs/bad.md")
+status=$?
+if [ $status = 1 ] && printf '%s\n' "$out" | grep -q ', 3 broken$' &&
+    docrefs "$HERE/docrefs/good.md" >/dev/null; then
+	echo "test docrefs/selftest: ok"
+else
+	echo "test docrefs/selftest: FAIL the checker missed a broken reference in tests/docrefs/bad.md (exit $status) or failed good.md"
+	printf '%s\n' "$out" | sed 's/^/    /'
+	fail=1
+fi
+# tools/vmdraw on a captured pmap/vmstat fixture: the SVG must be
+# well-formed and show every region and the shared-file bands.
+if ! ${PYTHON:-python3} "$HERE/vmdraw/check.py"; then
+	fail=1
+fi
+# make help lists every .PHONY target of the Makefile.
+help=$(make -s -C "$ROOT" help 2>&1)
+missing=
+for t in $(sed -n 's/^\.PHONY://p' "$ROOT/Makefile"); do
+	printf '%s\n' "$help" | grep -Eq "^make (\[)?$t\b" || missing="$missing $t"
+done
+if [ -z "$missing" ]; then
+	echo "test makehelp: ok"
+else
+	echo "test makehelp: FAIL make help does not list:$missing"
+	fail=1
+fi
+# The kernel's layers (docs/layers.md): no include against them, no call
+# up a layer that the page does not name.
+out=$(python3 "$HERE/../tools/layers.sh" --check 2>&1)
+if [ $? = 0 ]; then
+	echo "test layers: ok"
+else
+	echo "test layers: FAIL"
+	printf '%s\n' "$out" | sed 's/^/    /'
+	fail=1
+fi
 exit $fail

@@ -1,5 +1,5 @@
 // crashwork: the file system workload of the crash test (tests/harness.py
-// crash, docs/fs.md), and the listing the test checks afterwards.
+// crash, docs/book/10-fs.md), and the listing the test checks afterwards.
 //
 //   crashwork SEED NOPS    run NOPS seeded operations under /cw
 //   crashwork -check       list everything under /cw
@@ -10,7 +10,7 @@
 //
 // Every operation is a few system calls, and each system call that changes
 // the file system commits before it returns when nothing else is writing,
-// as here (docs/fs.md: what is durable when). So an operation whose "done"
+// as here (docs/book/10-fs.md: what is durable when). So an operation whose "done"
 // line the host saw is entirely on the disk. Before starting operation N
 // the program has already printed its description, as the "next" part of
 // the line that reported N - 1:

@@ -1,5 +1,5 @@
 // logtests: the file system log's admission order and its disk flushes
-// (kernel/fs/log.c, docs/fs.md).
+// (kernel/fs/log.c, docs/book/10-fs.md).
 //
 //   fifo   three writers append one byte per write() (one transaction
 //          each, back to back) while three others create, write, close and

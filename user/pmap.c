@@ -1,5 +1,7 @@
-// pmap [PID]: print the memory regions of process PID (default: pmap
-// itself), one per line, like Linux's /proc/PID/maps:
+// pmap [PID | -a]: print the memory regions of process PID (default: pmap
+// itself), one per line, like Linux's /proc/PID/maps; -a: of every live
+// process, each table after a line "== pid N (name) ==" (tools/vmdraw
+// draws such output):
 //
 //   start-end perms resident shared offset inode name
 //
@@ -17,11 +19,39 @@
 #include "kernel/types.h"
 #include "kernel/stat.h"
 #include "kernel/vmstat.h"
+#include "kernel/param.h"
+#include "kernel/procinfo.h"
 #include "user/user.h"
 
 #define LDSO "/lib/ld.so"
 
 #define MAXREGIONS 4096
+
+static int show(int pid);
+
+static struct procinfo pi[NPROC];
+
+// Every live process, in the order procinfo lists them.
+static int
+show_all(void)
+{
+  int n = procinfo(pi, NPROC);
+  if (n < 0) {
+    fprintf(2, "pmap: procinfo: %s\n", strerror(errno));
+    return 1;
+  }
+  if (n > NPROC)
+    n = NPROC;
+  int status = 0;
+  for (int i = 0; i < n; i++) {
+    if (pi[i].state == PI_ZOMBIE || pi[i].state == PI_USED)
+      continue;
+    printf("== pid %d (%s) ==\n", pi[i].pid, pi[i].name);
+    if (show(pi[i].pid) != 0)
+      status = 1;
+  }
+  return status;
+}
 
 int
 main(int argc, char *argv[])
@@ -29,9 +59,11 @@ main(int argc, char *argv[])
   int pid;
 
   if (argc > 2) {
-    fprintf(2, "usage: pmap [PID]\n");
+    fprintf(2, "usage: pmap [PID | -a]\n");
     return 1;
   }
+  if (argc == 2 && strcmp(argv[1], "-a") == 0)
+    return show_all();
   if (argc == 2) {
     const char *p = argv[1];
     int ok = *p != 0;
@@ -46,7 +78,13 @@ main(int argc, char *argv[])
   } else {
     pid = getpid();
   }
+  return show(pid);
+}
 
+// Print the regions of process pid; 0 if it could.
+static int
+show(int pid)
+{
   // Ask for the regions; if the buffer may have been too small, retry
   // with a bigger one.
   struct vmregion *r = 0;
@@ -60,6 +98,7 @@ main(int argc, char *argv[])
     n = vmmap(pid, r, cap);
     if (n < 0) {
       fprintf(2, "pmap: %d: %s\n", pid, strerror(errno));
+      free(r);
       return 1;
     }
     if (n < cap || cap >= MAXREGIONS)

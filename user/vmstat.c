@@ -1,5 +1,5 @@
 // vmstat: print the kernel's memory counters, one "name value" per line.
-// The meaning of each counter is in kernel/vmstat.h and docs/memory.md.
+// The meaning of each counter is in kernel/vmstat.h and docs/book/04-memory.md.
 #include "kernel/types.h"
 #include "kernel/vmstat.h"
 #include "user/user.h"

@@ -4,6 +4,7 @@
 # jump to the high half and call main(). Until then every address must be
 # PC-relative (lla), because the code is linked high but runs low.
 #include "kernel/param.h"
+#include "kernel/riscv.h"
 
 #define BOOTSTACK 16384
 #define PTE_VRWXAD 0xCF   /* V R W X A D */
@@ -31,7 +32,7 @@ _entry:
 2:
   # boot_pgtbl: three gigapages.
   lla t0, boot_pgtbl
-  li t1, (0x80000000 >> 12) << 10
+  li t1, (0x80000000 >> PGSHIFT) << PTE_PPN_SHIFT
   ori t1, t1, PTE_VRWXAD
   sd t1, (2*8)(t0)              # identity: VA 0x80000000
   ori t1, t1, PTE_GLOBAL
@@ -40,9 +41,9 @@ _entry:
   sd t1, (258*8-2048)(t2)       # VA 0xFFFFFFC080000000
   li t1, PTE_VRWXAD | PTE_GLOBAL
   sd t1, (256*8-2048)(t2)       # VA 0xFFFFFFC000000000 -> PA 0 (devices)
-  srli t0, t0, 12
-  li t1, 8
-  slli t1, t1, 60
+  srli t0, t0, PGSHIFT            # satp: Sv39, ASID 0, the table's page number
+  li t1, SATP_MODE_SV39
+  slli t1, t1, SATP_MODE_SHIFT
   or t0, t0, t1
   csrw satp, t0
   sfence.vma zero, zero

@@ -32,9 +32,9 @@ static void cpu_enter(uint64 hartid)
 
 void main(uint64 hartid, uint64 dtb_pa)
 {
+  printfinit(uart_write_sync);
   cpu_enter(hartid);
   dtb_parse(dtb_pa);
-  printfinit();
   consoleinit();
   printf("\nPagoda: hart %d booting, %d hart%s, %d MiB RAM at %p\n", (int)hartid,
          bootinfo.nharts, bootinfo.nharts == 1 ? "" : "s", (int)(bootinfo.ram_size >> 20),

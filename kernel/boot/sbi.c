@@ -6,7 +6,6 @@
 #define EXT_RFNC  0x52464E43
 #define EXT_SRST  0x53525354
 #define EXT_IPI   0x735049
-#define EXT_LEGACY_PUTCHAR 0x01
 
 struct sbiret sbi_call(long eid, long fid, long a0, long a1, long a2, long a3, long a4)
 {
@@ -55,7 +54,3 @@ void sbi_shutdown(void)
     ;
 }
 
-void sbi_console_putchar(int c)
-{
-  sbi_call(EXT_LEGACY_PUTCHAR, 0, c, 0, 0, 0, 0);
-}

@@ -12,5 +12,4 @@ int  sbi_hart_start(uint64 hartid, uint64 start_pa, uint64 opaque);
 int  sbi_remote_sfence_vma_asid(uint64 hart_mask, uint64 start, uint64 size, uint64 asid);
 void sbi_send_ipi(uint64 hart_mask);
 void sbi_shutdown(void) __attribute__((noreturn));
-void sbi_console_putchar(int c);
 #endif

@@ -21,15 +21,17 @@
 // makes room and turns the interrupt back on. So a paste of any length
 // arrives whole, whatever the speed. (A ^C typed while the ring is full
 // waits behind the bytes before it.)
-// Output goes to the UART: processes through its buffered path, the kernel's
-// printf through consputc().
+// Output goes to the UART: processes through its buffered path, echo
+// through consputc(), the kernel's printf through uart_write_sync().
 #include "kernel/types.h"
 #include "kernel/errno.h"
 #include "kernel/lib/spinlock.h"
 #include "kernel/lib/klib.h"
-#include "kernel/proc/proc.h"
-#include "kernel/dev/dev.h"     // before file.h: declares struct buf, which file.h uses
-#include "kernel/fs/file.h"
+#include "kernel/proc/sched.h"
+#include "kernel/mm/uaccess.h"
+#include "kernel/dev/dev.h"
+
+struct devsw devsw[NDEV];
 
 #define CTRL(x) ((x) - '@')   // Control-x
 #define DEL 0x7f
@@ -84,7 +86,8 @@ int console_room(void)
 }
 
 // Print one character on the terminal, by polling. Used by printf and echo.
-void consputc(int c) {
+void consputc(int c)
+{
   if (c == BACKSPACE) {
     // Step back, overwrite with a space, step back again.
     uartputc_sync('\b');
@@ -97,7 +100,8 @@ void consputc(int c) {
 
 // devsw write: copy n bytes from src (a user address if user_src) to the UART.
 // Returns the number written, or -EFAULT if none could be read.
-static int consolewrite(int user_src, uint64 src, int n) {
+static int consolewrite(int user_src, uint64 src, int n)
+{
   char chunk[CHUNK];
   int done = 0;
 
@@ -125,7 +129,8 @@ static int consolewrite(int user_src, uint64 src, int n) {
 // user_dst). Waits until a line (or ^D) is available; returns at the end of
 // a line. Returns the number of bytes copied (0 at end of file), -EINTR if the
 // process was killed while waiting, -EFAULT if dst is bad.
-static int consoleread(int user_dst, uint64 dst, int n) {
+static int consoleread(int user_dst, uint64 dst, int n)
+{
   char chunk[CHUNK];
   int got = 0;
 
@@ -179,8 +184,56 @@ static int consoleread(int user_dst, uint64 dst, int n) {
   return got;
 }
 
+// ^C: nothing typed before it may reach the next command, so all input
+// not yet read goes (as POSIX terminals do). Returns the foreground group
+// to kill, 0 if none. Caller holds cons.lock.
+static int interrupt(void)
+{
+  consputc('^');
+  consputc('C');
+  consputc('\n');
+  cons.e = cons.w = cons.r;
+  int pgid = cons.fg;
+  // The job is gone: no foreground group now. (The shell sees this and
+  // does not run the rest of its command line.)
+  cons.fg = 0;
+  if (pgid == 0) {
+    // No job to interrupt: an empty line makes a reading shell prompt
+    // again.
+    cons.buf[cons.e % INPUT_BUF] = '\n';
+    cons.e++;
+    cons.w = cons.e;
+    wakeup(&cons.r);
+  }
+  if (cons.rxoff) {
+    cons.rxoff = 0;
+    uart_rx_enable(1);
+  }
+  return pgid;
+}
+
+// An ordinary character: echo it and add it to the line. Caller holds
+// cons.lock.
+static void input(int c)
+{
+  if (c == 0 || cons.e - cons.r >= INPUT_BUF)
+    return;
+  if (c == '\r')
+    c = '\n';
+  if (c != CTRL('D'))   // ^D is not echoed
+    consputc(c);
+  cons.buf[cons.e % INPUT_BUF] = (char)c;
+  cons.e++;
+  if (c == '\n' || c == CTRL('D') || cons.e - cons.r == INPUT_BUF) {
+    // The line is complete (or the buffer is full): make it readable.
+    cons.w = cons.e;
+    wakeup(&cons.r);
+  }
+}
+
 // A byte arrived from the terminal (called by uartintr, in interrupt context).
-void consoleintr(int c) {
+void consoleintr(int c)
+{
   int dump = 0;
   int intr = 0;
 
@@ -190,28 +243,7 @@ void consoleintr(int c) {
     dump = 1;   // after the lock is released
     break;
   case CTRL('C'):
-    // Nothing typed before ^C may reach the next command: drop all input
-    // not yet read (as POSIX terminals do).
-    consputc('^');
-    consputc('C');
-    consputc('\n');
-    cons.e = cons.w = cons.r;
-    intr = cons.fg;
-    // The job is gone: no foreground group now. (The shell sees this and
-    // does not run the rest of its command line.)
-    cons.fg = 0;
-    if (intr == 0) {
-      // No job to interrupt: an empty line makes a reading shell prompt
-      // again.
-      cons.buf[cons.e % INPUT_BUF] = '\n';
-      cons.e++;
-      cons.w = cons.e;
-      wakeup(&cons.r);
-    }
-    if (cons.rxoff) {
-      cons.rxoff = 0;
-      uart_rx_enable(1);
-    }
+    intr = interrupt();
     break;
   case CTRL('U'):
     while (cons.e != cons.w && cons.buf[(cons.e - 1) % INPUT_BUF] != '\n') {
@@ -227,19 +259,7 @@ void consoleintr(int c) {
     }
     break;
   default:
-    if (c != 0 && cons.e - cons.r < INPUT_BUF) {
-      if (c == '\r')
-        c = '\n';
-      if (c != CTRL('D'))   // ^D is not echoed
-        consputc(c);
-      cons.buf[cons.e % INPUT_BUF] = (char)c;
-      cons.e++;
-      if (c == '\n' || c == CTRL('D') || cons.e - cons.r == INPUT_BUF) {
-        // The line is complete (or the buffer is full): make it readable.
-        cons.w = cons.e;
-        wakeup(&cons.r);
-      }
-    }
+    input(c);
     break;
   }
   release(&cons.lock);
@@ -250,7 +270,8 @@ void consoleintr(int c) {
     kill_pgrp(intr);   // takes the process locks: not under cons.lock
 }
 
-void consoleinit(void) {
+void consoleinit(void)
+{
   initlock(&cons.lock, "cons");
   uartinit();
   devsw[CONSOLE].read = consoleread;

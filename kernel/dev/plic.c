@@ -9,7 +9,7 @@
 // the device is serviced, writes the number back to the same register.
 #include "kernel/types.h"
 #include "kernel/memlayout.h"
-#include "kernel/proc/proc.h"
+#include "kernel/lib/cpu.h"
 #include "kernel/dev/dev.h"
 
 // Register offsets from PLIC (physical).
@@ -19,18 +19,21 @@
 #define PLIC_SCLAIM(hart)    (0x201004L + (long)(hart) * 0x2000)  // claim/complete, S context
 
 // The 32-bit PLIC register at offset off, through the kernel's direct map.
-static inline volatile uint32 *plic_reg(long off) {
+static inline volatile uint32 *plic_reg(long off)
+{
   return (volatile uint32 *)P2V(PLIC + off);
 }
 
 // Once, on the boot hart: give our devices a non-zero priority (0 = never).
-void plicinit(void) {
+void plicinit(void)
+{
   *plic_reg(PLIC_PRIORITY(UART0_IRQ)) = 1;
   *plic_reg(PLIC_PRIORITY(VIRTIO0_IRQ)) = 1;
 }
 
 // On every hart: accept our devices' interrupts in this hart's S context.
-void plicinithart(void) {
+void plicinithart(void)
+{
   int hart = cpuid();
   // Sources 1..31 are the bits of the first enable word.
   *plic_reg(PLIC_SENABLE(hart)) = (1U << UART0_IRQ) | (1U << VIRTIO0_IRQ);
@@ -39,11 +42,13 @@ void plicinithart(void) {
 }
 
 // Which source interrupted this hart? 0 if none (another hart took it).
-int plic_claim(void) {
+int plic_claim(void)
+{
   return (int)*plic_reg(PLIC_SCLAIM(cpuid()));
 }
 
 // Tell the PLIC this hart has serviced irq; the source may interrupt again.
-void plic_complete(int irq) {
+void plic_complete(int irq)
+{
   *plic_reg(PLIC_SCLAIM(cpuid())) = (uint32)irq;
 }

@@ -14,7 +14,7 @@
 #include "kernel/memlayout.h"
 #include "kernel/lib/spinlock.h"
 #include "kernel/lib/klib.h"
-#include "kernel/proc/proc.h"
+#include "kernel/proc/sched.h"
 #include "kernel/dev/dev.h"
 
 // 16550 registers (byte offsets from UART0). Some share an offset and differ
@@ -39,7 +39,8 @@
 #define  LSR_TX_EMPTY (1 << 5) //  THR can take a byte
 
 // The UART register at offset r, through the kernel's direct map.
-static inline volatile uchar *uart_reg(int r) {
+static inline volatile uchar *uart_reg(int r)
+{
   return (volatile uchar *)P2V(UART0 + r);
 }
 #define ReadReg(r)     (*uart_reg(r))
@@ -55,7 +56,16 @@ static uint64 tx_r;   // next byte to send is tx_buf[tx_r % TX_SIZE]
 
 static void uartstart(void);
 
-void uartinit(void) {
+// Kernel lines and the transmit ring take turns on the wire: wire_lock is
+// held for a whole printf line (uart_write_sync) and by uartstart() while
+// it moves bytes, so a process's output never lands inside a kernel line
+// (a host program parses the TLB and disk trace lines). It is the
+// innermost lock: nothing is acquired while it is held.
+static struct spinlock wire_lock;
+static int wire_ready;   // set by uartinit; before it, one hart prints alone
+
+void uartinit(void)
+{
   WriteReg(IER, 0);                 // no interrupts while we set up
   WriteReg(LCR, LCR_DLAB);          // divisor latch: 115200 / 3 = 38400 baud
   WriteReg(DLL, 3);
@@ -64,11 +74,14 @@ void uartinit(void) {
   WriteReg(FCR, FCR_ENABLE | FCR_CLEAR);
   WriteReg(IER, IER_RX | IER_TX);
   initlock(&tx_lock, "uart_tx");
+  initlock(&wire_lock, "uart_wire");
+  wire_ready = 1;
 }
 
 // Queue c for output; sleeps while the ring is full. For console writes by
 // processes; not for interrupt handlers (they use uartputc_sync).
-void uartputc(int c) {
+void uartputc(int c)
+{
   acquire(&tx_lock);
   if (panicked) {
     for (;;)   // another hart panicked: stop here, don't garble its message
@@ -90,7 +103,8 @@ void uartputc(int c) {
 
 // Write c by polling the transmitter. Interrupts stay off meanwhile so the
 // byte goes out without delay; works before any lock or process exists.
-void uartputc_sync(int c) {
+void uartputc_sync(int c)
+{
   push_off();
   if (panicked) {
     for (;;)
@@ -102,11 +116,26 @@ void uartputc_sync(int c) {
   pop_off();
 }
 
+// Write a kernel line by polling, with the wire to itself (printf's
+// output; see wire_lock).
+void uart_write_sync(const char *buf, int n)
+{
+  int locking = wire_ready && !panicked;
+  if (locking)
+    acquire(&wire_lock);
+  for (int i = 0; i < n; i++)
+    uartputc_sync(buf[i]);
+  if (locking)
+    release(&wire_lock);
+}
+
 // Move bytes from the ring to the UART while it can take them. Caller holds
 // tx_lock. When the UART is busy we stop: its transmit-empty interrupt calls
 // us again.
-static void uartstart(void) {
+static void uartstart(void)
+{
   int freed = 0;
+  acquire(&wire_lock);
   while (tx_r != tx_w) {
     if ((ReadReg(LSR) & LSR_TX_EMPTY) == 0)
       break;
@@ -115,18 +144,21 @@ static void uartstart(void) {
     freed = 1;
     WriteReg(THR, c);
   }
+  release(&wire_lock);
   if (freed)
     wakeup(&tx_r);   // writers waiting in uartputc() for room
 }
 
 // Turn the receive interrupt on or off. Turning it on while a byte waits
 // raises the interrupt at once.
-void uart_rx_enable(int on) {
+void uart_rx_enable(int on)
+{
   WriteReg(IER, IER_TX | (on ? IER_RX : 0));
 }
 
 // One received byte, or -1 if none waits.
-static int uartgetc(void) {
+static int uartgetc(void)
+{
   if (ReadReg(LSR) & LSR_RX_READY)
     return ReadReg(RHR);
   return -1;
@@ -134,7 +166,8 @@ static int uartgetc(void) {
 
 // The UART interrupted: a byte arrived, the transmitter is empty, or both.
 // Called from the trap code for UART0_IRQ.
-void uartintr(void) {
+void uartintr(void)
+{
   // Acknowledge a transmit-empty interrupt (if that is what is pending);
   // left alone, it would keep the interrupt line raised.
   (void)ReadReg(IIR);

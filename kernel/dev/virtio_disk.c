@@ -34,7 +34,7 @@
 #include "kernel/fs.h"
 #include "kernel/lib/spinlock.h"
 #include "kernel/lib/klib.h"
-#include "kernel/proc/proc.h"
+#include "kernel/proc/sched.h"
 #include "kernel/fs/buf.h"
 #include "kernel/dev/dev.h"
 #include "kernel/dev/virtio.h"
@@ -97,7 +97,7 @@ struct aread {
   int used;
   struct waiter w;
   struct segs s;
-  void (*done)(char *addr, uint32 len);   // called per segment when it is done
+  iodone_fn *done;   // called per segment when it is done
 };
 
 // Driver state; lock protects it and ring.
@@ -131,9 +131,8 @@ static void fail(const char *why) {
 }
 
 // Find and initialise the disk, following spec 3.1.1. Once, on the boot hart.
-void virtio_disk_init(void) {
-  initlock(&disk.lock, "virtio_disk");
-
+// Is there a modern (version 2) virtio block device at VIRTIO0?
+static void check_device(void) {
   if (R(VIRTIO_MMIO_MAGIC_VALUE) != VIRTIO_MAGIC)
     panic("virtio_disk: no virtio-mmio device at %p", (void *)VIRTIO0);
   if (R(VIRTIO_MMIO_DEVICE_ID) != VIRTIO_ID_BLOCK)
@@ -145,25 +144,19 @@ void virtio_disk_init(void) {
     panic("virtio_disk: virtio-mmio version %d, need 2 (modern); "
           "run QEMU with -global virtio-mmio.force-legacy=false",
           (int)R(VIRTIO_MMIO_VERSION));
+}
 
-  // Reset, then say hello.
-  R(VIRTIO_MMIO_STATUS) = 0;
-  while (R(VIRTIO_MMIO_STATUS) != 0)
-    ;
-  uint32 status = VIRTIO_STATUS_ACKNOWLEDGE;
-  R(VIRTIO_MMIO_STATUS) = status;
-  status |= VIRTIO_STATUS_DRIVER;
-  R(VIRTIO_MMIO_STATUS) = status;
-
-  // Feature negotiation. We accept VIRTIO_F_VERSION_1, which a modern
-  // device offers and requires, and VIRTIO_BLK_F_FLUSH. Declining FLUSH makes
-  // QEMU write through (an fsync per block: a 64 MiB file took 5 minutes);
-  // accepting it lets QEMU hand each completed write to the host's page
-  // cache, where it survives QEMU being killed, which is the crash the log
-  // is tested against. SEG_MAX and SIZE_MAX, when offered, tell how many
-  // data segments a request may have and how long one may be; a device
-  // that offers no SEG_MAX gets one segment per request (Linux does the
-  // same). We decline INDIRECT_DESC and EVENT_IDX.
+// Feature negotiation; returns the features accepted. We accept
+// VIRTIO_F_VERSION_1, which a modern device offers and requires, and
+// VIRTIO_BLK_F_FLUSH. Declining FLUSH makes QEMU write through (an fsync
+// per block: a 64 MiB file took 5 minutes); accepting it lets QEMU hand
+// each completed write to the host's page cache, where it survives QEMU
+// being killed, which is the crash the log is tested against. SEG_MAX and
+// SIZE_MAX, when offered, tell how many data segments a request may have
+// and how long one may be; a device that offers no SEG_MAX gets one
+// segment per request (Linux does the same). We decline INDIRECT_DESC and
+// EVENT_IDX.
+static uint64 negotiate(uint32 *status) {
   R(VIRTIO_MMIO_DEVICE_FEATURES_SEL) = 0;
   uint64 offered = R(VIRTIO_MMIO_DEVICE_FEATURES);
   R(VIRTIO_MMIO_DEVICE_FEATURES_SEL) = 1;
@@ -177,13 +170,15 @@ void virtio_disk_init(void) {
   R(VIRTIO_MMIO_DRIVER_FEATURES) = (uint32)accepted;
   R(VIRTIO_MMIO_DRIVER_FEATURES_SEL) = 1;
   R(VIRTIO_MMIO_DRIVER_FEATURES) = (uint32)(accepted >> 32);
-  status |= VIRTIO_STATUS_FEATURES_OK;
-  R(VIRTIO_MMIO_STATUS) = status;
+  *status |= VIRTIO_STATUS_FEATURES_OK;
+  R(VIRTIO_MMIO_STATUS) = *status;
   if (!(R(VIRTIO_MMIO_STATUS) & VIRTIO_STATUS_FEATURES_OK))
     fail("device rejected our features");
-  disk.has_flush = (accepted >> VIRTIO_BLK_F_FLUSH) & 1;
+  return accepted;
+}
 
-  // Set up queue 0, the only one a block device has by default.
+// Set up queue 0, the only one a block device has by default.
+static void setup_queue(void) {
   R(VIRTIO_MMIO_QUEUE_SEL) = 0;
   if (R(VIRTIO_MMIO_QUEUE_READY))
     fail("queue 0 already in use after reset");
@@ -207,10 +202,11 @@ void virtio_disk_init(void) {
   R(VIRTIO_MMIO_QUEUE_DEVICE_HIGH) = (uint32)(pa >> 32);
   fence();
   R(VIRTIO_MMIO_QUEUE_READY) = 1;
+}
 
-  for (int i = 0; i < NUM; i++)
-    disk.free[i] = 1;
-  disk.used_idx = 0;
+// The disk's size and request limits, from its configuration space.
+static void read_limits(uint64 accepted) {
+  disk.has_flush = (accepted >> VIRTIO_BLK_F_FLUSH) & 1;
   disk.capacity = read_config64(VIRTIO_BLK_CONFIG_CAPACITY);
   disk.seg_max = 1;
   if (accepted & (1UL << VIRTIO_BLK_F_SEG_MAX)) {
@@ -223,6 +219,27 @@ void virtio_disk_init(void) {
     if (disk.size_max < BSIZE)
       fail("segments shorter than a block");
   }
+}
+
+void virtio_disk_init(void) {
+  initlock(&disk.lock, "virtio_disk");
+  check_device();
+
+  // Reset, then say hello.
+  R(VIRTIO_MMIO_STATUS) = 0;
+  while (R(VIRTIO_MMIO_STATUS) != 0)
+    ;
+  uint32 status = VIRTIO_STATUS_ACKNOWLEDGE;
+  R(VIRTIO_MMIO_STATUS) = status;
+  status |= VIRTIO_STATUS_DRIVER;
+  R(VIRTIO_MMIO_STATUS) = status;
+
+  uint64 accepted = negotiate(&status);
+  setup_queue();
+  for (int i = 0; i < NUM; i++)
+    disk.free[i] = 1;
+  disk.used_idx = 0;
+  read_limits(accepted);
 
   // Ready to go.
   status |= VIRTIO_STATUS_DRIVER_OK;
@@ -441,8 +458,7 @@ static struct aread *aread_alloc(void) {
 // called from the disk interrupt for every piece once its data is there.
 // One request per seg_max pieces (pieces longer than the device's
 // segment limit are split). Returns the number of requests.
-int virtio_disk_read_async(uint blockno, int nseg, char **addr, uint32 *len,
-                           void (*done)(char *addr, uint32 len)) {
+int virtio_disk_read_async(uint blockno, int nseg, char **addr, uint32 *len, iodone_fn *done) {
   int nreq = 0;
   uint64 sector = (uint64)blockno * SECTORS_PER_BLOCK;
   struct aread *a = 0;

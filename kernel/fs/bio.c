@@ -218,8 +218,7 @@ bread_run(uint dev, uint blockno, int n, void *dst)
 // page-cache page they go to, and waits for the read to finish first
 // (a page being read is busy in the page cache).
 void
-bread_run_async(uint dev, uint blockno, int nseg, char **addr, uint32 *len,
-                void (*done)(char *addr, uint32 len))
+bread_run_async(uint dev, uint blockno, int nseg, char **addr, uint32 *len, iodone_fn *done)
 {
   (void)dev;
   uint nblocks = 0;

@@ -16,8 +16,6 @@
 #include "kernel/memlayout.h"
 #include "kernel/mm/mm.h"
 
-// Device switch: drivers fill in their entry at init (console: devsw[CONSOLE]).
-struct devsw devsw[NDEV];
 
 static struct {
   struct spinlock lock;
@@ -158,7 +156,7 @@ inode_read(struct file *f, uint64 addr, int n)
     uint64 pa = 0;
     char *src = 0;
     if (ip->type == T_FILE) {
-      if ((err = pagecache_getpage(ip, off / PGSIZE, &pa)) == 0)
+      if ((err = pagecache_getpage(vmobj_of_inode(ip), off / PGSIZE, &pa)) == 0)
         src = (char *)P2V(pa) + off % PGSIZE;
     } else if (bounce || (bounce = kalloc())) {
       if (readi(ip, 0, (uint64)bounce, off, m) != (int)m)

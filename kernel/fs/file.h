@@ -5,6 +5,7 @@
 #include "kernel/param.h"
 #include "kernel/fs.h"
 #include "kernel/proc/sleeplock.h"
+#include "kernel/dev/dev.h"      // the device switch (devsw)
 
 struct stat;
 struct pipe;
@@ -57,36 +58,18 @@ struct inode {
   short nlink;
   uint size;
   uint addrs[NDIRECT+2];
-  struct vmobj *obj;  // its page cache (mm/vmobj.c), or 0
+  struct vmobj *obj;  // its page cache (fileobj.c), or 0
   uint lastblock;     // the block last allocated to it, 0 if none yet (allocation goal)
-  int textuse;        // executable mappings of it (mm/aspace.c): ETXTBSY (atomic)
   int freeing;        // iput is freeing it (itable.lock)
 };
-
-// Is the file mapped executable (a running program, a loaded library)?
-// Then it may not be opened for writing or truncated.
-static inline int text_busy(struct inode *ip)
-{
-  return __atomic_load_n(&ip->textuse, __ATOMIC_ACQUIRE) > 0;
-}
 
 // Largest file size in bytes.
 #define MAXFILEBYTES ((uint64)MAXFILE * BSIZE)
 
-// map major device number to device functions.
-// user_dst/user_src: 1 if addr is a user virtual address, 0 if kernel.
-// devsw[] is defined in fs/file.c; drivers fill their entry at init.
-struct devsw {
-  int (*read)(int user_dst, uint64 addr, int n);
-  int (*write)(int user_src, uint64 addr, int n);
-};
-extern struct devsw devsw[];
-#define CONSOLE 1
-
 // fs.c  (all errors are -errno)
 //
 // Rules: every function that may write the disk (writei, itrunc_to, iput,
-// iupdate, dirlink, ialloc, namei/nameiparent since they iput) must be
+// iupdate, dirlink, ialloc_err, namei/nameiparent_err since they iput) must be
 // called inside a transaction (begin_op ... end_op). ilock before reading or
 // changing an inode's fields; readi/writei/itrunc_to/stati/dirlookup/dirlink
 // want the inode locked. fsinit sleeps: call it from a process.
@@ -97,10 +80,9 @@ extern struct devsw devsw[];
 void          fsinit(int dev);
 int           dirlink(struct inode *dp, char *name, uint inum);   // 0, -EEXIST, -ENOSPC
 struct inode *dirlookup(struct inode *dp, char *name, uint *poff); // null if absent
-struct inode *ialloc(uint dev, short type);         // null if none free
 struct inode *ialloc_err(uint dev, short type, int *err); // -ENOSPC, -ENFILE
 struct inode *idup(struct inode *ip);
-struct inode *idup_live(struct inode *ip);   // 0 if unreferenced or being freed
+struct inode *idup_live(struct inode *ip, struct vmobj *obj); // 0 if not live or obj is not its cache
 void          iinit(void);
 void          ilock(struct inode *ip);
 void          iput(struct inode *ip);
@@ -109,7 +91,6 @@ void          iunlockput(struct inode *ip);
 void          iupdate(struct inode *ip);
 int           namecmp(const char *s, const char *t);
 struct inode *namei(char *path);                    // null on any error
-struct inode *nameiparent(char *path, char *name);  // name: DIRSIZ bytes
 // Same, with the reason in *err: -ENOENT, -ENOTDIR, -ENFILE (inode table
 // full); nameiparent_err gives -EEXIST for a path with no last element ("/").
 struct inode *namei_err(char *path, int *err);
@@ -126,8 +107,7 @@ void          stati(struct inode *ip, struct stat *st);
 // The page cache's access to file data (mm/readahead.c, mm/vmobj.c): caller
 // holds ip->lock; fs_writepage also needs a transaction. Bytes past EOF are
 // never written. fs_readpages does not wait: done() reports each piece.
-void          fs_readpages(struct inode *ip, uint64 first, int n, char **kva,
-                           void (*done)(char *addr, uint32 len));
+void          fs_readpages(struct inode *ip, uint64 first, int n, char **kva, iodone_fn *done);
 int           fs_writepage(struct inode *ip, uint64 idx, void *kva);
 
 // log.c
@@ -144,6 +124,14 @@ void         fileinit(void);
 int          fileread(struct file *f, uint64 addr, int n);   // user addr
 int          filestat(struct file *f, uint64 addr);          // user addr
 int          filewrite(struct file *f, uint64 addr, int n);  // user addr
+
+// fileobj.c: files as memory objects (mm/ reaches file data only here)
+struct vmobj *vmobj_of_inode(struct inode *ip);   // the file's object (made on demand), or 0
+void          inode_forget_obj(struct inode *ip); // the file is freed: drop its cached pages
+int           text_busy(struct inode *ip);        // mapped executable: no writing (ETXTBSY)
+
+// sysfile.c
+int fdalloc(struct file *f);                      // the lowest free fd for f, or -EMFILE
 
 // pipe.c
 void pipeinit(void);                                         // called by fileinit

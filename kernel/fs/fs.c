@@ -10,7 +10,7 @@
 //                (11 direct, 1 single-indirect, 1 double-indirect);
 //                readi/writei move bytes; itrunc_to grows or shrinks a file
 //   directories  a directory is a file of struct dirent; dirlookup, dirlink
-//   path names   namei/nameiparent walk "/a/b/c" one element at a time
+//   path names   namei/nameiparent_err walk "/a/b/c" one element at a time
 //
 // Inode life cycle (as in xv6):
 //   ref    number of in-memory pointers (open files, cwd, lookups in progress);
@@ -243,13 +243,6 @@ ialloc_err(uint dev, short type, int *err)
   return 0;
 }
 
-struct inode *
-ialloc(uint dev, short type)
-{
-  int err;
-  return ialloc_err(dev, type, &err);
-}
-
 // Copy a changed in-memory inode to disk (through the log).
 // Caller holds ip->lock and is in a transaction.
 void
@@ -279,12 +272,14 @@ idup(struct inode *ip)
 
 // idup for reclaim, which finds inodes through the page cache, not
 // through a reference it holds: 0 if the inode is unreferenced or being
-// freed by iput (its blocks are going; it must not be written back).
+// freed by iput (its blocks are going; it must not be written back), or
+// if obj is no longer its page cache (the slot holds another file now).
+// With the reference, obj stays the inode's.
 struct inode *
-idup_live(struct inode *ip)
+idup_live(struct inode *ip, struct vmobj *obj)
 {
   acquire(&itable.lock);
-  int live = ip->ref > 0 && !ip->freeing;
+  int live = ip->ref > 0 && !ip->freeing && ip->obj == obj;
   if (live)
     ip->ref++;
   release(&itable.lock);
@@ -341,7 +336,7 @@ iput(struct inode *ip)
     acquiresleep(&ip->lock);
 
     // Its cached pages die with it (nobody maps it: mappings hold references).
-    pagecache_forget(ip);
+    inode_forget_obj(ip);
     // Free the blocks, committing in between if the file is big.
     while (!trunc_step(ip, 0, 0)) {
       // Commit in between, unlocked as in itrunc: begin_op comes before
@@ -776,14 +771,14 @@ itrunc_to(struct inode *ip, uint64 len)
     return -EFBIG;
   if (len >= ip->size) {
     if (len > ip->size) {
-      pagecache_zero_tail(ip, ip->size);
+      pagecache_zero_tail(ip->obj, ip->size);
       ip->size = len;
       iupdate(ip);
     }
     return 0;
   }
 
-  pagecache_truncate(ip, len);   // unmap pages past the end everywhere
+  pagecache_truncate(ip->obj, len);   // unmap pages past the end everywhere
   uint keep = (len + BSIZE - 1) / BSIZE;
   for (;;) {
     int reserved = 0;
@@ -808,7 +803,7 @@ itrunc_to(struct inode *ip, uint64 len)
   iupdate(ip);
   // Again: the inode was unlocked between steps, and a fault may have
   // read a page past the new end back in meanwhile.
-  pagecache_truncate(ip, len);
+  pagecache_truncate(ip->obj, len);
   return 0;
 }
 
@@ -866,7 +861,7 @@ readi(struct inode *ip, int user_dst, uint64 dst, uint off, uint n)
   // File data comes through the page cache, so read() sees exactly what
   // mappings see; directories keep using the block cache.
   if (ip->type == T_FILE)
-    return pagecache_read(ip, user_dst, dst, off, n);
+    return pagecache_read(vmobj_of_inode(ip), user_dst, dst, off, n);
   return readi_blocks(ip, user_dst, dst, off, n);
 }
 
@@ -883,7 +878,7 @@ struct run {
 };
 
 static void
-run_flush(struct inode *ip, struct run *r, void (*done)(char *, uint32))
+run_flush(struct inode *ip, struct run *r, iodone_fn *done)
 {
   if (r->nseg)
     bread_run_async(ip->dev, r->start, r->nseg, r->addr, r->len, done);
@@ -894,7 +889,7 @@ run_flush(struct inode *ip, struct run *r, void (*done)(char *, uint32))
 // Block b goes to dst: add it to the run if it continues it, else send
 // the run and start another.
 static void
-run_add(struct inode *ip, struct run *r, uint b, char *dst, void (*done)(char *, uint32))
+run_add(struct inode *ip, struct run *r, uint b, char *dst, iodone_fn *done)
 {
   if (r->nseg && b == r->start + r->nblocks) {
     int last = r->nseg - 1;
@@ -930,7 +925,7 @@ run_add(struct inode *ip, struct run *r, uint b, char *dst, void (*done)(char *,
 // EOF in it zeroed: a page reads as zeros past EOF, whatever the disk
 // holds there. Caller holds ip->lock (see bread_run_async).
 void
-fs_readpages(struct inode *ip, uint64 first, int n, char **kva, void (*done)(char *addr, uint32 len))
+fs_readpages(struct inode *ip, uint64 first, int n, char **kva, iodone_fn *done)
 {
   enum { NB = PGSIZE / BSIZE, CHUNK = 16 };
   uint addr[CHUNK * NB];    // block addresses of the pages [c, c + CHUNK)
@@ -1015,7 +1010,7 @@ writei_blocks(struct inode *ip, int user_src, uint64 src, uint off, uint n, int 
   uint tot = 0;
   int err = 0;
   if (ip->type == T_FILE && off + n > ip->size)
-    pagecache_zero_tail(ip, ip->size);   // the file grows: no stale bytes past the old end
+    pagecache_zero_tail(ip->obj, ip->size);   // the file grows: no stale bytes past the old end
   while (tot < n) {
     uint boff = off % BSIZE;
     uint m = MIN(n - tot, BSIZE - boff);
@@ -1036,7 +1031,7 @@ writei_blocks(struct inode *ip, int user_src, uint64 src, uint off, uint n, int 
     log_write(bp);
     brelse(bp);
     if (ip->type == T_FILE && to_cache)
-      pagecache_write(ip, off, bounce, m);   // keep mappings coherent
+      pagecache_write(ip->obj, off, bounce, m);   // keep mappings coherent
     tot += m;
     off += m;
     src += m;
@@ -1239,11 +1234,4 @@ namei(char *path)
 {
   int err;
   return namei_err(path, &err);
-}
-
-struct inode *
-nameiparent(char *path, char *name)
-{
-  int err;
-  return nameiparent_err(path, name, &err);
 }

@@ -21,6 +21,7 @@
 #include "kernel/lib/spinlock.h"
 #include "kernel/lib/klib.h"
 #include "kernel/proc/proc.h"
+#include "kernel/mm/uaccess.h"
 
 #define PIPESIZE 4096   // bytes in the ring
 #define BOUNCE   512    // bytes moved per lock hold (on the kernel stack)

@@ -36,7 +36,7 @@ argfd(int n, int *pfd, struct file **pf)
 
 // Give f the lowest free descriptor of the current process.
 // The descriptor, or -EMFILE.
-static int
+int
 fdalloc(struct file *f)
 {
   struct proc *p = myproc();
@@ -340,6 +340,46 @@ fail:
   return 0;
 }
 
+// The inode open(path, omode) names, locked: made if O_CREATE asks.
+// Inside a transaction. Null with the reason in *err.
+static struct inode *
+open_inode(char *path, int omode, int *err)
+{
+  struct inode *ip;
+  if (omode & O_CREATE)
+    return create(path, T_FILE, 0, 0, omode & O_EXCL, err);
+  if ((ip = namei_err(path, err)) != 0)
+    ilock(ip);
+  return ip;
+}
+
+// May ip be opened so? 0 or the error.
+static int
+open_allowed(struct inode *ip, int omode, int writable)
+{
+  if (ip->type == T_DIR && writable)
+    return -EISDIR;
+  if (ip->type == T_DEVICE && (ip->major < 0 || ip->major >= NDEV))
+    return -ENODEV;
+  if (ip->type == T_FILE && (writable || (omode & O_TRUNC)) && text_busy(ip))
+    return -ETXTBSY;      // a running program or a mapped library
+  return 0;
+}
+
+// The file's name for pmap: the last component of the path it was opened by.
+static void
+set_name(struct file *f, char *path)
+{
+  char *last = path;
+  for (char *c = path; *c; c++)
+    if (*c == '/' && c[1])
+      last = c + 1;
+  safestrcpy(f->name, last, sizeof f->name);
+  for (char *c = f->name; *c; c++)
+    if (*c == '/')
+      *c = 0;
+}
+
 int64
 sys_open(void)
 {
@@ -363,27 +403,12 @@ sys_open(void)
   int writable = (omode & O_WRONLY) || (omode & O_RDWR);
 
   begin_op();
-  if (omode & O_CREATE) {
-    if ((ip = create(path, T_FILE, 0, 0, omode & O_EXCL, &r)) == 0)
-      goto fail;
-  } else {
-    if ((ip = namei_err(path, &r)) == 0)
-      goto fail;
-    ilock(ip);
+  if ((ip = open_inode(path, omode, &r)) == 0)
+    goto fail;
+  if ((r = open_allowed(ip, omode, writable)) < 0) {
+    iunlockput(ip);
+    goto fail;
   }
-  if (ip->type == T_DIR && writable) {
-    r = -EISDIR;
-    goto failput;
-  }
-  if (ip->type == T_DEVICE && (ip->major < 0 || ip->major >= NDEV)) {
-    r = -ENODEV;
-    goto failput;
-  }
-  if (ip->type == T_FILE && (writable || (omode & O_TRUNC)) && text_busy(ip)) {
-    r = -ETXTBSY;      // a running program or a mapped library
-    goto failput;
-  }
-
   if (ip->type == T_DEVICE) {
     f->type = FD_DEVICE;
     f->major = ip->major;
@@ -392,28 +417,15 @@ sys_open(void)
     f->off = 0;
   }
   f->ip = ip;
-  {
-    char *last = path;
-    for (char *c = path; *c; c++)
-      if (*c == '/' && c[1])
-        last = c + 1;
-    safestrcpy(f->name, last, sizeof f->name);
-    for (char *c = f->name; *c; c++)
-      if (*c == '/')
-        *c = 0;
-  }
+  set_name(f, path);
   f->readable = !(omode & O_WRONLY);
   f->writable = writable;
-
   if ((omode & O_TRUNC) && ip->type == T_FILE)
     itrunc_to(ip, 0);
-
   iunlock(ip);
   end_op();
   return fd;
 
-failput:
-  iunlockput(ip);
 fail:
   end_op();
   myproc()->ofile[fd] = 0;

@@ -13,7 +13,7 @@ int    strncmp(const char *p, const char *q, uint64 n);
 char  *strncpy(char *s, const char *t, int n);
 char  *safestrcpy(char *s, const char *t, int n);   // always NUL-terminates
 
-void   printfinit(void);
+void   printfinit(void (*write)(const char *buf, int n));   // printf writes its lines through write
 void   printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 int    snprintf(char *buf, int n, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 int    vsnprintf(char *buf, int n, const char *fmt, va_list ap);

@@ -41,8 +41,9 @@
 //     cache index, the inode table (reclaim takes a reference to a cached
 //     file's inode under the page-cache lock; nothing is taken under the
 //     inode table's lock, so it can sit this deep), the space pool, ASIDs,
-//     the frame allocator, and last printf, which any code may call
-//     holding anything.
+//     the frame allocator, then printf, which any code may call
+//     holding anything, and last the UART's wire (printf's line, or the
+//     transmit ring's drain under uart_tx, with nothing taken inside).
 //
 // A page fault is an acquisition too: it takes as->lock, the outermost
 // lock. So kernel code that touches user memory (copyin, copyout,
@@ -71,7 +72,8 @@
 // initlock/initsleeplock look the name up here and store its rank in the
 // lock; a name missing from the table panics there and then. Each hart
 // records the spin locks it holds (struct cpu), each process its sleep
-// locks and log reservations (struct proc). Acquiring against the order,
+// locks and log reservations (struct ldthread, in struct proc; the
+// scheduler points cpu->ld at the running one). Acquiring against the order,
 // sleeping (acquiresleep, begin_op, sleep, sched) while holding a spin
 // lock that the sleep does not release, returning to user mode with any
 // lock or reservation still held, or touching user memory with a lock
@@ -83,8 +85,7 @@
 #include "kernel/lib/klib.h"
 #include "kernel/lib/lockorder.h"
 #include "kernel/lib/spinlock.h"
-#include "kernel/proc/sleeplock.h"
-#include "kernel/proc/proc.h"
+#include "kernel/lib/cpu.h"
 
 #ifdef LOCKDEBUG
 
@@ -132,6 +133,7 @@ static const struct lockclass order[] = {
   { "frames",      SPIN,   0 },  // the free frame list
   // anyone may print
   { "printf",      SPIN,   0 },
+  { "uart_wire",   SPIN,   0 },  // the UART's transmitter: a printf line or a ring drain
 };
 
 int lockorder_rank(const char *name, int sleeplock)
@@ -159,10 +161,10 @@ static void show_held(void)
   struct cpu *c = mycpu();
   for (int i = 0; i < c->ld_nspin; i++)
     printf("  hart holds spin lock %s\n", c->ld_spin[i]->name);
-  struct proc *p = c->proc;
-  if (p)
-    for (int i = 0; i < p->ld_nsleep; i++)
-      printf("  pid %d holds %s\n", p->pid, p->ld_sleep[i].name);
+  struct ldthread *t = c->ld;
+  if (t)
+    for (int i = 0; i < t->nheld; i++)
+      printf("  pid %d holds %s\n", t->pid, t->held[i].name);
 }
 
 #ifdef LOCKDEBUG_WARN
@@ -215,7 +217,8 @@ static void violation(const char *fmt, const char *a, const char *b)
     reporting[id] = 1;
     char msg[160];
     snprintf(msg, sizeof msg, fmt, a, b);
-    printf("lockdebug: %s (hart %d, pid %d)\n", msg, id, myproc() ? myproc()->pid : -1);
+    struct ldthread *t = mycpu()->ld;
+    printf("lockdebug: %s (hart %d, pid %d)\n", msg, id, t ? t->pid : -1);
     show_held();
     backtrace(r_fp(), 0);
     reporting[id] = 0;
@@ -277,54 +280,53 @@ static struct spinlock *spin_held(struct spinlock *except)
 
 // Whoever may sleep must hold no spin lock. Then rank must exceed every
 // sleep lock and reservation the process holds.
-static void acquire_sleeping(const void *lock, const char *name, int rank)
+// The process running on this hart (its record), or 0.
+static struct ldthread *thread(void)
+{
+  push_off();
+  struct ldthread *t = mycpu()->ld;
+  pop_off();
+  return t;
+}
+
+void lockdebug_acquire_sleeping(const void *lock, const char *name, int rank)
 {
   push_off();
   struct spinlock *s = spin_held(0);
-  struct proc *p = mycpu()->proc;
+  struct ldthread *t = mycpu()->ld;
   pop_off();
   if (s)
     violation("%s may sleep, but this hart holds spin lock %s", name, s->name);
-  if (!p)
+  if (!t)
     return;     // boot, before the first process: nothing to order against
-  for (int i = 0; i < p->ld_nsleep; i++) {
-    struct heldlock *h = &p->ld_sleep[i];
+  for (int i = 0; i < t->nheld; i++) {
+    struct heldlock *h = &t->held[i];
     if (h->rank > rank || (h->rank == rank && !nests(rank)))
       violation("acquiring %s while holding %s: against the lock order", name, h->name);
   }
-  if (p->ld_nsleep == LD_NSLEEP)
-    panic("lockdebug: pid %d holds more than %d sleep locks", p->pid, LD_NSLEEP);
-  p->ld_sleep[p->ld_nsleep].lock = lock;
-  p->ld_sleep[p->ld_nsleep].name = name;
-  p->ld_sleep[p->ld_nsleep].rank = rank;
-  p->ld_nsleep++;
+  if (t->nheld == LD_NSLEEP)
+    panic("lockdebug: pid %d holds more than %d sleep locks", t->pid, LD_NSLEEP);
+  t->held[t->nheld].lock = lock;
+  t->held[t->nheld].name = name;
+  t->held[t->nheld].rank = rank;
+  t->nheld++;
 }
 
-static void release_sleeping(const void *lock, const char *name, int rank)
+void lockdebug_release_sleeping(const void *lock, const char *name, int rank)
 {
-  struct proc *p = myproc();
-  if (!p)
+  struct ldthread *t = thread();
+  if (!t)
     return;
-  for (int i = p->ld_nsleep - 1; i >= 0; i--) {
-    struct heldlock *h = &p->ld_sleep[i];
+  for (int i = t->nheld - 1; i >= 0; i--) {
+    struct heldlock *h = &t->held[i];
     if (h->lock == lock && h->rank == rank) {
-      for (int j = i; j < p->ld_nsleep - 1; j++)
-        p->ld_sleep[j] = p->ld_sleep[j + 1];
-      p->ld_nsleep--;
+      for (int j = i; j < t->nheld - 1; j++)
+        t->held[j] = t->held[j + 1];
+      t->nheld--;
       return;
     }
   }
   violation("release of %s, which this process does not hold%s", name, "");
-}
-
-void lockdebug_acquiresleep(struct sleeplock *lk)
-{
-  acquire_sleeping(lk, lk->name, lk->rank);
-}
-
-void lockdebug_releasesleep(struct sleeplock *lk)
-{
-  release_sleeping(lk, lk->name, lk->rank);
 }
 
 // A log reservation is recorded like a sleep lock with no lock object.
@@ -338,12 +340,12 @@ static int logop_rank(void)
 
 void lockdebug_begin_op(void)
 {
-  acquire_sleeping(0, "log.op (begin_op)", logop_rank());
+  lockdebug_acquire_sleeping(0, "log.op (begin_op)", logop_rank());
 }
 
 void lockdebug_end_op(void)
 {
-  release_sleeping(0, "log.op (begin_op)", logop_rank());
+  lockdebug_release_sleeping(0, "log.op (begin_op)", logop_rank());
 }
 
 // sleep(chan, lk) gives up lk; any other spin lock would stay held while
@@ -357,25 +359,28 @@ void lockdebug_sleep(struct spinlock *lk)
     violation("sleep() giving up %s while holding spin lock %s", lk ? lk->name : "?", s->name);
 }
 
-// sched: p->lock and nothing else.
-void lockdebug_sched(struct proc *p)
+// sched: the process's lock (plock) and nothing else.
+void lockdebug_sched(struct spinlock *plock)
 {
-  struct spinlock *s = spin_held(&p->lock);
+  struct spinlock *s = spin_held(plock);
+  struct ldthread *t = mycpu()->ld;
   if (s)
-    violation("sched() of %s while holding spin lock %s", p->name, s->name);
+    violation("sched() of %s while holding spin lock %s", t ? t->name : "?", s->name);
 }
 
 // Back to user mode: a lock or log reservation still held here was
 // leaked (an error path that forgot to release it).
-void lockdebug_user_return(struct proc *p)
+void lockdebug_user_return(void)
 {
   push_off();
   struct spinlock *s = spin_held(0);
+  struct ldthread *t = mycpu()->ld;
   pop_off();
+  const char *name = t ? t->name : "?";
   if (s)
-    violation("return to user (%s) while holding spin lock %s", p->name, s->name);
-  if (p->ld_nsleep > 0)
-    violation("return to user (%s) while holding %s", p->name, p->ld_sleep[0].name);
+    violation("return to user (%s) while holding spin lock %s", name, s->name);
+  if (t && t->nheld > 0)
+    violation("return to user (%s) while holding %s", name, t->held[0].name);
 }
 
 // For copyin/copyout/copyinstr (LOCKDEBUG_COPY) and any code that is about
@@ -384,15 +389,15 @@ void lockdebug_assert_no_locks(const char *where)
 {
   push_off();
   struct spinlock *s = spin_held(0);
-  struct proc *p = mycpu()->proc;
+  struct ldthread *t = mycpu()->ld;
   pop_off();
   if (s)
     violation("%s while holding spin lock %s", where, s->name);
-  if (!p)
+  if (!t)
     return;
-  for (int i = 0; i < p->ld_nsleep; i++)
-    if (p->ld_sleep[i].lock)
-      violation("%s while holding sleep lock %s", where, p->ld_sleep[i].name);
+  for (int i = 0; i < t->nheld; i++)
+    if (t->held[i].lock)
+      violation("%s while holding sleep lock %s", where, t->held[i].name);
 }
 
 #endif

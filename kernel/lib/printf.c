@@ -2,16 +2,19 @@
 // and panic with a backtrace.
 #include "kernel/lib/klib.h"
 #include "kernel/lib/spinlock.h"
-#include "kernel/dev/dev.h"
 #include "kernel/riscv.h"
+#include "kernel/memlayout.h"
 
 volatile int panicked = 0;
-int cpuid(void);   // proc/cpu.c: this hart's id
 static struct spinlock pr_lock;
+static void (*output)(const char *buf, int n);   // where printf's lines go
 
-void printfinit(void)
+// write must work anywhere: with interrupts off, in a trap, in a panic
+// (boot passes the UART's polled output).
+void printfinit(void (*write)(const char *buf, int n))
 {
   initlock(&pr_lock, "printf");
+  output = write;
 }
 
 // The formatter writes through a sink: a buffer with a bound.
@@ -127,8 +130,7 @@ void printf(const char *fmt, ...)
   int locking = !panicked;
   if (locking)
     acquire(&pr_lock);
-  for (int i = 0; i < len; i++)
-    uartputc_sync(buf[i]);
+  output(buf, len);
   if (locking)
     release(&pr_lock);
 }
@@ -164,7 +166,7 @@ int frame_callers(uint64 fp, uint64 *ra, int max)
 {
   int n = 0;
   while (n < max) {
-    if (fp < 0xFFFFFFC000000000UL || (fp & 7))
+    if (fp < KVA_OFFSET || (fp & 7))
       break;
     uint64 r = *(uint64 *)(fp - 8);
     uint64 next = *(uint64 *)(fp - 16);

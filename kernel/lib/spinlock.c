@@ -3,7 +3,7 @@
 #include "kernel/lib/spinlock.h"
 #include "kernel/lib/klib.h"
 #include "kernel/lib/lockorder.h"
-#include "kernel/proc/proc.h"
+#include "kernel/lib/cpu.h"
 #include "kernel/riscv.h"
 
 void initlock(struct spinlock *lk, const char *name)
@@ -42,28 +42,4 @@ void release(struct spinlock *lk)
 int holding(struct spinlock *lk)
 {
   return lk->locked && lk->cpu == mycpu();
-}
-
-// push_off/pop_off nest like intr_off/intr_on; interrupts come back on only
-// when the outermost pop_off finds they were on at the outermost push_off.
-void push_off(void)
-{
-  int old = intr_get();
-  intr_off();
-  struct cpu *c = mycpu();
-  if (c->noff == 0)
-    c->intena = old;
-  c->noff++;
-}
-
-void pop_off(void)
-{
-  struct cpu *c = mycpu();
-  if (intr_get())
-    panic("pop_off: interruptible");
-  if (c->noff < 1)
-    panic("pop_off: not pushed");
-  c->noff--;
-  if (c->noff == 0 && c->intena)
-    intr_on();
 }

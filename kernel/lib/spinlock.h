@@ -1,8 +1,8 @@
 #ifndef PAGODA_SPINLOCK_H
 #define PAGODA_SPINLOCK_H
 #include "kernel/types.h"
+#include "kernel/lib/cpu.h"
 // Mutual exclusion lock; interrupts stay off on this hart while it is held.
-struct cpu;
 struct spinlock {
   uint locked;
   const char *name;
@@ -16,6 +16,4 @@ void initlock(struct spinlock *lk, const char *name);
 void acquire(struct spinlock *lk);
 void release(struct spinlock *lk);
 int  holding(struct spinlock *lk);
-void push_off(void);
-void pop_off(void);
 #endif

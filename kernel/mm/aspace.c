@@ -10,9 +10,8 @@
 #include "kernel/errno.h"
 #include "kernel/lib/klib.h"
 #include "kernel/lib/spinlock.h"
-#include "kernel/mm/mm.h"
+#include "kernel/mm/mm_internal.h"
 #include "kernel/proc/proc.h"
-#include "kernel/fs/file.h"
 
 #define NASPACE (NPROC + NCPU + 8)
 #define NREGION (NPROC * 16)
@@ -57,20 +56,17 @@ static void region_free(struct region *r)
 static void text_count(struct region *r, int delta)
 {
   if (r->obj && r->obj->kind == VMOBJ_FILE && (r->prot & PROT_EXEC))
-    __atomic_add_fetch(&r->obj->ip->textuse, delta, __ATOMIC_ACQ_REL);
+    __atomic_add_fetch(&r->obj->textuse, delta, __ATOMIC_ACQ_REL);
 }
 
-// A region that maps an object holds a reference on it (for a file: on
-// its inode, which owns the object) and sits on its mappers list.
+// A region that maps an object holds a reference on it (ops->hold; a file:
+// on its inode, which owns the object) and sits on its mappers list.
 static void region_attach(struct region *r)
 {
   struct vmobj *o = r->obj;
   if (!o)
     return;
-  if (o->kind == VMOBJ_FILE)
-    idup(o->ip);
-  else
-    vmobj_get(o);
+  o->ops->hold(o);
   text_count(r, 1);
   vmobj_add_mapper(o, r);
 }
@@ -84,13 +80,7 @@ static void region_detach(struct region *r)
     return;
   vmobj_remove_mapper(o, r);
   text_count(r, -1);
-  if (o->kind == VMOBJ_FILE) {
-    begin_op();
-    iput(o->ip);
-    end_op();
-  } else {
-    vmobj_put(o);
-  }
+  o->ops->release(o);
 }
 
 void region_set_prot(struct region *r, int prot)
@@ -272,6 +262,7 @@ void as_unmap_range(struct aspace *as, uint64 start, uint64 end)
 // goes all the same).
 int as_remove(struct aspace *as, uint64 start, uint64 end)
 {
+  ASSERT(holdingsleep(&as->lock));
   int err = 0;
   struct region **pp = &as->regions;
   while (*pp) {
@@ -315,6 +306,21 @@ int as_remove(struct aspace *as, uint64 start, uint64 end)
     }
   }
   return err;
+}
+
+// Write into a space that no hart runs yet (exec's new stack), through
+// the direct map. The pages must be mapped: -EFAULT if one is not.
+int as_write(struct aspace *as, uint64 va, const void *src, uint64 n)
+{
+  while (n) {
+    pte_t *pte = walk(as->root, va, 0);
+    if (!pte || !(*pte & PTE_V))
+      return -EFAULT;
+    uint64 chunk = MIN(n, PGSIZE - (va % PGSIZE));
+    memmove((char *)P2V(PTE2PA(*pte)) + va % PGSIZE, src, chunk);
+    va += chunk, src = (const char *)src + chunk, n -= chunk;
+  }
+  return 0;
 }
 
 // Drop every mapping (exit, failed exec). Process context: file regions

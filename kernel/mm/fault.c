@@ -7,7 +7,7 @@
 #include "kernel/fcntl.h"
 #include "kernel/errno.h"
 #include "kernel/lib/klib.h"
-#include "kernel/mm/mm.h"
+#include "kernel/mm/mm_internal.h"
 
 struct vmstat vmcount;
 
@@ -127,6 +127,48 @@ void as_premap(struct aspace *as, struct region *r)
   }
 }
 
+// as_premap for the file region at va of a space not in use yet (exec).
+void as_premap_at(struct aspace *as, uint64 va)
+{
+  struct region *r = region_find(as, va);
+  if (r && r->obj)
+    as_premap(as, r);
+}
+
+// Map our new private frame pa at va with r's rights, if the PTE is still
+// what the caller saw (old; 0: absent). The frame was prepared with no
+// lock held; meanwhile a truncation or eviction may have changed the PTE,
+// and then the frame is dropped (-EAGAIN: the access faults again).
+static int map_private(struct aspace *as, struct region *r, uint64 va, pte_t *pte, pte_t old,
+                       uint64 pa)
+{
+  acquire(&as->ptlock);
+  int same = old ? *pte == old : !(*pte & PTE_V);
+  if (same)
+    as_pte_set(as, va, pte, PA2PTE(pa) | pte_rights(r->prot) | PTE_V | PTE_A | PTE_D);
+  release(&as->ptlock);
+  if (!same) {
+    frame_put(pa);
+    return -EAGAIN;
+  }
+  return 0;
+}
+
+// The one copy-on-write copy: a private copy of frame pa, mapped at va
+// if the PTE is still old (map_private).
+static int map_copy(struct aspace *as, struct region *r, uint64 va, pte_t *pte, pte_t old,
+                    uint64 pa)
+{
+  uint64 copy = frame_copy_reclaim(pa);
+  if (!copy)
+    return -ENOMEM;
+  debug_delay();
+  int err = map_private(as, r, va, pte, old, copy);
+  if (err == 0)
+    VMCOUNT(fault_cow_copy);
+  return err;
+}
+
 // A fault on an absent page of a region over an object. Shared regions
 // map the object's frame itself: read-only until the first write, so
 // that the write can mark the page dirty (software dirty tracking).
@@ -144,21 +186,9 @@ static int fault_object(struct aspace *as, struct region *r, uint64 va, int acce
     return err;
   uint64 rights = pte_rights(r->prot);
   if (!(r->flags & REG_SHARED) && (access & VM_WRITE)) {
-    uint64 copy = frame_copy_reclaim(pa);
+    err = map_copy(as, r, va, pte, 0, pa);
     frame_put(pa);
-    if (!copy)
-      return -ENOMEM;
-    acquire(&as->ptlock);
-    int absent = !(*pte & PTE_V);
-    if (absent)
-      as_pte_set(as, va, pte, PA2PTE(copy) | rights | PTE_V | PTE_A | PTE_D);
-    release(&as->ptlock);
-    if (!absent) {
-      frame_put(copy);
-      return -EAGAIN;
-    }
-    VMCOUNT(fault_cow_copy);
-    return 0;
+    return err;
   }
   int dirty = 0;
   if (!(r->flags & REG_SHARED) && (rights & PTE_W))
@@ -196,25 +226,16 @@ static int fault_absent(struct aspace *as, struct region *r, uint64 va, int acce
   uint64 pa = frame_alloc_reclaim();
   if (!pa)
     return -ENOMEM;
-  acquire(&as->ptlock);
-  int absent = !(*pte & PTE_V);
-  if (absent)
-    as_pte_set(as, va, pte, PA2PTE(pa) | pte_rights(r->prot) | PTE_V | PTE_A | PTE_D);
-  release(&as->ptlock);
-  if (!absent) {
-    frame_put(pa);
-    return -EAGAIN;
-  }
-  VMCOUNT(fault_zero);
-  return 0;
+  int err = map_private(as, r, va, pte, 0, pa);
+  if (err == 0)
+    VMCOUNT(fault_zero);
+  return err;
 }
 
 // Case 2: a write to a private page mapped read-only (copy-on-write, or
-// rights that mprotect has since raised). Copy unless we hold the frame
-// alone (a page-cache frame is never ours alone: the file keeps it). The
-// copy is made with no lock held (it may have to wait for memory), then
-// installed only if the PTE is still the one we copied from: a
-// truncation or eviction may have removed it meanwhile.
+// rights that mprotect has since raised). Copy (map_copy) unless we hold
+// the frame alone (a page-cache frame is never ours alone: the file keeps
+// it).
 static int fault_cow(struct aspace *as, struct region *r, uint64 va, pte_t *pte)
 {
   acquire(&as->ptlock);
@@ -237,33 +258,18 @@ static int fault_cow(struct aspace *as, struct region *r, uint64 va, pte_t *pte)
   if (r->obj)
     frame_get(pa);
   release(&as->ptlock);
-  uint64 copy = frame_copy_reclaim(pa);
-  if (!copy) {
-    if (r->obj)
-      frame_put(pa);
-    return -ENOMEM;
+  int err = map_copy(as, r, va, pte, old, pa);
+  ASSERT(err != -EAGAIN || r->obj);   // only the reverse map changes our PTE
+  if (err == 0) {
+    // The PTE now names another frame: every hart that may hold the old,
+    // read-only entry must drop it before the old frame can be reused,
+    // or it would go on reading stale data (later: someone else's).
+    tlb_flush_page(as, va);
+    frame_put(pa);          // the PTE's reference
   }
-  debug_delay();
-  acquire(&as->ptlock);
-  int same = *pte == old;
-  if (same)
-    as_pte_set(as, va, pte, PA2PTE(copy) | pte_rights(r->prot) | PTE_V | PTE_A | PTE_D);
-  release(&as->ptlock);
-  if (!same) {
-    ASSERT(r->obj);
-    frame_put(copy);
-    frame_put(pa);
-    return -EAGAIN;
-  }
-  // The PTE now names another frame: every hart that may hold the old,
-  // read-only entry must drop it before the old frame can be reused,
-  // or it would go on reading stale data (later: someone else's).
-  tlb_flush_page(as, va);
-  frame_put(pa);          // the PTE's reference
   if (r->obj)
-    frame_put(pa);        // ours
-  VMCOUNT(fault_cow_copy);
-  return 0;
+    frame_put(pa);          // ours
+  return err;
 }
 
 // Case 3: the first write to a page of a shared mapping: mark the page
@@ -312,7 +318,7 @@ static int fault_rights(struct aspace *as, struct region *r, uint64 va, int acce
 // could be had (the caller decides whom the OOM killer takes).
 //
 // Nothing here fences a PTE that became valid or gained rights: a hart
-// with an older entry faults again and lands in fault_rights (docs/tlb.md).
+// with an older entry faults again and lands in fault_rights (docs/book/07-tlb.md).
 int vm_fault(struct aspace *as, uint64 va, int access)
 {
   if (va >= MAXVA)

@@ -7,7 +7,7 @@
 #include "kernel/riscv.h"
 #include "kernel/lib/klib.h"
 #include "kernel/lib/spinlock.h"
-#include "kernel/mm/mm.h"
+#include "kernel/mm/mm_internal.h"
 #include "kernel/boot/dtb.h"
 
 uint64 ram_base, ram_end;
@@ -91,6 +91,7 @@ static uint64 take(void)
   acquire(&fl.lock);
   struct frame *f = fl.free;
   if (f) {
+    ASSERT(f->ref == 0);
     fl.free = f->next;
     fl.nfree--;
     f->ref = 1;

@@ -9,8 +9,7 @@
 #include "kernel/errno.h"
 #include "kernel/lib/klib.h"
 #include "kernel/proc/proc.h"
-#include "kernel/mm/mm.h"
-#include "kernel/fs/file.h"
+#include "kernel/mm/mm_internal.h"
 #include "kernel/trap/trap.h"
 
 #define PROT_ALL (PROT_READ | PROT_WRITE | PROT_EXEC)
@@ -30,42 +29,9 @@ static int page_range(uint64 addr, uint64 len, uint64 *end)
   return 0;
 }
 
-// The object behind fd, and the most a mapping of it may be given.
-static int fd_object(int fd, int flags, struct vmobj **obj, int *maxprot, char *name)
+// Check mmap's arguments. For a fixed mapping, *end is its end.
+static int mmap_check(uint64 addr, uint64 len, int prot, int flags, uint64 off, uint64 *end)
 {
-  struct proc *p = myproc();
-  if (fd < 0 || fd >= NOFILE || !p->ofile[fd])
-    return -EBADF;
-  struct file *f = p->ofile[fd];
-  if (f->type == FD_OBJ && f->obj) {        // POSIX shared memory
-    *obj = f->obj;
-    safestrcpy(name, ((struct vmobj *)f->obj)->name, 24);
-  } else if (f->type == FD_INODE && f->ip->type == T_FILE) {
-    if (!(*obj = vmobj_of_inode(f->ip)))
-      return -ENOMEM;
-    // the name it was opened by (pmap); the inode number if it has none
-    if (f->name[0])
-      safestrcpy(name, f->name, 24);
-    else
-      snprintf(name, 24, "file:%d", f->ip->inum);
-  } else {
-    return -ENODEV;                          // pipes, devices, directories
-  }
-  if (!f->readable)
-    return -EACCES;
-  *maxprot = PROT_READ | PROT_EXEC;
-  if (f->writable || (flags & MAP_PRIVATE))
-    *maxprot |= PROT_WRITE;                  // private writes never reach the object
-  return 0;
-}
-
-int64 sys_mmap(void)
-{
-  uint64 addr = argaddr(0), len = argaddr(1);
-  int prot = argint(2), flags = argint(3), fd = argint(4);
-  uint64 off = argaddr(5);
-  struct aspace *as = myproc()->as;
-
   if (len == 0 || (prot & ~PROT_ALL) || (flags & ~MAP_KNOWN) || (off % PGSIZE))
     return -EINVAL;
   if (!!(flags & MAP_SHARED) == !!(flags & MAP_PRIVATE))
@@ -75,53 +41,82 @@ int64 sys_mmap(void)
   uint64 size = PGROUNDUP(len);
   if (size < len || off + size < off)
     return -EINVAL;
-  int fixed = flags & (MAP_FIXED | MAP_FIXED_NOREPLACE);
-  uint64 end = 0;
-  if (fixed) {
-    int err = page_range(addr, len, &end);
+  *end = 0;
+  if (flags & (MAP_FIXED | MAP_FIXED_NOREPLACE)) {
+    int err = page_range(addr, len, end);
     if (err < 0)
       return err;
     if (addr < USERBASE)
       return -EINVAL;
-    if (end > USERTOP)
+    if (*end > USERTOP)
       return -ENOMEM;
   }
+  return 0;
+}
 
-  struct vmobj *obj = 0;
-  int maxprot = PROT_ALL, rflags = (flags & MAP_SHARED) ? REG_SHARED : 0;
-  char name[24] = "[anon]";
+// The object a new mapping of size bytes maps (0: anonymous private
+// memory), the most it may allow, and its name. A shared anonymous
+// mapping gets a new object, with a reference the caller drops.
+static int mmap_object(int flags, int fd, int prot, uint64 size, struct vmobj **obj,
+                       int *maxprot, char *name)
+{
+  *obj = 0;
+  *maxprot = PROT_ALL;
+  safestrcpy(name, "[anon]", REGION_NAME);
   if (flags & MAP_ANONYMOUS) {
     if (flags & MAP_SHARED) {
       // Shared anonymous memory is an unnamed shared-memory object.
-      if (!(obj = vmobj_alloc(VMOBJ_SHM)))
+      if (!(*obj = vmobj_alloc(VMOBJ_SHM, &shm_vmops)))
         return -ENOMEM;
-      obj->size = size;
-      safestrcpy(name, "[shared anon]", sizeof name);
+      (*obj)->size = size;
+      safestrcpy(name, "[shared anon]", REGION_NAME);
     }
-    off = 0;
-  } else {
-    int err = fd_object(fd, flags, &obj, &maxprot, name);
-    if (err < 0)
-      return err;
-    if (prot & ~maxprot)
-      return -EACCES;
+    return 0;
   }
+  int err = file_vmobj(fd, flags, obj, maxprot, name);
+  if (err < 0)
+    return err;
+  if (prot & ~*maxprot)
+    return -EACCES;
+  return 0;
+}
+
+// Where the mapping goes: [*addr, *end) if fixed (replacing what is there,
+// unless MAP_FIXED_NOREPLACE), else a gap of size bytes near the hint
+// *addr. Holding as->lock.
+static int mmap_place(struct aspace *as, int flags, uint64 size, uint64 *addr, uint64 *end)
+{
+  if (flags & MAP_FIXED_NOREPLACE)
+    return region_overlap(as, *addr, *end) ? -EEXIST : 0;
+  if (flags & MAP_FIXED)
+    return as_remove(as, *addr, *end);
+  *addr = as_find_gap(as, size, PGROUNDDOWN(*addr));
+  *end = *addr + size;
+  return *addr ? 0 : -ENOMEM;
+}
+
+int64 sys_mmap(void)
+{
+  uint64 addr = argaddr(0), len = argaddr(1);
+  int prot = argint(2), flags = argint(3), fd = argint(4);
+  uint64 off = argaddr(5), end;
+  struct aspace *as = myproc()->as;
+  int err = mmap_check(addr, len, prot, flags, off, &end);
+  if (err < 0)
+    return err;
+  struct vmobj *obj;
+  int maxprot;
+  char name[REGION_NAME];
+  if ((err = mmap_object(flags, fd, prot, PGROUNDUP(len), &obj, &maxprot, name)) < 0)
+    return err;
+  if (flags & MAP_ANONYMOUS)
+    off = 0;
 
   acquiresleep(&as->lock);
-  int err = 0;
-  if (flags & MAP_FIXED_NOREPLACE) {
-    if (region_overlap(as, addr, end))
-      err = -EEXIST;
-  } else if (flags & MAP_FIXED) {
-    err = as_remove(as, addr, end);
-  } else {
-    addr = as_find_gap(as, size, PGROUNDDOWN(addr));
-    if (!addr)
-      err = -ENOMEM;
-    end = addr + size;
-  }
+  int rflags = (flags & MAP_SHARED) ? REG_SHARED : 0;
   struct region *r;
-  if (err == 0 && (err = region_insert(as, addr, end, prot, rflags, obj, off, name, &r)) == 0) {
+  if ((err = mmap_place(as, flags, PGROUNDUP(len), &addr, &end)) == 0 &&
+      (err = region_insert(as, addr, end, prot, rflags, obj, off, name, &r)) == 0) {
     r->maxprot = maxprot;
     if ((prot & PROT_EXEC) && obj && obj->kind == VMOBJ_FILE)
       as_premap(as, r);
@@ -219,8 +214,7 @@ int64 sys_mprotect(void)
     acquire(&as->ptlock);
     while ((pte = pt_next_leaf(as->root, &va, r->end)) != 0) {
       pte_t old = *pte;
-      pte_t new = (old & ~(PTE_R | PTE_W | PTE_X | PTE_U)) | (old & allow & (PTE_R | PTE_W | PTE_X)) |
-                  (allow & PTE_U);
+      pte_t new = (old & ~(PTE_RWX | PTE_U)) | (old & allow & PTE_RWX) | (allow & PTE_U);
       if (new != old) {
         removed |= (old & ~new) != 0;
         as_pte_set(as, va, pte, new);

@@ -17,9 +17,8 @@
 #include "kernel/errno.h"
 #include "kernel/lib/klib.h"
 #include "kernel/lib/spinlock.h"
-#include "kernel/mm/mm.h"
+#include "kernel/mm/mm_internal.h"
 #include "kernel/proc/proc.h"
-#include "kernel/fs/file.h"
 
 #define NHASH 4096
 static struct spinlock pc_lock;
@@ -231,6 +230,18 @@ static void pc_evict_index(struct vmobj *o, uint64 idx)
   frame_put(pa);
 }
 
+// The cached bytes of o past size, to the end of their page, read as zeros.
+static void zero_tail(struct vmobj *o, uint64 size)
+{
+  if (size % PGSIZE == 0)
+    return;
+  uint64 pa = pc_find(o, size / PGSIZE);
+  if (pa) {
+    memset((char *)P2V(pa) + size % PGSIZE, 0, PGSIZE - size % PGSIZE);
+    frame_put(pa);
+  }
+}
+
 // Shrink: pages wholly past size leave every mapping and the cache; the
 // tail of the last page is zeroed (bytes past EOF read as zero).
 void pc_truncate(struct vmobj *o, uint64 size)
@@ -253,13 +264,7 @@ void pc_truncate(struct vmobj *o, uint64 size)
         pc_evict_index(o, victim[i]);
     }
   }
-  if (size % PGSIZE) {
-    uint64 pa = pc_find(o, size / PGSIZE);
-    if (pa) {
-      memset((char *)P2V(pa) + size % PGSIZE, 0, PGSIZE - size % PGSIZE);
-      frame_put(pa);
-    }
-  }
+  zero_tail(o, size);
 }
 
 void pc_drop_all(struct vmobj *o)
@@ -267,30 +272,30 @@ void pc_drop_all(struct vmobj *o)
   pc_truncate(o, 0);
 }
 
-// ---- hooks for the file system: read() and write() go through here ----
+// ---- the page-cache interface: fs/ reads and writes files through here ----
 
-// Page idx of the file, with a reference for the caller (who holds
-// ip->lock and then copies from it with no lock held: see fileread).
-int pagecache_getpage(struct inode *ip, uint64 idx, uint64 *pa)
+// Page idx of the object, with a reference for the caller (who may hold
+// the file's lock and then copies from it with no lock held: see
+// fileread). o is 0 when the file's object could not be made.
+int pagecache_getpage(struct vmobj *o, uint64 idx, uint64 *pa)
 {
-  struct vmobj *o = vmobj_of_inode(ip);
   if (!o)
     return -ENOMEM;
   return vmobj_getpage(o, idx, pa);
 }
 
 // Copy file bytes [off, off+n) to dst through the cache. Caller holds
-// ip->lock and has clipped n to the file size. The kernel itself reads
-// only into kernel memory here (exec): a user copy under ip->lock could
-// fault into another file and deadlock, so read() copies with no lock
-// held (fileread).
-int pagecache_read(struct inode *ip, int user_dst, uint64 dst, uint off, uint n)
+// the file's lock and has clipped n to the file size. The kernel itself
+// reads only into kernel memory here (exec): a user copy under the file's
+// lock could fault into another file and deadlock, so read() copies with
+// no lock held (fileread).
+int pagecache_read(struct vmobj *o, int user_dst, uint64 dst, uint off, uint n)
 {
   uint tot = 0;
   while (tot < n) {
     uint m = MIN(n - tot, PGSIZE - off % PGSIZE);
     uint64 pa;
-    int err = pagecache_getpage(ip, off / PGSIZE, &pa);
+    int err = pagecache_getpage(o, off / PGSIZE, &pa);
     if (err < 0)
       return tot ? (int)tot : err;
     err = either_copyout(user_dst, dst, (char *)P2V(pa) + off % PGSIZE, m);
@@ -303,9 +308,8 @@ int pagecache_read(struct inode *ip, int user_dst, uint64 dst, uint off, uint n)
 }
 
 // write() changed file bytes: change the cached page too, if there is one.
-void pagecache_write(struct inode *ip, uint off, const void *src, uint n)
+void pagecache_write(struct vmobj *o, uint off, const void *src, uint n)
 {
-  struct vmobj *o = ip->obj;
   if (!o || !o->npages)
     return;
   while (n) {
@@ -323,21 +327,16 @@ void pagecache_write(struct inode *ip, uint off, const void *src, uint n)
 
 // The file grows from size: the cached bytes past the old end (stores
 // through a shared mapping land there) must read as zeros from now on.
-void pagecache_zero_tail(struct inode *ip, uint64 size)
+void pagecache_zero_tail(struct vmobj *o, uint64 size)
 {
-  if (!ip->obj || size % PGSIZE == 0)
-    return;
-  uint64 pa = pc_find(ip->obj, size / PGSIZE);
-  if (pa) {
-    memset((char *)P2V(pa) + size % PGSIZE, 0, PGSIZE - size % PGSIZE);
-    frame_put(pa);
-  }
+  if (o)
+    zero_tail(o, size);
 }
 
-void pagecache_truncate(struct inode *ip, uint64 size)
+void pagecache_truncate(struct vmobj *o, uint64 size)
 {
-  if (ip->obj)
-    pc_truncate(ip->obj, size);
+  if (o)
+    pc_truncate(o, size);
 }
 
 // A file's cache is no longer wanted (the file is deleted, or its inode
@@ -347,15 +346,6 @@ void pagecache_forget_obj(struct vmobj *o)
 {
   pc_drop_all(o);
   vmobj_put(o);
-}
-
-void pagecache_forget(struct inode *ip)
-{
-  struct vmobj *o = ip->obj;
-  if (!o)
-    return;
-  ip->obj = 0;
-  pagecache_forget_obj(o);
 }
 
 // ---- reclaim: a clock over all frames ----
@@ -403,6 +393,8 @@ static int evict_slow(struct vmobj *o, uint64 idx)
 // may_unmap is set.
 int pc_reclaim(int want, int may_unmap)
 {
+  if (may_unmap)
+    lockdebug_assert_no_locks("pc_reclaim");   // write-back takes the file's locks
   uint64 n = nframes_total();
   uint64 budget = 2 * MIN(n, SCAN_MAX);
   int freed = 0;
@@ -434,20 +426,17 @@ int pc_reclaim(int want, int may_unmap)
       release(&pc_lock);
       continue;
     }
-    // Mapped or dirty. The inode reference keeps the object alive while
-    // we work without the cache lock; an inode that iput is freeing is
-    // left alone (its pages are being dropped, its blocks freed).
+    // Mapped or dirty. The owner's reference (hold_live) keeps the object
+    // alive while we work without the cache lock; a file that is being
+    // freed is left alone (its pages are being dropped, its blocks freed).
     struct vmobj *o = f->obj;
     uint64 idx = f->index;
-    struct inode *ip = idup_live(o->ip);
+    int held = o->ops->hold_live(o);
     release(&pc_lock);
-    if (!ip)
+    if (!held)
       continue;
-    if (ip->obj == o && !holdingsleep(&ip->lock))
-      freed += evict_slow(o, idx);
-    begin_op();
-    iput(ip);
-    end_op();
+    freed += evict_slow(o, idx);
+    o->ops->release(o);
   }
   return freed;
 }

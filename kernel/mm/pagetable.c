@@ -6,7 +6,7 @@
 #include "kernel/memlayout.h"
 #include "kernel/riscv.h"
 #include "kernel/lib/klib.h"
-#include "kernel/mm/mm.h"
+#include "kernel/mm/mm_internal.h"
 #include "kernel/boot/dtb.h"
 
 pagetable_t kernel_root;
@@ -29,7 +29,7 @@ pte_t *walk(pagetable_t pt, uint64 va, int alloc)
     pte_t *pte = &pt[PX(level, va)];
     pte_t e = __atomic_load_n(pte, __ATOMIC_ACQUIRE);
     if (e & PTE_V) {
-      if (e & (PTE_R | PTE_W | PTE_X))
+      if (e & PTE_RWX)
         return 0;   // superpage leaf
       pt = P2V(PTE2PA(e));
     } else {

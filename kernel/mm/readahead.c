@@ -1,5 +1,7 @@
 // Reading file pages into the page cache, and reading ahead of a
-// sequential reader (read() and mapped-file faults alike).
+// sequential reader (read() and mapped-file faults alike). The file
+// system is reached only through the object's operations (lock, unlock,
+// size, readpages: fs/fileobj.c).
 //
 // A page is put into the cache busy before its read starts (FRAME_BUSY,
 // pagecache.c), and the read does not wait: the disk interrupt makes the
@@ -7,7 +9,7 @@
 // a reader asked for can be on their way while it works on that one, and
 // the inode lock is not held while the disk works.
 //
-// The window, per file (in its object, under the inode lock):
+// The window, per file (in its object, under the owner's lock):
 // - A miss on a page just after the last one that started a read (or
 //   within what was read ahead) is sequential: the window doubles, from
 //   RA_MIN up to RA_MAX pages. Any other miss halves it, and below RA_MIN
@@ -26,9 +28,7 @@
 #include "kernel/riscv.h"
 #include "kernel/errno.h"
 #include "kernel/lib/klib.h"
-#include "kernel/mm/mm.h"
-#include "kernel/proc/proc.h"
-#include "kernel/fs/file.h"
+#include "kernel/mm/mm_internal.h"
 
 #define RA_MIN 4    // pages: the first window of a sequential reader
 #define RA_MAX 32   // pages (128 KiB): the window grows no further
@@ -37,7 +37,7 @@
 // the cache busy, and fs_readpages fills it. With need, page lo is one a
 // reader waits for (-ENOMEM if no frame can be had for it); the others
 // are read ahead, only while memory is not low, and the first of them
-// carries the mark. Caller holds the inode's lock and clipped hi to EOF.
+// carries the mark. Caller holds the owner's lock and clipped hi to EOF.
 static int start_reads(struct vmobj *o, uint64 lo, uint64 hi, int need)
 {
   char *kva[RA_MAX + 1];
@@ -64,14 +64,14 @@ static int start_reads(struct vmobj *o, uint64 lo, uint64 hi, int need)
       VMCOUNT(fault_file);
     }
   }
-  fs_readpages(o->ip, lo, n, kva, pc_read_done);
+  o->ops->readpages(o, lo, n, kva, pc_read_done);
   return 0;
 }
 
 // Page idx of the file missed: read it, and the window after it.
 static int on_miss(struct vmobj *o, uint64 idx)
 {
-  uint64 end = PGROUNDUP((uint64)o->ip->size) / PGSIZE;
+  uint64 end = PGROUNDUP(o->ops->size(o)) / PGSIZE;
   if (idx >= o->ra_lo && idx <= o->ra_next)
     o->ra_win = o->ra_win ? MIN(2 * o->ra_win, RA_MAX) : RA_MIN;
   else
@@ -85,11 +85,8 @@ static int on_miss(struct vmobj *o, uint64 idx)
 // A reader reached the mark on page idx: read the next window.
 static void on_mark(struct vmobj *o, uint64 idx)
 {
-  struct inode *ip = o->ip;
-  int locked = holdingsleep(&ip->lock);
-  if (!locked)
-    ilock(ip);
-  uint64 end = PGROUNDUP((uint64)ip->size) / PGSIZE;
+  int locked = o->ops->lock(o);
+  uint64 end = PGROUNDUP(o->ops->size(o)) / PGSIZE;
   o->ra_win = o->ra_win ? MIN(2 * o->ra_win, RA_MAX) : RA_MIN;
   uint64 lo = MAX(o->ra_next, idx + 1);
   uint64 hi = MIN(lo + o->ra_win, end);
@@ -97,34 +94,31 @@ static void on_mark(struct vmobj *o, uint64 idx)
   o->ra_next = MAX(lo, hi);
   if (lo < hi)
     start_reads(o, lo, hi, 0);
-  if (!locked)
-    iunlock(ip);
+  if (locked)
+    o->ops->unlock(o);
 }
 
 // Page idx of file object o, with a reference for the caller: from the
 // cache (waiting if it is being read), else read in. -EFAULT past EOF.
-// The caller may hold the inode's lock (read() copying into a mapping
+// The caller may hold the owner's lock (read() copying into a mapping
 // of the same file).
-int file_getpage(struct vmobj *o, uint64 idx, uint64 *pa)
+int ra_getpage(struct vmobj *o, uint64 idx, uint64 *pa)
 {
-  struct inode *ip = o->ip;
   for (;;) {
     if ((*pa = pc_find(o, idx)) != 0) {
       if (pc_take_mark(*pa))
         on_mark(o, idx);
       return 0;
     }
-    int locked = holdingsleep(&ip->lock);
-    if (!locked)
-      ilock(ip);
+    int locked = o->ops->lock(o);
     uint64 there;
     int err = 0;
-    if (idx * PGSIZE >= ip->size)
+    if (idx * PGSIZE >= o->ops->size(o))
       err = -EFAULT;      // wholly past the end of the file
     else if (pc_find_range(o, idx, idx + 1, &there, 1) == 0)
       err = on_miss(o, idx);
-    if (!locked)
-      iunlock(ip);
+    if (locked)
+      o->ops->unlock(o);
     if (err < 0)
       return err;
     // Now it is cached (perhaps busy), unless a truncation just took it.

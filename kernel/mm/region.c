@@ -6,7 +6,7 @@
 #include "kernel/param.h"
 #include "kernel/memlayout.h"
 #include "kernel/riscv.h"
-#include "kernel/mm/mm.h"
+#include "kernel/mm/mm_internal.h"
 
 // The region containing va, or 0.
 struct region *region_find(struct aspace *as, uint64 va)

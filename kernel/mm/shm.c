@@ -1,22 +1,19 @@
-// POSIX shared memory: named, memory-only objects. shm_open gives an fd
-// whose object (a VMOBJ_SHM) mmap maps; ftruncate sizes it; shm_unlink
+// POSIX shared memory: named, memory-only objects. shm_open (the file
+// side is fs/fileobj.c's) gives an fd whose object (a VMOBJ_SHM) mmap maps; ftruncate sizes it; shm_unlink
 // removes the name, and the memory lives until the last fd and mapping go.
 // The namespace holds one reference on each named object.
 #include "kernel/types.h"
 #include "kernel/param.h"
 #include "kernel/riscv.h"
 #include "kernel/fcntl.h"
-#include "kernel/stat.h"
 #include "kernel/errno.h"
 #include "kernel/lib/klib.h"
 #include "kernel/lib/spinlock.h"
 #include "kernel/proc/proc.h"
-#include "kernel/mm/mm.h"
-#include "kernel/fs/file.h"
+#include "kernel/mm/mm_internal.h"
 #include "kernel/trap/trap.h"
 
 #define NSHM      32                  // names in the namespace
-#define SHM_NAME  32                  // bytes of a name, NUL included
 #define SHM_MAX   (1UL << 30)         // largest object
 
 static struct spinlock shm_lock;
@@ -27,8 +24,9 @@ void shminit(void)
   initlock(&shm_lock, "shm");
 }
 
-// "/name": one leading slash, no other, not empty.
-static int get_name(int n, char *name)
+// System-call argument n as a name (SHM_NAME bytes at name): "/name",
+// one leading slash, no other, not empty.
+int shm_argname(int n, char *name)
 {
   int len = argstr(n, name, SHM_NAME);
   if (len < 0)
@@ -41,20 +39,22 @@ static int get_name(int n, char *name)
   return 0;
 }
 
-static int shm_stat(struct file *f, struct stat *st)
+static uint64 shm_size(struct vmobj *o)
 {
-  struct vmobj *o = f->obj;
-  st->type = T_SHM;
-  st->nlink = o->name[0] ? 1 : 0;
-  st->size = o->size;
-  return 0;
+  return o->size;
 }
 
-static int shm_truncate(struct file *f, uint64 len)
+// Memory only: no read-in, no write-back; a mapping holds a reference on
+// the object itself.
+const struct vmobj_ops shm_vmops = {
+  .size = shm_size,
+  .hold = vmobj_get,
+  .release = vmobj_put,
+};
+
+// Set the size; a shrink drops the pages past the end from every mapping.
+int shm_truncate(struct vmobj *o, uint64 len)
 {
-  struct vmobj *o = f->obj;
-  if (!f->writable)
-    return -EINVAL;
   if (len > SHM_MAX)
     return -EFBIG;
   acquire(&o->lock);        // getpage reads the size under it
@@ -66,33 +66,11 @@ static int shm_truncate(struct file *f, uint64 len)
   return 0;
 }
 
-static void shm_close(struct file *f)
+// The object named name, made if oflag has O_CREAT (and must be, with
+// O_EXCL), with a reference for the caller (shm_open's file).
+int shm_get(const char *name, int oflag, struct vmobj **out)
 {
-  vmobj_put(f->obj);
-}
-
-static const struct fileops shm_ops = {
-  .stat = shm_stat,
-  .truncate = shm_truncate,
-  .close = shm_close,
-};
-
-int64 sys_shm_open(void)
-{
-  char name[SHM_NAME];
-  int err = get_name(0, name);
-  if (err < 0)
-    return err;
-  int oflag = argint(1);
-  int acc = oflag & 3;
-  if (acc != O_RDONLY && acc != O_RDWR)
-    return -EINVAL;
-  if (oflag & ~(3 | O_CREAT | O_EXCL | O_TRUNC))
-    return -EINVAL;
-
-  struct file *f = filealloc();
-  if (!f)
-    return -ENFILE;
+  int err = 0;
   acquire(&shm_lock);
   struct vmobj *o = 0;
   int slot = -1;
@@ -107,45 +85,23 @@ int64 sys_shm_open(void)
       err = -EEXIST;
   } else if (!(oflag & O_CREAT)) {
     err = -ENOENT;
-  } else if (slot < 0 || !(o = vmobj_alloc(VMOBJ_SHM))) {
+  } else if (slot < 0 || !(o = vmobj_alloc(VMOBJ_SHM, &shm_vmops))) {
     err = -ENFILE;
   } else {
     safestrcpy(o->name, name, SHM_NAME);   // vmobj_alloc's reference is the name's
     names[slot] = o;
   }
   if (err == 0)
-    vmobj_get(o);                   // the file's reference
+    vmobj_get(o);                   // the caller's reference
   release(&shm_lock);
-  if (err < 0) {
-    fileclose(f);
-    return err;
-  }
-  if ((oflag & O_TRUNC) && acc == O_RDWR) {
-    acquire(&o->lock);
-    o->size = 0;
-    release(&o->lock);
-    pc_truncate(o, 0);
-  }
-  f->type = FD_OBJ;
-  f->ops = &shm_ops;
-  f->obj = o;
-  f->readable = 1;
-  f->writable = acc == O_RDWR;
-  struct proc *p = myproc();
-  for (int fd = 0; fd < NOFILE; fd++) {
-    if (!p->ofile[fd]) {
-      p->ofile[fd] = f;
-      return fd;
-    }
-  }
-  fileclose(f);
-  return -EMFILE;
+  *out = o;
+  return err;
 }
 
 int64 sys_shm_unlink(void)
 {
   char name[SHM_NAME];
-  int err = get_name(0, name);
+  int err = shm_argname(0, name);
   if (err < 0)
     return err;
   struct vmobj *o = 0;

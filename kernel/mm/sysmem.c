@@ -7,8 +7,7 @@
 #include "kernel/errno.h"
 #include "kernel/lib/klib.h"
 #include "kernel/proc/proc.h"
-#include "kernel/mm/mm.h"
-#include "kernel/fs/file.h"
+#include "kernel/mm/mm_internal.h"
 #include "kernel/trap/trap.h"
 
 int64 sys_sbrk(void)
@@ -68,7 +67,7 @@ int64 sys_vmmap(void)
               (r->prot & PROT_EXEC ? VMR_EXEC : 0) | (r->flags & REG_SHARED ? VMR_SHARED : 0);
     v->offset = r->off;
     if (r->obj && r->obj->kind == VMOBJ_FILE)
-      v->ino = r->obj->ip->inum;
+      v->ino = r->obj->ino;
     safestrcpy(v->name, r->name, sizeof v->name);
     uint64 va = r->start;
     pte_t *pte;

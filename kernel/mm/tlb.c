@@ -1,5 +1,5 @@
 // The TLB: address-space identifiers and every sfence.vma in the kernel.
-// Policy (docs/tlb.md):
+// Policy (docs/book/07-tlb.md):
 //   - switching to a space whose ASID is current writes satp, no fence;
 //   - ASIDs are handed out in generations; when they run out a new
 //     generation starts and each hart flushes once when it next switches;
@@ -18,7 +18,7 @@
 #include "kernel/riscv.h"
 #include "kernel/lib/klib.h"
 #include "kernel/lib/spinlock.h"
-#include "kernel/mm/mm.h"
+#include "kernel/mm/mm_internal.h"
 #include "kernel/proc/proc.h"
 #include "kernel/boot/sbi.h"
 

@@ -4,7 +4,7 @@
 // the test suite checks the fence rules on a machine (QEMU) whose own
 // TLB flushes everything on any fence and so cannot show a missing one.
 //
-// Lines (all numbers hex; docs/tlb.md, "The TLB model"):
+// Lines (all numbers hex; docs/book/07-tlb.md, "The TLB model"):
 //   TT P hart space va old new pid    a user leaf PTE changed (printed
 //                                     before the store, under as->ptlock)
 //   TT F hart kind asid va size mask pid
@@ -22,7 +22,7 @@
 #include "kernel/riscv.h"
 #include "kernel/memlayout.h"
 #include "kernel/lib/klib.h"
-#include "kernel/mm/mm.h"
+#include "kernel/mm/mm_internal.h"
 #include "kernel/proc/proc.h"
 #include "kernel/boot/dtb.h"
 

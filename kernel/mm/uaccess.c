@@ -4,7 +4,7 @@
 #include "kernel/types.h"
 #include "kernel/riscv.h"
 #include "kernel/errno.h"
-#include "kernel/mm/mm.h"
+#include "kernel/mm/mm_internal.h"
 #include "kernel/lib/klib.h"
 #include "kernel/fcntl.h"
 #include "kernel/proc/proc.h"
@@ -93,4 +93,22 @@ int user_buffer_ok(uint64 va, uint64 len, int access)
   }
   releasesleep(&as->lock);
   return ok;
+}
+
+// The same for callers that move data to or from either the user or the
+// kernel (device reads and writes, readi): user_dst says which dst is.
+int either_copyout(int user_dst, uint64 dst, void *src, uint64 len)
+{
+  if (user_dst)
+    return copyout(dst, src, len);
+  memmove((void *)dst, src, len);
+  return 0;
+}
+
+int either_copyin(void *dst, int user_src, uint64 src, uint64 len)
+{
+  if (user_src)
+    return copyin(dst, src, len);
+  memmove(dst, (void *)src, len);
+  return 0;
 }

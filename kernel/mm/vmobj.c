@@ -10,9 +10,8 @@
 #include "kernel/errno.h"
 #include "kernel/lib/klib.h"
 #include "kernel/lib/spinlock.h"
-#include "kernel/mm/mm.h"
+#include "kernel/mm/mm_internal.h"
 #include "kernel/proc/proc.h"
-#include "kernel/fs/file.h"
 
 #define NVMOBJ (NINODE + 64)
 static struct spinlock obj_lock;
@@ -23,13 +22,14 @@ void vmobjinit(void)
   initlock(&obj_lock, "vmobj");
 }
 
-struct vmobj *vmobj_alloc(int kind)
+struct vmobj *vmobj_alloc(int kind, const struct vmobj_ops *ops)
 {
   acquire(&obj_lock);
   for (struct vmobj *o = objs; o < &objs[NVMOBJ]; o++) {
     if (o->ref == 0 && o->kind == 0) {
       memset(o, 0, sizeof *o);
       o->kind = kind;
+      o->ops = ops;
       o->ref = 1;
       initlock(&o->lock, "vmobj");
       release(&obj_lock);
@@ -55,6 +55,7 @@ void vmobj_put(struct vmobj *o)
   if (!last)
     return;
   pc_drop_all(o);
+  ASSERT(o->npages == 0 && o->mappers == 0);   // every mapping held a reference
   acquire(&obj_lock);
   o->kind = 0;    // slot free
   release(&obj_lock);
@@ -74,38 +75,25 @@ void vmobj_stats(uint64 *nshm, uint64 *frames)
   release(&obj_lock);
 }
 
-// The file's object. Its life is the in-memory inode's: pagecache_forget
-// drops it when the inode's last reference goes. Caller holds a reference.
-struct vmobj *vmobj_of_inode(struct inode *ip)
+// Executable mappings make an object busy: its file may not be opened
+// for writing or truncated (ETXTBSY) while one exists.
+int vmobj_text_busy(struct vmobj *o)
 {
-  if (ip->obj)
-    return ip->obj;
-  struct vmobj *o = vmobj_alloc(VMOBJ_FILE);
-  if (!o)
-    return 0;
-  o->ip = ip;
-  if (!__sync_bool_compare_and_swap(&ip->obj, 0, o))
-    vmobj_put(o);          // someone else made it first
-  return ip->obj;
+  return __atomic_load_n(&o->textuse, __ATOMIC_ACQUIRE) > 0;
 }
 
-// Page idx of o, with a reference for the caller. Files are read in on a
-// miss (and read ahead: readahead.c); shared memory is zero-filled.
-int vmobj_getpage(struct vmobj *o, uint64 idx, uint64 *pa)
+// A memory-only object's missing page: a new zeroed one, inserted under
+// the object's lock after checking the size there: ftruncate sets the
+// size under the same lock before it evicts, so no page past the end can
+// slip into the cache.
+static int zero_page(struct vmobj *o, uint64 idx, uint64 *pa)
 {
-  if (o->kind == VMOBJ_FILE)
-    return file_getpage(o, idx, pa);
-  if ((*pa = pc_find(o, idx)) != 0)
-    return 0;
-  // Shared memory: a new zeroed page, inserted under the object's lock
-  // after checking the size there: ftruncate sets the size under the
-  // same lock before it evicts, so no page past the end can slip in.
   uint64 f = frame_alloc_reclaim();
   if (!f)
     return -ENOMEM;
   frame_get(f);                    // one for the cache, one for the caller
   acquire(&o->lock);
-  int err = idx < PGROUNDUP(o->size) / PGSIZE ? pc_insert(o, idx, f) : -EFAULT;
+  int err = idx < PGROUNDUP(o->ops->size(o)) / PGSIZE ? pc_insert(o, idx, f) : -EFAULT;
   release(&o->lock);
   if (err < 0) {
     frame_put(f);
@@ -116,6 +104,18 @@ int vmobj_getpage(struct vmobj *o, uint64 idx, uint64 *pa)
   VMCOUNT(fault_shm);
   *pa = f;
   return 0;
+}
+
+// Page idx of o, with a reference for the caller: from the cache, else
+// read in with read-ahead (a file: readahead.c) or zero-filled (memory
+// only).
+int vmobj_getpage(struct vmobj *o, uint64 idx, uint64 *pa)
+{
+  if (o->ops->readpages)
+    return ra_getpage(o, idx, pa);
+  if ((*pa = pc_find(o, idx)) != 0)
+    return 0;
+  return zero_page(o, idx, pa);
 }
 
 void vmobj_add_mapper(struct vmobj *o, struct region *r)
@@ -157,6 +157,7 @@ void vmobj_set_range(struct vmobj *o, struct region *r, uint64 start, uint64 end
 // else only take write permission away; either way with a shootdown.
 static void for_each_mapping(struct vmobj *o, uint64 idx, uint64 pa, int unmap)
 {
+  ASSERT(holding(&o->lock));
   uint64 off = idx * PGSIZE;
   for (struct region *r = o->mappers; r; r = r->objnext) {
     if (off < r->off || off >= r->off + (r->end - r->start))
@@ -204,14 +205,9 @@ int vmobj_clean_page(struct vmobj *o, uint64 idx, uint64 pa, int unmap)
   if (dirty)
     __atomic_fetch_and(&f->flags, ~FRAME_DIRTY, __ATOMIC_ACQ_REL);
   release(&o->lock);
-  if (!dirty || o->kind != VMOBJ_FILE)
+  if (!dirty || !o->ops->writepage)
     return 0;
-  struct inode *ip = o->ip;
-  begin_op();
-  ilock(ip);
-  int err = fs_writepage(ip, idx, P2V(pa));
-  iunlock(ip);
-  end_op();
+  int err = o->ops->writepage(o, idx, P2V(pa));
   if (err < 0) {
     acquire(&o->lock);
     if ((f->flags & FRAME_CACHE) && f->obj == o)
@@ -229,7 +225,7 @@ int vmobj_clean_page(struct vmobj *o, uint64 idx, uint64 pa, int unmap)
 // its cached pages cost. Returns 0 or the first error.
 int vmobj_writeback(struct vmobj *o, uint64 lo, uint64 hi)
 {
-  if (o->kind != VMOBJ_FILE)
+  if (!o->ops->writepage)
     return 0;
   int err = 0;
   uint64 idx[32];

@@ -63,21 +63,7 @@ static int map_segment(struct aspace *as, struct inode *ip, struct proghdr *ph, 
       return -ENOEXEC;
   }
   if (ph->filesz > 0)
-    as_premap(as, region_find(as, lo));   // after the private page: premap leaves it alone
-  return 0;
-}
-
-// Write into the new (not yet active) space's stack through the direct map.
-static int stack_write(struct aspace *as, uint64 va, const void *src, uint64 n)
-{
-  while (n) {
-    pte_t *pte = walk(as->root, va, 0);
-    if (!pte || !(*pte & PTE_V))
-      return -E2BIG;
-    uint64 chunk = MIN(n, PGSIZE - (va % PGSIZE));
-    memmove((char *)P2V(PTE2PA(*pte)) + va % PGSIZE, src, chunk);
-    va += chunk, src = (const char *)src + chunk, n -= chunk;
-  }
+    as_premap_at(as, lo);   // after the private page: premap leaves it alone
   return 0;
 }
 
@@ -128,131 +114,155 @@ static int map_image(struct aspace *as, struct inode *ip, struct elfhdr *eh, str
   return *top ? 0 : -ENOEXEC;
 }
 
-int exec(char *path, char **argv)
+// What exec loads: the program and, if it names one, its interpreter.
+struct image {
+  struct elfhdr eh;        // the program's ELF header
+  struct proghdr *phdrs;   // its program headers (a kalloc'd page: MAXPHDR fit)
+  char *interp;            // its interpreter's path, or 0; the rest of that
+                           // page holds the interpreter's program headers
+  uint64 top;              // end of the program's highest segment
+  uint64 ibase;            // where the interpreter is loaded (0: none)
+  uint64 entry;            // where the process starts
+};
+_Static_assert(MAXPHDR * sizeof(struct proghdr) <= PGSIZE - MAXPATH,
+               "an interpreter's program headers fit after its path");
+
+// The path in the program's PT_INTERP header (at most one), if any.
+static int read_interp(struct inode *ip, struct image *im)
 {
-  struct proc *p = myproc();
-  struct elfhdr eh, ieh;
-  struct aspace *as = 0;
-  struct proghdr *phdrs = kalloc();    // the program's headers (one page holds MAXPHDR)
-  char *interp = 0;
-  uint64 ibase = 0, entry, top, itop;
-  int err = -ENOMEM;
-  if (!phdrs)
-    return -ENOMEM;
-
-  begin_op();
-  int in_op = 1;
-  struct inode *ip = namei(path);
-  if (!ip) {
-    end_op();
-    kfree(phdrs);
-    return -ENOENT;
-  }
-  ilock(ip);
-  if ((err = read_elf(ip, &eh, ET_EXEC)) < 0)
-    goto bad;
-  err = -ENOMEM;
-  if (!(as = as_create()))
-    goto bad;
-  if ((err = map_image(as, ip, &eh, phdrs, 0, USERTOP / 2, &top)) < 0)
-    goto bad;
-  err = -ENOEXEC;
-  if (eh.entry < USERBASE || eh.entry >= top)
-    goto bad;
-  entry = eh.entry;
-  // A dynamically linked program names its interpreter (ld.so).
-  for (int i = 0; i < eh.phnum; i++) {
-    if (phdrs[i].type != ELF_PROG_INTERP)
+  for (int i = 0; i < im->eh.phnum; i++) {
+    struct proghdr *ph = &im->phdrs[i];
+    if (ph->type != ELF_PROG_INTERP)
       continue;
-    if (interp || phdrs[i].filesz < 2 || phdrs[i].filesz > MAXPATH || !(interp = kalloc()))
-      goto bad;
-    if (readi(ip, 0, (uint64)interp, phdrs[i].off, phdrs[i].filesz) != (int)phdrs[i].filesz ||
-        interp[phdrs[i].filesz - 1] != 0)
-      goto bad;
+    if (im->interp || ph->filesz < 2 || ph->filesz > MAXPATH || !(im->interp = kalloc()))
+      return -ENOEXEC;
+    if (readi(ip, 0, (uint64)im->interp, ph->off, ph->filesz) != (int)ph->filesz ||
+        im->interp[ph->filesz - 1] != 0)
+      return -ENOEXEC;
   }
-  iunlockput(ip);
-  ip = 0;
-  if (interp) {
-    err = -ENOENT;
-    if (!(ip = namei(interp)))
-      goto bad;
-    ilock(ip);
-    struct proghdr *iph = (struct proghdr *)((char *)interp + MAXPATH);  // rest of that page
-    if ((err = read_elf(ip, &ieh, ET_DYN)) < 0 ||
-        ieh.phnum * sizeof(struct proghdr) > PGSIZE - MAXPATH ||
-        (err = map_image(as, ip, &ieh, iph, LDSO_BASE, USERTOP, &itop)) < 0)
-      goto bad;
-    ibase = LDSO_BASE;
-    entry = ibase + ieh.entry;
-    err = -ENOEXEC;
-    if (entry < ibase || entry >= itop)
-      goto bad;
-    iunlockput(ip);
-    ip = 0;
-  }
-  end_op();
-  in_op = 0;
+  return 0;
+}
 
-  // Guard page, stack, then the (empty) heap above it, as in xv6.
+// Map the program at path into a new space *asp (made once the file is
+// known to be an executable). Inside a transaction.
+static int load_program(char *path, struct aspace **asp, struct image *im)
+{
+  struct inode *ip = namei(path);
+  if (!ip)
+    return -ENOENT;
+  ilock(ip);
+  int err = read_elf(ip, &im->eh, ET_EXEC);
+  if (err == 0 && !(*asp = as_create()))
+    err = -ENOMEM;
+  if (err == 0)
+    err = map_image(*asp, ip, &im->eh, im->phdrs, 0, USERTOP / 2, &im->top);
+  if (err == 0 && (im->eh.entry < USERBASE || im->eh.entry >= im->top))
+    err = -ENOEXEC;
+  if (err == 0)
+    err = read_interp(ip, im);
+  im->entry = im->eh.entry;
+  iunlockput(ip);
+  return err;
+}
+
+// Map the program's interpreter (ld.so) at LDSO_BASE; the process starts
+// there. Inside a transaction.
+static int load_interp(struct aspace *as, struct image *im)
+{
+  struct inode *ip = namei(im->interp);
+  if (!ip)
+    return -ENOENT;
+  ilock(ip);
+  struct elfhdr ieh;
+  struct proghdr *iph = (struct proghdr *)(im->interp + MAXPATH);
+  uint64 itop;
+  int err = read_elf(ip, &ieh, ET_DYN);
+  if (err == 0)
+    err = map_image(as, ip, &ieh, iph, LDSO_BASE, USERTOP, &itop);
+  im->ibase = LDSO_BASE;
+  im->entry = im->ibase + ieh.entry;
+  if (err == 0 && (im->entry < im->ibase || im->entry >= itop))
+    err = -ENOEXEC;
+  iunlockput(ip);
+  return err;
+}
+
+// Guard page, stack, then the (empty) heap above it, as in xv6. The stack
+// is mapped now: the arguments go there before the space runs.
+static int make_stack(struct aspace *as, uint64 top, uint64 *lo, uint64 *hi)
+{
   uint64 stack_lo = top + PGSIZE, stack_hi = stack_lo + USERSTACK * PGSIZE;
+  int err;
   if ((err = region_add(as, stack_lo, stack_hi, PROT_READ | PROT_WRITE, REG_STACK, 0, 0, "[stack]")) < 0 ||
       (err = region_add(as, stack_hi, stack_hi, PROT_READ | PROT_WRITE, REG_HEAP, 0, 0, "[heap]")) < 0)
-    goto bad;
+    return err;
   as->heap_start = as->brk = stack_hi;
   for (uint64 va = stack_lo; va < stack_hi; va += PGSIZE) {
     uint64 pa = frame_alloc();
     if (!pa || as_map_page(as, va, pa, PROT_READ | PROT_WRITE) < 0) {
       if (pa)
         frame_put(pa);
-      err = -ENOMEM;
-      goto bad;
+      return -ENOMEM;
     }
   }
+  *lo = stack_lo;
+  *hi = stack_hi;
+  return 0;
+}
 
-  // The initial stack, as the RISC-V Linux ABI lays it out: strings at the
-  // top, a copy of the program headers (AT_PHDR), then from sp upwards:
-  // argc, argv[0..argc-1], 0, envp (empty: 0), auxv pairs, AT_NULL.
-  // a0 and a1 also hold argc and argv, which is all a static program reads.
-  uint64 sp = stack_hi, ustack[MAXARG + 1];
+// Push n bytes at src below *sp (16-byte aligned), staying above lo.
+static int push(struct aspace *as, uint64 *sp, uint64 lo, const void *src, uint64 n)
+{
+  if (n > *sp - lo)
+    return -E2BIG;
+  *sp = (*sp - n) & ~15UL;
+  if (*sp < lo || as_write(as, *sp, src, n) < 0)
+    return -E2BIG;
+  return 0;
+}
+
+// The initial stack in [lo, hi), as the RISC-V Linux ABI lays it out:
+// strings at the top, a copy of the program headers (AT_PHDR), then from
+// sp upwards: argc, argv[0..argc-1], 0, envp (empty: 0), auxv pairs,
+// AT_NULL. a0 and a1 also hold argc and argv, which is all a static
+// program reads. Returns argc, or -E2BIG.
+static int push_args(struct aspace *as, struct image *im, char **argv, uint64 lo, uint64 hi,
+                     uint64 *spp)
+{
+  uint64 sp = hi, ustack[MAXARG + 1];
   int argc;
-  err = -E2BIG;
   for (argc = 0; argv[argc]; argc++) {
-    if (argc >= MAXARG)
-      goto bad;
-    uint64 len = strlen(argv[argc]) + 1;
-    if (len > sp - stack_lo)
-      goto bad;
-    sp = (sp - len) & ~15UL;
-    if (sp < stack_lo || stack_write(as, sp, argv[argc], len) < 0)
-      goto bad;
+    if (argc >= MAXARG || push(as, &sp, lo, argv[argc], strlen(argv[argc]) + 1) < 0)
+      return -E2BIG;
     ustack[argc] = sp;
   }
   ustack[argc] = 0;
-  uint64 phsize = eh.phnum * sizeof(struct proghdr);
-  if (phsize > sp - stack_lo)
-    goto bad;
-  sp = (sp - phsize) & ~15UL;
-  if (sp < stack_lo || stack_write(as, sp, phdrs, phsize) < 0)
-    goto bad;
+  if (push(as, &sp, lo, im->phdrs, im->eh.phnum * sizeof(struct proghdr)) < 0)
+    return -E2BIG;
   uint64 auxv[] = {
-    AT_PHDR, sp, AT_PHENT, sizeof(struct proghdr), AT_PHNUM, eh.phnum,
-    AT_PAGESZ, PGSIZE, AT_BASE, ibase, AT_ENTRY, eh.entry, AT_NULL, 0,
+    AT_PHDR, sp, AT_PHENT, sizeof(struct proghdr), AT_PHNUM, im->eh.phnum,
+    AT_PAGESZ, PGSIZE, AT_BASE, im->ibase, AT_ENTRY, im->eh.entry, AT_NULL, 0,
   };
   uint64 words = 1 + (argc + 1) + 1;
   uint64 need = words * sizeof(uint64) + sizeof auxv;
-  if (need > sp - stack_lo)
-    goto bad;
+  if (need > sp - lo)
+    return -E2BIG;
   sp = (sp - need) & ~15UL;
-  if (sp < stack_lo)
-    goto bad;
+  if (sp < lo)
+    return -E2BIG;
   uint64 zero = 0, uargc = argc;
-  if (stack_write(as, sp, &uargc, 8) < 0 ||
-      stack_write(as, sp + 8, ustack, (argc + 1) * 8) < 0 ||
-      stack_write(as, sp + 8 + (argc + 1) * 8, &zero, 8) < 0 ||
-      stack_write(as, sp + words * 8, auxv, sizeof auxv) < 0)
-    goto bad;
+  if (as_write(as, sp, &uargc, 8) < 0 ||
+      as_write(as, sp + 8, ustack, (argc + 1) * 8) < 0 ||
+      as_write(as, sp + 8 + (argc + 1) * 8, &zero, 8) < 0 ||
+      as_write(as, sp + words * 8, auxv, sizeof auxv) < 0)
+    return -E2BIG;
+  *spp = sp;
+  return argc;
+}
 
-  // Commit: nothing can fail from here on.
+// The point of no return: the process becomes the program.
+static void commit(struct proc *p, char *path, struct aspace *as, uint64 entry, uint64 sp)
+{
   char *last = path, *s;
   for (s = path; *s; s++)
     if (*s == '/')
@@ -272,22 +282,33 @@ int exec(char *path, char **argv)
     as_teardown(old);
     as_put(old);
   }
-  kfree(phdrs);
-  if (interp)
-    kfree(interp);
-  return argc;   // lands in a0: main(argc, argv)
+}
 
-bad:
-  if (ip)
-    iunlockput(ip);
-  if (in_op)
-    end_op();
-  if (as) {             // outside the transaction: dropping regions may iput
+int exec(char *path, char **argv)
+{
+  struct image im = { .phdrs = kalloc() };
+  struct aspace *as = 0;
+  uint64 stack_lo = 0, stack_hi = 0, sp = 0;
+  if (!im.phdrs)
+    return -ENOMEM;
+
+  begin_op();
+  int err = load_program(path, &as, &im);
+  if (err == 0 && im.interp)
+    err = load_interp(as, &im);
+  end_op();
+  if (err == 0)
+    err = make_stack(as, im.top, &stack_lo, &stack_hi);
+  if (err == 0)
+    err = push_args(as, &im, argv, stack_lo, stack_hi, &sp);
+  if (err >= 0)
+    commit(myproc(), path, as, im.entry, sp);
+  else if (as) {        // outside the transaction: dropping regions may iput
     as_teardown(as);
     as_put(as);
   }
-  kfree(phdrs);
-  if (interp)
-    kfree(interp);
-  return err;
+  kfree(im.phdrs);
+  if (im.interp)
+    kfree(im.interp);
+  return err;   // argc lands in a0: main(argc, argv)
 }

@@ -1,5 +1,5 @@
-// Processes: creation (fork), exit and wait, sleep and wakeup, and the
-// per-hart scheduler. Each process has a kernel stack with a guard page
+// Processes: creation (fork), exit and wait, kill, process groups. The
+// scheduler, sleep and wakeup are sched.c's. Each process has a kernel stack with a guard page
 // below it and its trap frame at the top.
 #include "kernel/types.h"
 #include "kernel/param.h"
@@ -14,10 +14,6 @@
 #include "kernel/trap/trap.h"
 #include "kernel/boot/sbi.h"
 
-void tlbtrace_run(void);   // kernel/mm/tlbtrace.c
-
-struct cpu cpus[NCPU];
-int ncpu;
 struct proc proc[NPROC];
 static struct proc *initproc;
 static int nextpid = 1;
@@ -26,21 +22,7 @@ static struct spinlock pid_lock;
 static struct spinlock wait_lock;
 static char init_cmd[256];
 static void forkret(void);
-static void kick_idle(void);
 static void init_restart(int status) __attribute__((noreturn));
-
-int cpuid(void)
-{
-  return mycpu()->hartid;
-}
-
-struct proc *myproc(void)
-{
-  push_off();
-  struct proc *p = mycpu()->proc;
-  pop_off();
-  return p;
-}
 
 void procinit(void)
 {
@@ -260,182 +242,6 @@ int wait(uint64 addr)
   }
 }
 
-// A process just became runnable. If a hart is idle in wfi, wake it with
-// an IPI, so it runs the process now and not at its next timer tick (a
-// tenth of a second later). The fence pairs with the one in scheduler():
-// either we see the hart's idle flag, or it sees the runnable process.
-static void kick_idle(void)
-{
-  __atomic_thread_fence(__ATOMIC_SEQ_CST);
-  for (struct cpu *c = cpus; c < &cpus[NCPU]; c++) {
-    if (c->started && __atomic_exchange_n(&c->idle, 0, __ATOMIC_ACQ_REL)) {
-      sbi_send_ipi(1UL << c->hartid);
-      VMCOUNT(idle_kicks);
-      return;
-    }
-  }
-}
-
-// wakeup made n processes runnable. Often the waker is about to sleep
-// (a pipe round trip: write, then read), and then this hart runs the
-// woken process itself, sooner than an idle hart could after an SBI IPI,
-// and with its data warm. So the kick waits for what this hart does
-// next: sched() kicks if more became runnable than this hart will run,
-// kick_pending() (the return to user mode) if the waker runs on. A hart
-// in its scheduler (an interrupt while idle) runs the process next.
-static void kick_later(int n)
-{
-  push_off();
-  struct cpu *c = mycpu();
-  if (c->proc)
-    c->kick += n;
-  pop_off();
-}
-
-// The process on this hart goes back to user mode: kick for what it woke.
-// Interrupts are off.
-void kick_pending(void)
-{
-  struct cpu *c = mycpu();
-  if (c->kick) {
-    c->kick = 0;
-    kick_idle();
-  }
-}
-
-// Is any process runnable? A hint, read without locks.
-static int any_runnable(void)
-{
-  for (struct proc *p = proc; p < &proc[NPROC]; p++)
-    if (__atomic_load_n(&p->state, __ATOMIC_RELAXED) == RUNNABLE)
-      return 1;
-  return 0;
-}
-
-// Each hart runs this loop forever. A hart with nothing to run leaves
-// user address spaces (so their page tables can be freed) and waits in
-// wfi, so it does not burn a host core, until an interrupt: its timer,
-// a device, or kick_idle's IPI.
-void scheduler(void)
-{
-  struct cpu *c = mycpu();
-  c->proc = 0;
-  for (;;) {
-    intr_on();
-    int found = 0;
-    for (struct proc *p = proc; p < &proc[NPROC]; p++) {
-      // A first look without the lock: a process made runnable just
-      // after it is found by the next pass, or by any_runnable below.
-      if (__atomic_load_n(&p->state, __ATOMIC_RELAXED) != RUNNABLE)
-        continue;
-      acquire(&p->lock);
-      if (p->state == RUNNABLE) {
-        p->state = RUNNING;
-        c->proc = p;
-        if (p->as)
-          as_activate(p->as);
-        if (tlbtrace_on) tlbtrace_run();
-        swtch(&c->context, &p->context);
-        c->proc = 0;
-        found = 1;
-      }
-      release(&p->lock);
-    }
-    if (!found) {
-      intr_off();
-      as_activate_kernel();
-      // Say we are idle before the last look (kick_idle's fence pairs
-      // with this one). wfi returns when an interrupt is pending, even
-      // with interrupts off; it is taken once they are on again.
-      __atomic_store_n(&c->idle, 1, __ATOMIC_SEQ_CST);
-      __atomic_thread_fence(__ATOMIC_SEQ_CST);
-      if (!any_runnable())
-        asm volatile("wfi");
-      __atomic_store_n(&c->idle, 0, __ATOMIC_RELEASE);
-      intr_on();
-    }
-  }
-}
-
-// Switch to the scheduler. p->lock must be held and nothing else.
-void sched(void)
-{
-  struct proc *p = myproc();
-  if (!holding(&p->lock))
-    panic("sched p->lock");
-  lockdebug_sched(p);
-  if (mycpu()->noff != 1)
-    panic("sched locks");
-  if (p->state == RUNNING)
-    panic("sched running");
-  if (intr_get())
-    panic("sched interruptible");
-  // This hart runs one of the processes it woke (kick_later), unless
-  // the one giving up the hart stays runnable itself.
-  struct cpu *c = mycpu();
-  if (c->kick > (p->state == RUNNABLE ? 0 : 1))
-    kick_idle();
-  c->kick = 0;
-  int intena = mycpu()->intena;
-  swtch(&p->context, &mycpu()->context);
-  mycpu()->intena = intena;
-}
-
-void yield(void)
-{
-  struct proc *p = myproc();
-  acquire(&p->lock);
-  p->state = RUNNABLE;
-  sched();
-  release(&p->lock);
-}
-
-// Sleep on chan, giving up lk (the lock that protects the condition the
-// caller waits for) and taking it back when woken. chan and the state are
-// set before lk is released: a waker holding lk then sees them without
-// taking p->lock (wakeup's first look).
-void sleep(void *chan, struct spinlock *lk)
-{
-  struct proc *p = myproc();
-  lockdebug_sleep(lk);
-  acquire(&p->lock);
-  p->chan = chan;
-  p->wchan = (uint64)__builtin_return_address(0);
-  p->state = SLEEPING;
-  release(lk);
-  sched();
-  p->chan = 0;
-  release(&p->lock);
-  acquire(lk);
-}
-
-// Wake every process sleeping on chan. The caller holds the lock that
-// the sleepers gave up (or the wakeup may come before a sleep and be
-// lost, as in xv6). Only a process seen sleeping on chan without its
-// lock is locked and looked at again: taking all NPROC locks (each an
-// interrupt disable and enable, costly under QEMU) made every wakeup,
-// and so every sleep-lock release, cost as much as a disk block read.
-void wakeup(void *chan)
-{
-  int woke = 0;
-  struct proc *me = myproc();
-  for (struct proc *p = proc; p < &proc[NPROC]; p++) {
-    if (p == me)
-      continue;
-    if (__atomic_load_n(&p->state, __ATOMIC_RELAXED) != SLEEPING ||
-        __atomic_load_n(&p->chan, __ATOMIC_RELAXED) != chan)
-      continue;
-    acquire(&p->lock);
-    if (p->state == SLEEPING && p->chan == chan) {
-      p->state = RUNNABLE;
-      woke++;
-    }
-    release(&p->lock);
-  }
-  if (woke)
-    kick_later(woke);
-}
-
 int kill(int pid)
 {
   for (struct proc *p = proc; p < &proc[NPROC]; p++) {
@@ -456,42 +262,11 @@ int kill(int pid)
   return -ESRCH;
 }
 
-void setkilled(struct proc *p)
-{
-  acquire(&p->lock);
-  p->killed = 1;
-  release(&p->lock);
-}
-
-int killed(struct proc *p)
-{
-  acquire(&p->lock);
-  int k = p->killed;
-  release(&p->lock);
-  return k;
-}
-
 // The one-line report of a process the kernel kills.
 void proc_kill_report(struct proc *p, const char *cause, uint64 addr, uint64 pc)
 {
   printf("pid %d (%s): %s at 0x%lx, pc 0x%lx: killed\n", p->pid, p->name, cause, addr, pc);
   setkilled(p);
-}
-
-int either_copyout(int user_dst, uint64 dst, void *src, uint64 len)
-{
-  if (user_dst)
-    return copyout(dst, src, len);
-  memmove((void *)dst, src, len);
-  return 0;
-}
-
-int either_copyin(void *dst, int user_src, uint64 src, uint64 len)
-{
-  if (user_src)
-    return copyin(dst, src, len);
-  memmove(dst, (void *)src, len);
-  return 0;
 }
 
 // ^P: the process list. No locks: it must work when the kernel is wedged.

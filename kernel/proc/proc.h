@@ -1,10 +1,12 @@
 #ifndef PAGODA_PROC_H
 #define PAGODA_PROC_H
-// Processes, harts, scheduling, sleep and wakeup.
+// Processes: struct proc, creation, exit, wait, exec. The scheduler core
+// is proc/sched.h; per-hart state lib/cpu.h.
 #include "kernel/types.h"
 #include "kernel/param.h"
 #include "kernel/lib/spinlock.h"
 #include "kernel/lib/lockorder.h"
+#include "kernel/proc/sched.h"
 
 // Saved user registers. The slot of register xN is at offset 8*N; slot 0
 // (x0 is always zero) holds sepc. The trap frame lives at the top of the
@@ -25,34 +27,6 @@ _Static_assert(__builtin_offsetof(struct trapframe, t6) == 8 * 31, "trapframe: x
 _Static_assert(__builtin_offsetof(struct trapframe, sstatus) == 256, "trapframe: sstatus at 256");
 _Static_assert(__builtin_offsetof(struct trapframe, kernel_tp) == 264, "trapframe: kernel_tp at 264");
 _Static_assert(sizeof(struct trapframe) <= TF_SIZE && TF_SIZE % 16 == 0, "trapframe size");
-
-// Callee-saved registers for kernel context switches (proc/swtch.S).
-struct context {
-  uint64 ra, sp;
-  uint64 s0, s1, s2, s3, s4, s5, s6, s7, s8, s9, s10, s11;
-};
-
-// Per-hart state. tp holds a pointer to it while in the kernel.
-struct cpu {
-  struct proc *proc;          // running process, or null
-  struct context context;     // swtch() here to enter scheduler()
-  int noff;                   // depth of push_off() nesting
-  int intena;                 // were interrupts enabled before push_off()?
-  int hartid;                 // the SBI hart id
-  int started;
-  struct proc *fpowner;       // whose f-registers this hart holds
-  uint64 asid_gen;            // TLB generation this hart has flushed to (mm/tlb.c)
-  struct aspace *as;          // the space in satp; holds a reference (mm/aspace.c)
-  int idle;                   // waiting in wfi for work; kick_idle wakes it
-  int kick;                   // processes woken here, idle harts not yet told (wakeup)
-#ifdef LOCKDEBUG
-  struct spinlock *ld_spin[LD_NSPIN];   // spin locks this hart holds (lib/lockorder.c)
-  int ld_nspin;
-#endif
-};
-
-extern struct cpu cpus[NCPU];
-extern int ncpu;              // harts found in the device tree
 
 enum procstate { UNUSED, USED, SLEEPING, RUNNABLE, RUNNING, ZOMBIE };
 
@@ -85,41 +59,24 @@ struct proc {
   uint64 fregs[32];
   uint64 fcsr;
 #ifdef LOCKDEBUG
-  struct heldlock ld_sleep[LD_NSLEEP];  // sleep locks and log reservations held
-  int ld_nsleep;
+  struct ldthread ld;         // sleep locks and log reservations held (lib/lockorder.c)
 #endif
 };
 
 extern struct proc proc[NPROC];
 
-// this hart (tp holds its struct cpu while in the kernel), proc.c
-static inline struct cpu *mycpu(void) { struct cpu *c; asm volatile("mv %0, tp" : "=r"(c)); return c; }
-int  cpuid(void);
-struct proc *myproc(void);
-
 // proc.c
 void procinit(void);
-void userinit(const char *initargs);
+void userinit(const char *cmd);
 int  fork(void);
 void exit(int status) __attribute__((noreturn));
 int  wait(uint64 addr);
 int  kill(int pid);
-int  killed(struct proc *p);
-void setkilled(struct proc *p);
-void sleep(void *chan, struct spinlock *lk);
-void wakeup(void *chan);
-void yield(void);
-void scheduler(void) __attribute__((noreturn));
-void sched(void);
-void kick_pending(void);    // back to user mode: wake idle harts for what we woke
-void procdump(void);
-int  either_copyout(int user_dst, uint64 dst, void *src, uint64 len);
-int  either_copyin(void *dst, int user_src, uint64 src, uint64 len);
 struct proc *allocproc(void);
 void freeproc(struct proc *p);
 void proc_kill_report(struct proc *p, const char *cause, uint64 addr, uint64 pc);
-// process groups and ps (proc.c, the end of the file)
-int  kill_pgrp(int pgid);
+// process groups and ps (proc.c, the end of the file; procdump and
+// kill_pgrp, which the console calls, are declared in dev/dev.h)
 int  setpgid(int pid, int pgid);
 int  getpgid(int pid);
 int  proc_ppid(struct proc *p);

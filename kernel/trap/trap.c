@@ -21,7 +21,6 @@ struct spinlock tickslock;
 extern char trapvec[];
 void userret(struct trapframe *tf) __attribute__((noreturn));
 void syscall(void);
-void tlbtrace_user(void);   // kernel/mm/tlbtrace.c
 
 void trapinit(void)
 {
@@ -136,7 +135,7 @@ void usertrapret(void)
 {
   struct proc *p = myproc();
   struct trapframe *tf = p->tf;
-  lockdebug_user_return(p);
+  lockdebug_user_return();
   intr_off();
   kick_pending();
   if (tlbtrace_on) tlbtrace_user();

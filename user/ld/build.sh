@@ -1,5 +1,5 @@
 #!/bin/sh
-# Build /lib/ld.so, the dynamic loader (docs/shlib.md). Run it from the top
+# Build /lib/ld.so, the dynamic loader (docs/book/09-shlib.md). Run it from the top
 # of the repository:
 #   sh user/ld/build.sh build/user         -> build/user/ld.so  (a directory)
 #   sh user/ld/build.sh build/lib/ld.so    -> that file         (a .so path)

@@ -1,0 +1,114 @@
+#ifndef PAGODA_MM_INTERNAL_H
+#define PAGODA_MM_INTERNAL_H
+// What only mm/ uses: frame bookkeeping, page-table walks, the page
+// cache's index, regions, the reverse map, TLB control. The rest of the
+// kernel includes kernel/mm/mm.h (tools/layers.sh --check enforces it).
+#include "kernel/mm/mm.h"
+
+// ---- frames (frame.c): one struct frame per physical page of RAM ----
+struct frame {
+  int ref;                 // mappings + kernel users; 0 = free
+  uint flags;
+  struct frame *next;      // free list; hash chain while in the page cache
+  struct vmobj *obj;       // page cache: the object and page index it caches
+  uint64 index;
+  uint io;                 // FRAME_BUSY: bytes still to arrive
+};
+#define FRAME_KERNEL  0x1  // holds a kernel structure (page table, pipe, ...)
+#define FRAME_CACHE   0x2  // in the page cache (obj, index valid)
+#define FRAME_DIRTY   0x4  // written through a shared mapping, not yet written back (o->lock)
+#define FRAME_REF     0x8  // used since the reclaim clock last passed
+#define FRAME_BUSY    0x10 // page-cache page being read: not valid yet (pagecache.c)
+#define FRAME_AHEAD   0x20 // read ahead, not used yet (counts readahead_hits)
+#define FRAME_MARK    0x40 // read-ahead mark: reaching it reads the next window (readahead.c)
+
+int    frame_refcount(uint64 pa);
+struct frame *pa2frame(uint64 pa);
+void   frame_stats(uint64 *total, uint64 *nfree, uint64 *shared);
+void   frame_stats_quick(uint64 *total, uint64 *nfree);
+uint64 frame_pa(struct frame *f);
+uint64 nframes_total(void);
+struct frame *frame_at(uint64 i);
+
+// ---- memory objects (vmobj.c): the reverse map and write-back ----
+void   vmobj_stats(uint64 *nshm, uint64 *frames);
+int    vmobj_getpage(struct vmobj *o, uint64 idx, uint64 *pa);  // pa with a ref for the caller
+void   vmobj_add_mapper(struct vmobj *o, struct region *r);
+void   vmobj_remove_mapper(struct vmobj *o, struct region *r);
+void   vmobj_unmap_page(struct vmobj *o, uint64 idx, uint64 pa);
+int    vmobj_clean_page(struct vmobj *o, uint64 idx, uint64 pa, int unmap);
+int    vmobj_writeback(struct vmobj *o, uint64 lo, uint64 hi);  // dirty pages [lo, hi) (indices)
+void   vmobj_set_range(struct vmobj *o, struct region *r, uint64 start, uint64 end, uint64 off);
+extern const struct vmobj_ops shm_vmops;   // shm.c: memory-only objects
+
+// ---- the page cache's index and reclaim (pagecache.c) ----
+uint64 pc_find(struct vmobj *o, uint64 idx);          // cached frame with a ref, or 0 (waits if busy)
+uint64 pc_peek(struct vmobj *o, uint64 idx);          // same, never waiting: 0 if busy or a mark
+int    pc_take_mark(uint64 pa);                       // clear FRAME_MARK: 1 if it was set
+int    pc_insert(struct vmobj *o, uint64 idx, uint64 pa);
+int    pc_insert_reading(struct vmobj *o, uint64 idx, uint64 pa, uint flags);  // busy, + a ref for the read
+void   pc_read_done(char *kva, uint32 len);           // len bytes of a busy page are there
+int    ra_getpage(struct vmobj *o, uint64 idx, uint64 *pa);   // readahead.c: read in, read ahead
+void   pc_truncate(struct vmobj *o, uint64 size);     // drop pages past size, zero the tail
+void   pc_drop_all(struct vmobj *o);                  // forget every (clean) page
+int    pc_find_range(struct vmobj *o, uint64 lo, uint64 hi, uint64 *idx, int max);
+int    pc_reclaim(int want, int may_unmap);           // evict pages; returns frames freed
+uint64 frame_alloc_reclaim(void);                     // frame_alloc, evicting clean pages if need be
+uint64 frame_copy_reclaim(uint64 src);                // frame_alloc_copy, the same way
+void   pc_reclaim_if_low(int may_unmap);              // keep LOW_WATER frames free
+int    pc_low(void);                                  // below the low-water mark?
+
+// ---- Sv39 page tables (pagetable.c) ----
+pte_t *walk(pagetable_t pt, uint64 va, int alloc);
+pte_t *pt_next_leaf(pagetable_t root, uint64 *va, uint64 end);  // next valid leaf in [*va, end)
+int    pt_map(pagetable_t pt, uint64 va, uint64 pa, uint64 size, uint64 perm, int level);
+pagetable_t pt_new_user_root(void); // a root sharing the kernel half
+void   pt_free_user(pagetable_t root);  // free the user-half tables (not the frames they map)
+
+// ---- regions (region.c, aspace.c) ----
+struct region {
+  uint64 start, end;       // [start, end), page-aligned
+  int prot;                // PROT_READ | PROT_WRITE | PROT_EXEC
+  int maxprot;             // what the object allows (mprotect cannot exceed it)
+  struct aspace *as;       // owner (for the reverse map)
+  struct region *objnext;  // next mapper of obj
+  int flags;               // REG_*
+  struct vmobj *obj;       // backing object, or 0 for anonymous memory
+  uint64 off;              // byte offset of start in obj
+  char name[REGION_NAME];  // as long as struct vmregion's
+  struct region *next;     // sorted by start
+};
+
+uint64 as_find_gap(struct aspace *as, uint64 len, uint64 hint);
+struct region *region_find(struct aspace *as, uint64 va);
+struct region *region_overlap(struct aspace *as, uint64 start, uint64 end);
+int    region_insert(struct aspace *as, uint64 start, uint64 end, int prot, int flags,
+                     struct vmobj *obj, uint64 off, const char *name, struct region **out);
+void   region_set_prot(struct region *r, int prot);
+int    region_writeback(struct region *r, uint64 start, uint64 end);
+void   as_pte_set(struct aspace *as, uint64 va, pte_t *pte, pte_t new); // holding as->ptlock
+void   as_unmap_range(struct aspace *as, uint64 start, uint64 end); // PTEs + frames
+int    as_remove(struct aspace *as, uint64 start, uint64 end);      // regions too
+int    as_sbrk(struct aspace *as, int64 n, uint64 *old);
+uint64 pte_rights(int prot);
+void   as_premap(struct aspace *as, struct region *r);   // map an executable file region's cached pages (fault.c)
+
+// ---- TLB (tlb.c): the only place that executes sfence.vma ----
+void   tlb_flush_page(struct aspace *as, uint64 va);          // after a downgrade/removal
+void   tlb_flush_range(struct aspace *as, uint64 lo, uint64 hi);
+void   tlb_spurious(struct aspace *as, uint64 va);            // a fault found the PTE already allowing it
+void   tlb_switch(struct aspace *as);                          // satp for as (asid, generation)
+void   tlb_switch_kernel(void);
+
+// ---- TLB trace (tlbtrace.c): bootarg tlbtrace=1 prints every leaf-PTE
+// change, fence, satp switch and frame free, for the host TLB model
+// (tests/tlbmodel.c) to replay. Off, it costs a load and a branch.
+#define TT_PAGE  1   // sfence.vma va, asid on this hart
+#define TT_ASID  2   // sfence.vma zero, asid on this hart
+#define TT_ALL   3   // sfence.vma zero, zero on this hart
+#define TT_REMOTE 4  // SBI remote fence of [va, va+size) to the harts in mask
+void   tlbtrace_pte(struct aspace *as, uint64 va, pte_t old, pte_t new);
+void   tlbtrace_fence(int kind, uint64 asid, uint64 va, uint64 size, uint64 mask);
+void   tlbtrace_switch(struct aspace *as);   // this hart's satp now names as (0: the kernel's)
+void   tlbtrace_free(uint64 pa);             // a frame went back to the free list
+#endif
