@@ -290,7 +290,12 @@ $(B)/regiontest: tests/unit/regiontest.c kernel/mm/region.c kernel/mm/mm.h kerne
 	@mkdir -p $(B)
 	$(HOSTCC) -Wall -Werror -O2 -I. -DKERNEL -o $@ tests/unit/regiontest.c
 
-HOSTTOOLS := $(B)/tlbmodel $(B)/regiontest
+# pipetest compiles kernel/fs/pipering.c itself on the host.
+$(B)/pipetest: tests/unit/pipetest.c kernel/fs/pipering.c kernel/fs/pipering.h
+	@mkdir -p $(B)
+	$(HOSTCC) -Wall -Werror -O2 -I. -o $@ tests/unit/pipetest.c
+
+HOSTTOOLS := $(B)/tlbmodel $(B)/regiontest $(B)/pipetest
 
 unittest: $(HOSTTOOLS)
 	sh tests/unittest.sh $(B)

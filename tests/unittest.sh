@@ -33,7 +33,7 @@ for f in "$HERE"/tlbmodel/*.trace; do
 done
 # Pure kernel logic compiled for the host (tests/unit/): each prints
 # "NAME: ok" or FAIL lines.
-for t in regiontest; do
+for t in regiontest pipetest; do
 	out=$("$B/$t" 2>&1)
 	if [ $? = 0 ]; then
 		echo "test unit/$t: ok"

@@ -1,4 +1,4 @@
-// ratests: read-ahead (kernel/mm/readahead.c, docs/pagecache.md).
+// ratests: read-ahead (kernel/mm/readahead.c, docs/book/06-pagecache.md).
 //
 //   seq       a cold file read front to back with read(): every byte
 //             right, read-ahead happened (readahead_pages and

@@ -112,7 +112,7 @@ static void fault_around(struct aspace *as, struct region *r, uint64 va, pte_t *
 // pages of its first PREMAP that are in the page cache, as fault-around
 // would one fault at a time. A program started again, or a library many
 // programs use, then runs its text without a fault per 16 pages
-// (docs/shlib.md). Caller holds as->lock.
+// (docs/book/09-shlib.md). Caller holds as->lock.
 void as_premap(struct aspace *as, struct region *r)
 {
   uint64 end = MIN(r->end, r->start + PREMAP * PGSIZE);
