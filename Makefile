@@ -10,6 +10,8 @@
 #                        fuzz and stress boot after boot with new seeds
 #   make qemu-gdb        like qemu, but wait for gdb-multiarch
 #   make LOCKDEBUG=1 ... the same with the lock checker (kernel/lib/lockorder.c)
+#   make lab LAB=NAME DIR=PATH   write a lab's student tree (docs/labs/)
+#   make grade LAB=NAME  run a lab's tests, print points and the score
 
 CPUS ?= 3
 MEM  ?= 128M
@@ -62,7 +64,10 @@ ULDFLAGS = -no-pie -nostdlib -Wl,--build-id=none -T user/user.ld
 # to the static rescue shell /rescue/sh when /sh cannot run).
 # libc.so, ld.so, the test libraries and the test programs in user/shlib/
 # are built, and put into fs.img, in both modes.
+# LAB mmap: ld.so maps libraries with mmap: programs are static until it works (then make DYNAMIC=1)
 DYNAMIC ?= 1
+# STUB: DYNAMIC ?= 0
+# END LAB mmap
 STATIC_PROGS ?= bench init
 # Preferred base addresses: libc.so; libt1.so and libt2.so (the same one,
 # on purpose); the broken test libraries.
@@ -295,7 +300,19 @@ $(B)/pipetest: tests/unit/pipetest.c kernel/fs/pipering.c kernel/fs/pipering.h
 	@mkdir -p $(B)
 	$(HOSTCC) -Wall -Werror -O2 -I. -o $@ tests/unit/pipetest.c
 
-HOSTTOOLS := $(B)/tlbmodel $(B)/regiontest $(B)/pipetest
+# blkcheck checks the commit's FLUSH order in a disk trace (bootarg
+# blktrace=1, docs/book/10-fs.md); make test feeds it the tests.txt lines marked
+# "blkcheck".
+$(B)/blkcheck: tests/blkcheck.c
+	@mkdir -p $(B)
+	$(HOSTCC) -Wall -Werror -O2 -o $@ tests/blkcheck.c
+
+# trunctest compiles kernel/fs/truncbudget.c itself on the host.
+$(B)/trunctest: tests/unit/trunctest.c kernel/fs/truncbudget.c kernel/fs/truncbudget.h
+	@mkdir -p $(B)
+	$(HOSTCC) -Wall -Werror -O2 -I. -DKERNEL -o $@ tests/unit/trunctest.c
+
+HOSTTOOLS := $(B)/tlbmodel $(B)/regiontest $(B)/blkcheck $(B)/trunctest $(B)/pipetest
 
 unittest: $(HOSTTOOLS)
 	sh tests/unittest.sh $(B)
@@ -351,6 +368,16 @@ MINUTES ?= 10
 stress: check-tools all
 	KERNEL=$(KERNEL_ELF) $(PYTHON) tests/harness.py stress --seconds $(if $(SECONDS),$(SECONDS),$(shell echo $$(( $(MINUTES) * 60 )))) $(if $(SEED),--seed $(SEED))
 
+# The course labs (docs/labs/README.md): cut a student tree out of this
+# one (tools/lab.py), grade a lab in either kind of tree (tools/grade.py).
+lab:
+	@test -n "$(LAB)" -a -n "$(DIR)" || { echo "usage: make lab LAB=NAME DIR=PATH (labs: syscall pgtbl cow mmap tlb shlib)"; exit 2; }
+	@$(PYTHON) tools/lab.py cut $(LAB) $(DIR)
+
+grade: check-tools all $(B)/tlbmodel
+	@test -n "$(LAB)" || { echo "usage: make grade LAB=NAME (labs: syscall pgtbl cow mmap tlb shlib)"; exit 2; }
+	@$(PYTHON) tools/grade.py $(LAB)
+
 clean:
 	@$(PYTHON) tools/fsimg.py busy fs.img
 	rm -rf $(B) build-lockdebug fs.img bench.json
@@ -370,10 +397,12 @@ help:
 	@echo "make clean             remove build/, build-lockdebug/, fs.img and bench.json"
 	@echo "make check-tools       check for the Debian packages the build needs (installs them as root)"
 	@echo "make lockdebug-kernel  build the lock-checking kernel, build-lockdebug/kernel.elf"
+	@echo "make lab LAB=NAME DIR=PATH  write a course lab's student tree (docs/labs/README.md)"
+	@echo "make grade LAB=NAME    run a lab's tests: points per test and the score"
 	@echo "make help              this list"
 	@echo "Options: CPUS=3 MEM=128M LOCKDEBUG=1 DYNAMIC=0 BOOTARGS=...; see the top of the Makefile and README.md"
 
-.PHONY: all qemu qemu-gdb test unittest run bench crashtest stress clean check-tools lockdebug-kernel
+.PHONY: all qemu qemu-gdb test unittest run bench crashtest stress clean check-tools lockdebug-kernel lab grade
 .PHONY: help
 .PRECIOUS: $(B)/user/%.o $(SH)/%.o $(SH)/pic/%.o $(SH)/lib%.so
 -include $(shell find $(B) $(KB) -name '*.d' 2>/dev/null | sort -u)

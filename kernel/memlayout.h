@@ -26,6 +26,14 @@
 #define TRAPFRAME  (TRAMPOLINE - PGSIZE)     // never user-accessible
 #define USERTOP    TRAPFRAME                 // first address above all user mappings
 #define LDSO_BASE  0x3F00000000L             // where exec loads a program's interpreter (ld.so): high, out of the heap's way
+#define USYSCALL   (LDSO_BASE - PGSIZE)      // a read-only page per process that user code reads (ugetpid)
+
+#ifndef __ASSEMBLER__
+// What the page at USYSCALL holds (kernel/mm/aspace.c as_map_usys).
+struct usyscall {
+  int pid;
+};
+#endif
 
 // Kernel half.
 #define KVA_OFFSET 0xFFFFFFC000000000UL

@@ -35,11 +35,15 @@
 #define SYS_shutdown 32
 #define SYS_null     33   // does nothing: the floor of a system call (bench)
 #define SYS_procdump 34   // print the process list (as ^P does)
+#define SYS_fsync    35   // a file's writes durable (docs/book/10-fs.md)
 // Job control and ps (numbers 40-44, left apart from the memory system's).
 #define SYS_setpgid   40
 #define SYS_getpgid   41
 #define SYS_tcsetpgrp 42
 #define SYS_tcgetpgrp 43
 #define SYS_procinfo  44
-#define NSYSCALL     45
+// Course labs (docs/labs/): the syscall and pgtbl labs' calls.
+#define SYS_trace     50
+#define SYS_pgtprint  51
+#define NSYSCALL     52
 #endif

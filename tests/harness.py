@@ -48,8 +48,10 @@ tests/tests.txt, one program per line ("#" starts a comment):
                     prompt, type at it (Ctrl-C, long lines, pastes), check
                     what comes back; each on its own scratch image
   host NAME ...     host-side checks (tests/console.py), e.g. image_busy
+  labcheck [LAB ...] the course labs (tools/labcheck.py): full marks on this
+                    tree, each student tree builds, boots, scores below full
   PROGRAM [ARG ...] [mem=32M] [cpus=1] [bootargs=K=V ...] [timeout=S] [fssize=N] [reboot] [crash=N]
-          [tlbmodel] [lockdebug]
+          [tlbmodel] [blkcheck] [lockdebug]
     ARG         arguments given to the program (a list of its subtests)
     mem, cpus   QEMU -m and -smp (defaults 128M, 3)
     bootargs=   kernel options (repeat the key, or quote: bootargs="a=1 b=2")
@@ -66,6 +68,8 @@ tests/tests.txt, one program per line ("#" starts a comment):
     tlbmodel    boot with tlbtrace=1 and feed the trace lines ("TT ...")
                 to build/tlbmodel instead of the log; its verdict counts
                 as one more test per boot ("[tlbmodel] test NAME: ok")
+    blkcheck    the same with blktrace=1, the "BT ..." lines and
+                build/blkcheck (the commit's FLUSH order, docs/book/10-fs.md)
 
 Guest contract: before a subtest a program prints "start NAME", after it
 "test NAME: ok" or "test NAME: FAIL reason".  A line containing "panic:" is
@@ -108,13 +112,14 @@ BATCH_CHARS = 200          # longest re-boot command line
 SHOW_LINES = 40            # guest lines printed with a failure
 
 FILE_MIB = 32              # bench's file for read_seq and mmap_seq
+BENCH_FSSIZE = 160000      # blocks of the bench disk (writebig: 64 MiB more)
 COLD_MAX = 90              # longest cold-cache boot worth running (seconds)
 BENCH_ORDER = ["trap_null", "getpid", "pipe_rtt", "pipe_rtt_2cpu", "shm_rtt", "pipe_bw", "shm_bw",
                "fork_0M", "fork_1M", "fork_16M", "fork_64M",
                "cow_fault", "zero_fault", "cow_touch_8M", "exec", "exec_dyn", "kill60",
                "sh10_static_frames", "sh10_dynamic_frames",
                "read_seq_cold", "read_seq_warm", "mmap_seq_cold", "mmap_seq_warm",
-               "write_seq", "read_after_write", "memcpy_bw"]
+               "write_seq", "read_after_write", "writebig", "memcpy_bw"]
 
 
 def say(*a):
@@ -466,6 +471,7 @@ class Entry:
         self.crash = 0         # crash=N: the crash test with N points (crashwork)
         self.reboot = False
         self.tlbmodel = False
+        self.blkcheck = False  # blkcheck: boot with blktrace=1, check the disk order
         self.lockdebug = False  # boot the lock-checking kernel
 
     @property
@@ -490,6 +496,8 @@ def parse_tests(text, where="tests.txt"):
                     e.reboot = True
                 elif w == "tlbmodel":
                     e.tlbmodel = True
+                elif w == "blkcheck":
+                    e.blkcheck = True
                 elif w == "lockdebug":
                     e.lockdebug = True
                 elif not eq:
@@ -564,8 +572,8 @@ def select_tests(P, entries, names):
     merged = []
     for e in chosen:
         m = next((x for x in merged if x.prog == e.prog and x.args and e.args and
-                  (x.mem, x.cpus, x.bootargs, x.fssize, x.reboot, x.tlbmodel, x.lockdebug) ==
-                  (e.mem, e.cpus, e.bootargs, e.fssize, e.reboot, e.tlbmodel, e.lockdebug)), None)
+                  (x.mem, x.cpus, x.bootargs, x.fssize, x.reboot, x.tlbmodel, x.blkcheck, x.lockdebug) ==
+                  (e.mem, e.cpus, e.bootargs, e.fssize, e.reboot, e.tlbmodel, e.blkcheck, e.lockdebug)), None)
         if m:
             m.args += [a for a in e.args if a not in m.args]
         elif not any(x is e for x in merged):
@@ -614,10 +622,12 @@ class Suite:
         logname = os.path.join(self.P.logs, "%02d-%s.log" % (
             self.nboot, re.sub(r"[^\w.-]+", "_", cmd)[:60]))
         parser = Parser(e.prog, self.report(tag))
-        bootargs = e.bootargs + (["tlbtrace=1"] if e.tlbmodel else [])
+        bootargs = e.bootargs + (["tlbtrace=1"] if e.tlbmodel else []) + \
+            (["blktrace=1"] if e.blkcheck else [])
         argv = qemu_argv(self.P, img, e.mem, e.cpus, make_append(bootargs, cmd),
                          cache=test_cache(), kernel=self.P.kernel_lockdebug if e.lockdebug else None)
-        model = TlbModel(self.P) if e.tlbmodel else None
+        model = TraceModel(self.P) if e.tlbmodel else \
+            TraceModel(self.P, "blkcheck", r"BT [LWFC] ") if e.blkcheck else None
         with open(logname, "wb") as log:
             b = boot(argv, idle=e.timeout, maxtime=4 * e.timeout,
                      on_line=parser.feed, log=log, divert=model.feed if model else None)
@@ -625,8 +635,8 @@ class Suite:
         if model:
             r = model.finish(e.prog, cmd, b)
             if r.ok:
-                say("[tlbmodel] %s" % r.lines[-1])
-            self.report("tlbmodel")(r)
+                say("[%s] %s" % (model.tool, r.lines[-1]))
+            self.report(model.tool)(r)
         return b, parser
 
     def not_run(self, e, tag, todo, why):
@@ -698,12 +708,21 @@ class Suite:
                 why = fn(self.P.root, log) if fn else "no such host test"
             self.report("host")(Result("host", name, why is None, why or "", []))
 
+    def run_labcheck(self, e):
+        """tests.txt "labcheck [LAB...]": tools/labcheck.py, one result per check."""
+        sys.path.insert(0, os.path.join(self.P.root, "tools"))
+        import labcheck
+        for name, ok, why, lines in labcheck.check(self.P.root, e.args or None, say):
+            self.report("labs")(Result("labs", name, ok, why, lines))
+
     def run_entry(self, e):
         P = self.P
         if e.prog == "console":
             return self.run_console(e)
         if e.prog == "host":
             return self.run_host(e)
+        if e.prog == "labcheck":
+            return self.run_labcheck(e)
         tag = e.label if not e.args or len(e.label) <= 30 else e.prog
         if e.lockdebug:
             tag += " lockdebug"
@@ -745,10 +764,13 @@ class Suite:
                                                time.monotonic() - t0))
 
 
-class TlbModel:
-    """build/tlbmodel fed the "TT" lines of one boot (docs/book/07-tlb.md)."""
-    def __init__(self, P):
-        self.path = os.path.join(P.build, "tlbmodel")
+class TraceModel:
+    """A host checker fed the trace lines of one boot: build/tlbmodel the
+    "TT" lines (docs/book/07-tlb.md), build/blkcheck the "BT" lines
+    (docs/book/10-fs.md)."""
+    def __init__(self, P, tool="tlbmodel", pattern=r"TT [PFSRUX] "):
+        self.tool = tool
+        self.path = os.path.join(P.build, tool)
         if not os.path.isfile(self.path):
             raise HarnessError("%s not found (run make)" % P.rel(self.path))
         self.p = subprocess.Popen([self.path], stdin=subprocess.PIPE,
@@ -756,8 +778,7 @@ class TlbModel:
         self.n = 0
         self.broken = None
         self.held = ""
-
-    TT_RE = re.compile(r"TT [PFSRUX] ")
+        self.TT_RE = re.compile(pattern)
 
     def feed(self, line):
         """Takes the trace lines; returns the others (or None)."""
@@ -792,10 +813,11 @@ class TlbModel:
         if self.broken:
             why = "model died: %s" % self.broken
         elif self.n == 0:
-            why = "no trace lines (is tlbtrace=1 in the kernel?)"
+            why = "no trace lines (was the kernel booted with the trace on?)"
         elif status != 0:
-            summary = [l for l in out if l.startswith("tlbmodel: ") and "violations" in l]
-            why = summary[-1][len("tlbmodel: "):] if summary else "exit status %d" % status
+            head = self.tool + ": "
+            summary = [l for l in out if l.startswith(head) and "violations" in l]
+            why = summary[-1][len(head):] if summary else "exit status %d" % status
             if b.end != "exit":
                 why += " (boot ended: %s; the trace may stop inside an operation)" % b.end
         else:
@@ -886,6 +908,7 @@ CRASH_KILL = (3, 60)       # kill after this many reported operations (inclusive
 CRASH_DELAY_MS = 40        # ... plus up to this many milliseconds
 CRASH_COMMIT = (8, 200)    # or stop this commit (logstop=K.S)
 CRASH_FSSIZE = 8000        # a fresh image of this many blocks per crash point
+CRASH_WRITERS = 3          # crashwork's concurrent appenders (fsync after each record)
 BLOCK = 1024
 
 
@@ -949,6 +972,30 @@ class CrashModel:
         live = set(self.names.values())
         self.data = {i: d for i, d in self.data.items() if i in live}
 
+    def variants(self, op):
+        """{path: [contents]} an operation in flight may have written into
+        blocks in place before its commit (ordered data, docs/book/10-fs.md): any
+        block of an allowed state may hold the same block of one of these
+        instead. A write overwrites in place; a shrinking ftruncate zeroes
+        the rest of the new last block."""
+        k, v = op[0], {}
+        if k == "write" and op[1] in self.names:
+            path, off, n = op[1], int(op[2]), int(op[3])
+            d = bytearray(self.state(path)[1])
+            if len(d) < off:
+                d.extend(bytes(off - len(d)))
+            d[off:off + n] = cw_pattern(int(op[4]), n)
+            for p in self.aliases(path):
+                v[p] = [bytes(d)]
+        elif k == "trunc":
+            old = self.state(op[1])[1]
+            n = int(op[2])
+            if n < len(old) and n % BLOCK:
+                end = min(len(old), (n // BLOCK + 1) * BLOCK)
+                for p in self.aliases(op[1]):
+                    v[p] = [old[:n] + bytes(end - n) + old[end:]]
+        return v
+
     def in_flight(self, op):
         """{path: [allowed states]} for the paths an operation that may have
         run partly (or not at all, or wholly) touches."""
@@ -996,17 +1043,63 @@ def crc_of(state):
         ("file", len(state[1]), zlib.crc32(state[1]) & 0xffffffff)
 
 
-def crash_compare(model, pending, listing):
+def block_crcs(data):
+    return [zlib.crc32(data[i:i + BLOCK]) & 0xffffffff for i in range(0, len(data), BLOCK)]
+
+
+def blockwise_ok(states, variants, got_blocks):
+    """Does a file whose blocks have CRCs got_blocks match one of states,
+    each of its blocks taken from the state or from a variant?"""
+    for st in states:
+        if st is None or st[0] != "file" or len(got_blocks) != len(block_crcs(st[1])):
+            continue
+        size = len(st[1])
+        options = [block_crcs(st[1])] + [block_crcs(v[:size] + bytes(max(0, size - len(v))))
+                                          for v in variants]
+        if all(any(o[i] == c for o in options) for i, c in enumerate(got_blocks)):
+            return True
+    return False
+
+
+def is_appender(path):
+    return re.match(r"/cw/p\d+$", path) is not None
+
+
+def appender_check(synced, listing, blocks):
+    """Violations: an appender's file must hold every byte its fsyncs
+    covered (block b of /cw/pK: seed 1000 * (K + 1) + b)."""
+    bad = []
+    for k, size in sorted(synced.items()):
+        p = "/cw/p%d" % k
+        got = listing.get(p)
+        if got is None or got[0] != "file" or got[1] < size:
+            bad.append("%s: %s, want at least the %d bytes fsync returned for" %
+                       (p, got or "absent", size))
+            continue
+        for b in range(size // BLOCK):
+            v = 1000 * (k + 1) + b
+            want = zlib.crc32(bytes((v * 7 + i) & 0xff for i in range(BLOCK))) & 0xffffffff
+            if blocks[p][b] != want:
+                bad.append("%s: block %d lost (fsync had returned for %d bytes)" % (p, b, size))
+                break
+    return bad
+
+
+def crash_compare(model, pending, listing, blocks=None):
     """Violations: the listing (path -> ("dir",) or ("file", size, crc)) against
-    the model, the pending operation's paths allowed any of their states."""
+    the model, the pending operation's paths allowed any of their states
+    (a block at a time, with its in-place variants, given the blocks' CRCs).
+    The appenders' files are checked by appender_check."""
     bad = []
     loose = model.in_flight(pending) if pending else {}
-    paths = set(listing) | set(model.names) | set(model.dirs)
+    var = model.variants(pending) if pending else {}
+    paths = set(p for p in listing if not is_appender(p)) | set(model.names) | set(model.dirs)
     for p in sorted(paths | set(loose)):
         got = listing.get(p)
         if p in loose:
             allowed = [crc_of(x) for x in loose[p]]
-            if got not in allowed:
+            if got not in allowed and not (blocks and p in blocks and
+                                           blockwise_ok(loose[p], var.get(p, []), blocks[p])):
                 bad.append("%s: %s, want one of %s (operation in flight: %s)" %
                            (p, got or "absent", ", ".join(str(a or "absent") for a in allowed),
                             " ".join(pending)))
@@ -1081,7 +1174,8 @@ def crash_point(P, name, wseed, how, cpus, log):
     fresh_image(P, img, CRASH_FSSIZE)
     bootargs = ["logstop=%d.%d" % (how[1], how[2])] if how[0] == "stop" else []
     argv = qemu_argv(P, img, DEFAULT_MEM, cpus,
-                     make_append(bootargs, "crashwork %d %d" % (wseed, CRASH_NOPS)), cache=test_cache())
+                     make_append(bootargs, "crashwork %d %d %d" % (wseed, CRASH_NOPS, CRASH_WRITERS)),
+                     cache=test_cache())
     if how[0] == "kill":
         def trigger(line):
             m = re.search(r"cw done (\d+) ", line)
@@ -1098,7 +1192,7 @@ def crash_point(P, name, wseed, how, cpus, log):
     if any("panic:" in l for l in lines):
         return False, "kernel panic in the workload", lines[-SHOW_LINES:]
     # Replay crashwork's report into the model.
-    model, pending, done, finished = CrashModel(), None, 0, False
+    model, pending, done, finished, synced = CrashModel(), None, 0, False, {}
     for l in lines:
         m = re.match(r"\s*cw (start|done) (\d+) next (.*\S)\s*$", l)
         if m:
@@ -1108,13 +1202,17 @@ def crash_point(P, name, wseed, how, cpus, log):
             pending = m.group(3).split()
         elif re.match(r"\s*cw finished", l):
             finished = True
+        m = re.match(r"\s*cw synced (\d+) (\d+)\s*$", l)
+        if m:
+            synced[int(m.group(1))] = int(m.group(2))
     if pending is None:
         return False, "the workload printed no start line", lines[-SHOW_LINES:]
     if any(l.startswith("crashwork:") for l in lines):
         return False, "the workload failed: " + next(l for l in lines if l.startswith("crashwork:")), \
             lines[-SHOW_LINES:]
-    detail.append("%s: %d operations reported done%s; in flight: %s" %
-                  (name, done, " (finished)" if finished else "", " ".join(pending)))
+    detail.append("%s: %d operations reported done%s; in flight: %s; appenders fsynced %s" %
+                  (name, done, " (finished)" if finished else "", " ".join(pending),
+                   " ".join("p%d:%d" % kv for kv in sorted(synced.items())) or "nothing"))
     # The disk as the kill left it, the log replayed in memory.
     rc, out = run_fsck(P, img)
     detail += out
@@ -1147,7 +1245,7 @@ def crash_point(P, name, wseed, how, cpus, log):
     if b.end != "exit" or b.panic or b.status != 0:
         return False, "check boot: %s, status %s" % ("panic" if b.panic else b.end, b.status), \
             detail + b.lines[-SHOW_LINES:]
-    listing, count = {}, None
+    listing, blocks, count = {}, {}, None
     for l in b.lines:
         m = re.match(r"\s*cw dir (\S+) (\d+)", l)
         if m:
@@ -1155,12 +1253,18 @@ def crash_point(P, name, wseed, how, cpus, log):
         m = re.match(r"\s*cw file (\S+) (\d+) (\d+) (\d+) (\d+)", l)
         if m:
             listing[m.group(1)] = ("file", int(m.group(2)), int(m.group(3)))
+        m = re.match(r"\s*cw blocks (\S+)((?: [0-9a-f]+)*)\s*$", l)
+        if m:
+            blocks[m.group(1)] = [int(x, 16) for x in m.group(2).split()]
         m = re.match(r"\s*cw listed (\d+)", l)
         if m:
             count = int(m.group(1))
-    if count is None or count != len(listing):
+    if count is None or count != len(listing) or \
+            any(x[0] == "file" and len(blocks.get(p, [])) != (x[1] + BLOCK - 1) // BLOCK
+                for p, x in listing.items()):
         return False, "check boot: incomplete listing", detail + b.lines[-SHOW_LINES:]
-    bad = crash_compare(model, pending if not finished else None, listing)
+    bad = crash_compare(model, pending if not finished else None, listing, blocks)
+    bad += appender_check(synced, listing, blocks)
     rc, out = run_fsck(P, img)
     if rc != 0:
         bad.append("fsck after recovery: %s" % (out[0] if out else "status %d" % rc))
@@ -1439,7 +1543,8 @@ def cmd_bench(P, args):
     try:
         check_kernel(P)
         img = os.path.join(P.build, "bench-fs.img")
-        copy_image(P, img)
+        # Room for the read file and writebig's 64 MiB file at once.
+        fresh_image(P, img, BENCH_FSSIZE)
     except HarnessError as e:
         say("harness: %s" % e)
         return 1
@@ -1626,6 +1731,24 @@ def cmd_selftest(P, args):
     lst2 = dict(lst, **{"/cw/y": crc_of(m.state("/cw/y"))})
     del lst2["/cw/x"]
     check("compare in flight", crash_compare(m, "unlink /cw/x".split(), lst2), [])
+    # a write in flight: blocks overwritten in place before the commit
+    op = "write /cw/x 0 1500 8".split()
+    mixed = bytearray(m.state("/cw/x")[1])
+    mixed[1024:1500] = cw_pattern(8, 1500)[1024:]        # the second block new, the first old
+    lst3 = dict(lst, **{p: crc_of(("file", bytes(mixed))) for p in ("/cw/x", "/cw/y")})
+    bl3 = {p: block_crcs(bytes(mixed)) for p in ("/cw/x", "/cw/y")}
+    check("compare in place", crash_compare(m, op, lst3, bl3), [])
+    mixed[0] ^= 1
+    lst3["/cw/x"] = crc_of(("file", bytes(mixed)))
+    bl3["/cw/x"] = block_crcs(bytes(mixed))
+    check("compare in place bad", len(crash_compare(m, op, lst3, bl3)), 1)
+    # the appenders: what fsync returned for must be there
+    rec = b"".join(bytes((v * 7 + i) & 0xff for i in range(BLOCK)) for v in (1000, 1001, 1002))
+    app = {"/cw/p0": ("file", len(rec), 0)}
+    check("appender ok", appender_check({0: 3072}, app, {"/cw/p0": block_crcs(rec)}), [])
+    check("appender short", len(appender_check({0: 4096}, app, {"/cw/p0": block_crcs(rec)})), 1)
+    check("appender lost", len(appender_check({0: 3072}, app,
+                                              {"/cw/p0": block_crcs(rec[:2048] + bytes(1024))})), 1)
 
     # fsck finds damage planted in a copy of fs.img (when both are built)
     fsck = os.path.join(P.build, "fsck")

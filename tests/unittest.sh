@@ -8,32 +8,41 @@ B=${1:-build}
 HERE=$(dirname "$0")
 fail=0
 
-# The TLB model (tests/tlbmodel.c) against the hand-written traces in
-# tests/tlbmodel/: each says which violations it must produce.
-for f in "$HERE"/tlbmodel/*.trace; do
-	name=tlbmodel/$(basename "$f" .trace)
-	want=$(sed -n 's/^# expect: //p' "$f")
-	out=$("$B/tlbmodel" < "$f")
-	status=$?
-	got=$(printf '%s\n' "$out" | sed -n 's/^tlbmodel: .*violations (\(a [0-9]*, b [0-9]*, c [0-9]*\)).*/\1/p')
-	case "$want" in
-	"a 0, b 0, c 0") wstatus=0 ;;
-	*) wstatus=1 ;;
-	esac
-	if [ -z "$want" ]; then
-		echo "test $name: FAIL no '# expect:' line"
-		fail=1
-	elif [ "$got" = "$want" ] && [ "$status" = "$wstatus" ]; then
-		echo "test $name: ok"
-	else
-		echo "test $name: FAIL want $want (exit $wstatus), got ${got:-nothing} (exit $status)"
-		printf '%s\n' "$out" | sed 's/^/    /'
-		fail=1
-	fi
-done
+# A trace checker against the traces in tests/TOOL/: each says, in a
+# "# expect: a N, b N, c N" line, which violations it must produce.
+#   traces TOOL
+traces() {
+	for f in "$HERE"/$1/*.trace; do
+		name=$1/$(basename "$f" .trace)
+		want=$(sed -n 's/^# expect: //p' "$f")
+		out=$("$B/$1" < "$f")
+		status=$?
+		got=$(printf '%s\n' "$out" | sed -n "s/^$1: .*violations (\(a [0-9]*, b [0-9]*, c [0-9]*\)).*/\1/p")
+		case "$want" in
+		"a 0, b 0, c 0") wstatus=0 ;;
+		*) wstatus=1 ;;
+		esac
+		if [ -z "$want" ]; then
+			echo "test $name: FAIL no '# expect:' line"
+			fail=1
+		elif [ "$got" = "$want" ] && [ "$status" = "$wstatus" ]; then
+			echo "test $name: ok"
+		else
+			echo "test $name: FAIL want $want (exit $wstatus), got ${got:-nothing} (exit $status)"
+			printf '%s\n' "$out" | sed 's/^/    /'
+			fail=1
+		fi
+	done
+}
+
+# The TLB model (tests/tlbmodel.c) against hand-written traces.
+traces tlbmodel
+# The disk-order checker (tests/blkcheck.c) against recorded traces: one
+# of a correct kernel, two of kernels with a FLUSH taken out of the commit.
+traces blkcheck
 # Pure kernel logic compiled for the host (tests/unit/): each prints
 # "NAME: ok" or FAIL lines.
-for t in regiontest pipetest; do
+for t in regiontest trunctest pipetest; do
 	out=$("$B/$t" 2>&1)
 	if [ $? = 0 ]; then
 		echo "test unit/$t: ok"

@@ -1,19 +1,21 @@
 // crashwork: the file system workload of the crash test (tests/harness.py
 // crash, docs/book/10-fs.md), and the listing the test checks afterwards.
 //
-//   crashwork SEED NOPS    run NOPS seeded operations under /cw
-//   crashwork -check       list everything under /cw
+//   crashwork SEED NOPS [NW]  run NOPS seeded operations under /cw, with NW
+//                             concurrent appenders (at most 4)
+//   crashwork -check          list everything under /cw
 //
 // The host kills QEMU at a random moment while the workload runs, boots
 // again with "crashwork -check", and compares what is on the disk with
 // what the workload said it had done.
 //
-// Every operation is a few system calls, and each system call that changes
-// the file system commits before it returns when nothing else is writing,
-// as here (docs/book/10-fs.md: what is durable when). So an operation whose "done"
-// line the host saw is entirely on the disk. Before starting operation N
-// the program has already printed its description, as the "next" part of
-// the line that reported N - 1:
+// Every operation is a few system calls followed by an fsync (of the file
+// written or truncated, else of /cw or /), which returns once everything
+// so far is committed (docs/book/10-fs.md: what is
+// durable when). So an operation
+// whose "done" line the host saw is entirely on the disk. Before starting
+// operation N the program has already printed its description, as the
+// "next" part of the line that reported N - 1:
 //
 //   cw start SEED next OP...
 //   cw done N next OP...
@@ -31,9 +33,18 @@
 // Byte i of a write with seed V is (V * 7 + i + (i >> 10) * 31) & 0xff, so
 // that every block of every write differs from the others.
 //
+// The appenders: process k appends records of 1 to 8 KiB to /cw/pK (block
+// b of the file holds the bytes of seed 1000 * (k + 1) + b) and fsyncs
+// after each; what fsync has returned for is noted in a shared page. The
+// main process, after each operation, reports what is new there with
+// "cw synced K SIZE": every byte below SIZE of /cw/pK is on the disk. So
+// the host checks that no fsync that returned before the crash was lost,
+// under writers that commit at any moment for each other.
+//
 // The listing: "cw dir PATH NLINK" and "cw file PATH SIZE CRC32 NLINK INUM"
-// for /cw and everything under it (depth first, in directory order), then
-// "cw listed COUNT".
+// for /cw and everything under it (depth first, in directory order), each
+// file followed by "cw blocks PATH C0 C1 ..." (the CRC-32 of each 1 KiB
+// block, in hex), then "cw listed COUNT".
 #include "kernel/types.h"
 #include "kernel/stat.h"
 #include "kernel/fcntl.h"
@@ -211,6 +222,23 @@ static void fill(uint v, uint len)
     buf[i] = (v * 7 + i + (i >> 10) * 31) & 0xff;
 }
 
+// fsync(fd), then close it.
+static void sync_close(int fd, const char *path)
+{
+  if (fsync(fd) < 0)
+    die("fsync", path);
+  close(fd);
+}
+
+// Make a change of the name space durable: fsync the directory.
+static void sync_dir(const char *path)
+{
+  int fd = open(path, O_RDONLY);
+  if (fd < 0)
+    die("open", path);
+  sync_close(fd, path);
+}
+
 static void run(struct op *o)
 {
   struct stat st;
@@ -225,16 +253,16 @@ static void run(struct op *o)
     fill(o->v, o->len);
     if (write(fd, buf, o->len) != o->len)
       die("write", o->a);
-    close(fd);
-    break;
+    sync_close(fd, o->a);
+    return;
   case TRUNC:
     fd = open(o->a, O_WRONLY);
     if (fd < 0)
       die("open", o->a);
     if (ftruncate(fd, o->len) < 0)
       die("ftruncate", o->a);
-    close(fd);
-    break;
+    sync_close(fd, o->a);
+    return;
   case UNLINK:
   case RMDIR:
     if (unlink(o->a) < 0)
@@ -257,12 +285,70 @@ static void run(struct op *o)
       die("mkdir", o->a);
     break;
   }
+  sync_dir(strcmp(o->a, "/cw") == 0 ? "/" : "/cw");
 }
 
-static void workload(int seed, int nops)
+// ---------------------------------------------------------------------------
+// Appenders
+
+#define MAXW 4
+
+struct board {
+  volatile int stop;
+  volatile uint synced[MAXW];   // bytes of /cw/pK that fsync returned for
+};
+
+static struct board *board;
+
+static void appender(int k, int seed)
+{
+  static char rec[8 * 1024];
+  char path[16];
+  snprintf(path, sizeof(path), "/cw/p%d", k);
+  int fd = open(path, O_CREATE | O_WRONLY);
+  if (fd < 0)
+    die("open", path);
+  rs = 0x2545F4914F6CDD1DULL ^ ((uint64)(seed + k) * 0x100000001B3ULL);
+  uint size = 0;
+  while (!board->stop && size < BIGMAX) {
+    uint n = 1 + rnd(8);
+    for (uint b = 0; b < n; b++) {
+      uint v = 1000 * (k + 1) + size / 1024 + b;
+      for (int i = 0; i < 1024; i++)
+        rec[b * 1024 + i] = (v * 7 + i) & 0xff;
+    }
+    if (write(fd, rec, n * 1024) != (int)(n * 1024))
+      die("write", path);
+    size += n * 1024;
+    if (fsync(fd) < 0)
+      die("fsync", path);
+    board->synced[k] = size;
+  }
+  close(fd);
+  exit(0);
+}
+
+// Report what the appenders' fsyncs have covered since the last report.
+static void report_synced(int nw)
+{
+  static uint told[MAXW];
+  for (int k = 0; k < nw; k++) {
+    uint s = board->synced[k];
+    if (s != told[k]) {
+      printf("cw synced %d %d\n", k, s);
+      told[k] = s;
+    }
+  }
+}
+
+static void workload(int seed, int nops, int nw)
 {
   static struct op cur, next;
   static char desc[96];
+  board = mmap(0, 4096, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+  if (board == (void *)-1)
+    die("mmap", "board");
+  memset(board, 0, sizeof(*board));
   rs = 0x9E3779B97F4A7C15ULL ^ ((uint64)seed * 0x100000001B3ULL);
   if (rs == 0)
     rs = 1;
@@ -272,6 +358,11 @@ static void workload(int seed, int nops)
   for (int n = 1; n <= nops; n++) {
     cur = next;
     run(&cur);
+    if (n == 1)   // /cw exists: start the appenders
+      for (int k = 0; k < nw; k++)
+        if (fork() == 0)
+          appender(k, seed);
+    report_synced(nw);
     if (n < nops)
       choose(&next, n);
     else
@@ -279,6 +370,10 @@ static void workload(int seed, int nops)
     describe(&next, desc, sizeof(desc));
     printf("cw done %d next %s\n", n, desc);
   }
+  board->stop = 1;
+  for (int k = 0; k < nw; k++)
+    wait(0);
+  report_synced(nw);
   printf("cw finished %d\n", nops);
 }
 
@@ -324,14 +419,22 @@ static void list(const char *dir)
     int f = open(path, O_RDONLY);
     if (f < 0)
       die("open", path);
-    uint crc = 0, size = 0;
+    static uint bcrc[MAXFILE];
+    uint crc = 0, size = 0, nb = 0;
     int n;
-    while ((n = read(f, buf, sizeof(buf))) > 0) {
+    while (nb < MAXFILE && (n = read(f, buf, 1024)) > 0) {
       crc = crc32(crc, buf, n);
+      bcrc[nb++] = crc32(0, buf, n);
       size += n;
     }
     close(f);
+    if (size != st.size)
+      die("read", path);
     printf("cw file %s %d %u %d %d\n", path, size, crc, st.nlink, st.ino);
+    printf("cw blocks %s", path);
+    for (uint b = 0; b < nb; b++)
+      printf(" %x", bcrc[b]);
+    printf("\n");
   }
   close(fd);
 }
@@ -349,10 +452,11 @@ main(int argc, char *argv[])
     printf("cw listed %d\n", listed);
     exit(0);
   }
-  if (argc != 3) {
-    fprintf(2, "usage: crashwork SEED NOPS | crashwork -check\n");
+  int nw = argc == 4 ? atoi(argv[3]) : 0;
+  if ((argc != 3 && argc != 4) || nw < 0 || nw > MAXW) {
+    fprintf(2, "usage: crashwork SEED NOPS [NW] | crashwork -check\n");
     exit(2);
   }
-  workload(atoi(argv[1]), atoi(argv[2]));
+  workload(atoi(argv[1]), atoi(argv[2]), nw);
   exit(0);
 }

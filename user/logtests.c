@@ -14,8 +14,12 @@
 //          room before the woken waiters ran: one kind of writer got 100
 //          times more done than the other. Also: vmstat's log_overtaken_max
 //          stays below NPROC.
-//   flush  every commit sends four FLUSH requests, when the disk offers
-//          FLUSH (QEMU's virtio-blk does).
+//   flush  commits are deferred: 20 appends in a row share a few commits
+//          (not one each), fsync commits the rest, and every commit sends
+//          four FLUSH requests, when the disk offers FLUSH (QEMU's
+//          virtio-blk does).
+//   fsync  fsync(fd) of a file or directory returns 0; a bad or closed
+//          descriptor is EBADF, a pipe or the console EINVAL.
 #include "user/testlib.h"
 
 #define NHOT 3
@@ -110,25 +114,55 @@ static void t_fifo(void)
 static void t_flush(void)
 {
   struct vmstat a, z;
-  expect_ok(vmstat(&a));
   int fd = open("lt_flush", O_CREATE | O_TRUNC | O_WRONLY);
   if (fd < 0)
     fail("open: %s", strerror(errno));
+  expect_ok(fsync(fd));
+  expect_ok(vmstat(&a));
   for (int i = 0; i < 20; i++)
     xwrite(fd, "0123456789", 10);
+  expect_ok(fsync(fd));
+  expect_ok(vmstat(&z));
   close(fd);
   expect_ok(unlink("lt_flush"));
-  expect_ok(vmstat(&z));
   unsigned long commits = z.log_commits - a.log_commits;
   unsigned long flushes = z.disk_flushes - a.disk_flushes;
-  printf("flush: %lu commits, %lu flushes\n", commits, flushes);
-  check(commits >= 22, "%lu commits for 23 operations run one at a time", commits);
+  printf("flush: 20 appends and fsync: %lu commits, %lu flushes\n", commits, flushes);
+  check(commits >= 1, "fsync after 20 appends committed nothing");
+  check(commits < 20, "%lu commits for 20 appends: one each, not deferred", commits);
   check(flushes == 4 * commits, "%lu flushes for %lu commits, want 4 each", flushes, commits);
+}
+
+static void t_fsync(void)
+{
+  int fd = open("lt_fsync", O_CREATE | O_TRUNC | O_WRONLY);
+  if (fd < 0)
+    fail("open: %s", strerror(errno));
+  xwrite(fd, "0123456789", 10);
+  expect_ok(fsync(fd));
+  int dir = open(".", O_RDONLY);
+  if (dir < 0)
+    fail("open .: %s", strerror(errno));
+  expect_ok(fsync(dir));
+  close(dir);
+  close(fd);
+  expect_err(fsync(fd), EBADF);
+  expect_err(fsync(-1), EBADF);
+  expect_err(fsync(NOFILE), EBADF);
+  int p[2];
+  expect_ok(pipe(p));
+  expect_err(fsync(p[0]), EINVAL);
+  expect_err(fsync(p[1]), EINVAL);
+  close(p[0]);
+  close(p[1]);
+  expect_err(fsync(1), EINVAL);   // the console
+  expect_ok(unlink("lt_fsync"));
 }
 
 struct test { const char *name; void (*fn)(void); } tests[] = {
   { "fifo", t_fifo },
   { "flush", t_flush },
+  { "fsync", t_fsync },
 };
 
 int

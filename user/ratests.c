@@ -50,6 +50,7 @@ make_file(const char *name, int id, long size)
   int fd = xopen(name, O_CREATE | O_TRUNC | O_WRONLY);
   for (long off = 0; off < size; off += 4096)
     put(fd, id, off, size - off < 4096 ? size - off : 4096);
+  expect_ok(fsync(fd));    // committed: nothing holds its cached pages (cold() can drop them)
   close(fd);
 }
 

@@ -56,6 +56,10 @@ int getpgid(int pid);
 int tcsetpgrp(int fd, int pgid);
 int tcgetpgrp(int fd);
 int procinfo(struct procinfo *buf, int n);
+int trace(int mask);
+int pgtprint(int pid, char *buf, int n);
+int ugetpid(void);    // user/lib/ugetpid.c: no system call
+int fsync(int fd);
 
 // library
 extern int errno;

@@ -56,7 +56,7 @@ void main(uint64 hartid, uint64 dtb_pa)
   binit();
   iinit();
   fileinit();
-  virtio_disk_init();
+  virtio_disk_init(bootarg_num("blktrace") != 0);
   procinit();
   oominit();
   userinit(bootcmd());

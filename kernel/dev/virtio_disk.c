@@ -22,6 +22,16 @@
 // virtio_disk_flush() sends a FLUSH (two descriptors: header and status):
 // the device answers once every write it completed before is durable.
 //
+// Bootarg blktrace=1 prints one line per write or FLUSH when it is
+// submitted and one when it completes, for the host checker of the
+// commit's ordering rules (tests/blkcheck.c, docs/book/10-fs.md):
+//   BT W id block nblocks word0   a write of nblocks blocks from block on;
+//                                 word0: its first 4 bytes (a log
+//                                 header's count)
+//   BT F id                       a FLUSH
+//   BT C id                       request id completed
+// Each line ends with a checksum of its text (traceline).
+//
 // The device reads and writes our memory by physical address. Everything it
 // touches (the rings, request headers, status bytes, struct buf data and
 // page-cache pages) lives in the kernel's direct map, where physical =
@@ -111,6 +121,9 @@ static struct {
   uint16 used_idx;            // next used-ring entry to look at
   uint64 capacity;            // disk size in 512-byte sectors
   struct aread aread[NAREAD]; // asynchronous reads
+  int trace;                  // bootarg blktrace
+  uint trace_seq;             // ids of traced requests
+  uint trace_id[NUM];         // ... of the request whose head is i
 } disk;
 
 // Read the 64-bit configuration field at off consistently: the device may
@@ -221,8 +234,9 @@ static void read_limits(uint64 accepted) {
   }
 }
 
-void virtio_disk_init(void) {
+void virtio_disk_init(int trace) {
   initlock(&disk.lock, "virtio_disk");
+  disk.trace = trace;
   check_device();
 
   // Reset, then say hello.
@@ -359,6 +373,19 @@ static void submit(int type, struct segs *s, struct waiter *w) {
 
   disk.waiter[head] = w;
   w->pending++;
+  if (disk.trace && type != VIRTIO_BLK_T_IN) {
+    uint id = disk.trace_seq++;
+    disk.trace_id[head] = id;
+    if (type == VIRTIO_BLK_T_OUT) {
+      uint64 bytes = 0;
+      for (int i = 0; i < nseg; i++)
+        bytes += s->len[i];
+      traceline("BT W %d %d %d %d", id, (int)(sector / SECTORS_PER_BLOCK), (int)(bytes / BSIZE),
+            *(int *)s->addr[0]);
+    } else {
+      traceline("BT F %d", id);
+    }
+  }
 
   // Offer the chain: fill the ring slot first, then publish it by advancing
   // idx, then tell the device. The fences keep the device from seeing these
@@ -491,29 +518,46 @@ int virtio_disk_read_async(uint blockno, int nseg, char **addr, uint32 *len, iod
   return nreq;
 }
 
-// Write the data of bufs bs[0..n-1] to blocks to[0..n-1] (to null: each to
-// its own b->blockno). Each run of consecutive block numbers goes out as
-// one request (up to seg_max blocks), and all the requests are in flight
-// together: a commit writes its log area in one request and each
-// contiguous run of home blocks in one more. The caller holds every buf's
-// sleeplock. Returns the number of requests.
-int virtio_disk_write(struct buf **bs, const uint *to, int n) {
+// Write n blocks: BSIZE bytes at src[i] (direct-map memory) to block
+// to[i]. Each run of consecutive block numbers goes out as one request
+// (up to seg_max segments; memory that is contiguous too, such as the
+// blocks of one page, is one segment), and all the requests are in flight
+// together: a commit writes its log area in one request, each contiguous
+// run of home blocks and of file data in one more. The caller keeps the
+// memory unchanged until the call returns. Returns the number of requests.
+int virtio_disk_writev(const uint *to, char *const *src, int n) {
   int nreq = 0;
   struct segs s;
   struct waiter w = { 0, VIRTIO_BLK_S_OK, 0, 0 };
+  uint64 nblk = 0;   // blocks in s
   s.nseg = 0;
   acquire(&disk.lock);
   for (int i = 0; i < n; i++) {
-    uint bn = to ? to[i] : bs[i]->blockno;
-    if (s.nseg > 0 && (s.nseg == disk.seg_max ||
-                       s.sector + (uint64)s.nseg * SECTORS_PER_BLOCK != (uint64)bn * SECTORS_PER_BLOCK)) {
+    uint64 sector = (uint64)to[i] * SECTORS_PER_BLOCK;
+    if (s.nseg > 0 && s.sector + nblk * SECTORS_PER_BLOCK != sector) {
       submit(VIRTIO_BLK_T_OUT, &s, &w);
       nreq++;
       s.nseg = 0;
     }
-    if (s.nseg == 0)
-      s.sector = (uint64)bn * SECTORS_PER_BLOCK;
-    add_seg(&s, bs[i]->data, BSIZE);
+    if (s.nseg == 0) {
+      s.sector = sector;
+      nblk = 0;
+    }
+    int last = s.nseg - 1;
+    if (s.nseg > 0 && s.addr[last] + s.len[last] == src[i] &&
+        (disk.size_max == 0 || s.len[last] + BSIZE <= disk.size_max)) {
+      s.len[last] += BSIZE;   // contiguous with the previous segment
+    } else {
+      if (s.nseg == disk.seg_max) {
+        submit(VIRTIO_BLK_T_OUT, &s, &w);
+        nreq++;
+        s.nseg = 0;
+        s.sector = sector;
+        nblk = 0;
+      }
+      add_seg(&s, src[i], BSIZE);
+    }
+    nblk++;
   }
   if (s.nseg > 0) {
     submit(VIRTIO_BLK_T_OUT, &s, &w);
@@ -562,6 +606,8 @@ void virtio_disk_intr(void) {
       w->sector = ring.req[id].sector;
     }
     disk.waiter[id] = 0;
+    if (disk.trace && ring.req[id].type != VIRTIO_BLK_T_IN)
+      traceline("BT C %d", disk.trace_id[id]);
     free_chain(id);
     if (--w->pending == 0) {
       struct aread *a = w->aread;

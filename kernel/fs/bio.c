@@ -155,53 +155,36 @@ bwrite(struct buf *b)
 void
 bwrite_many(struct buf **bs, const uint *to, int n)
 {
-  for (int i = 0; i < n; i++)
+  uint blk[LOGBLOCKS];
+  char *src[LOGBLOCKS];
+  if (n > LOGBLOCKS)
+    panic("bwrite_many: %d bufs", n);
+  for (int i = 0; i < n; i++) {
     if (!holdingsleep(&bs[i]->lock))
       panic("bwrite_many: buf not locked");
-  COUNT(disk_writes, virtio_disk_write(bs, to, n));
+    blk[i] = to ? to[i] : bs[i]->blockno;
+    src[i] = (char *)bs[i]->data;
+  }
+  bwrite_mem(blk, src, n);
+}
+
+// Write n blocks from memory, not through the cache: BSIZE bytes at src[i]
+// (direct-map memory, such as a page-cache page) to block to[i]. For file
+// data, which never lives in the buffer cache (docs/book/10-fs.md), and for the
+// commit. Runs of consecutive blocks are one request each, all in flight
+// together; returns when all are done.
+void
+bwrite_mem(const uint *to, char *const *src, int n)
+{
+  if (n <= 0)
+    return;
+  COUNT(disk_writes, virtio_disk_writev(to, src, n));
   COUNT(disk_write_blocks, n);
 }
 
-// If block (dev, blockno) is in the cache, copy it to dst and return 1;
-// else return 0 and leave the cache alone. File data reaches the page
-// cache through this and bread_run: the cached copy, when there is one, is
-// the newest (a logged block stays pinned here until the commit installed
-// it at home), and a block not cached is current on the disk. Reading file
-// data this way keeps it from pushing metadata out of the buffer cache.
-int
-bread_cached(uint dev, uint blockno, void *dst)
-{
-  struct buf *b;
-
-  acquire(&bcache.lock);
-  for (b = bcache.head.next; b != &bcache.head; b = b->next)
-    if (b->dev == dev && b->blockno == blockno)
-      break;
-  if (b == &bcache.head) {
-    release(&bcache.lock);
-    return 0;
-  }
-  // Our reference keeps b caching this block while we sleep for its lock.
-  // A buf not valid yet was just handed out by bget, and we got its lock
-  // before its holder: then read it ourselves (the disk copy is current,
-  // as nobody changed the block in the cache yet).
-  b->refcnt++;
-  release(&bcache.lock);
-  acquiresleep(&b->lock);
-  if (!b->valid) {
-    disk_rw(b, 0);
-    b->valid = 1;
-  }
-  memmove(dst, b->data, BSIZE);
-  brelse(b);
-  return 1;
-}
-
 // Read n consecutive blocks from the disk into dst (n * BSIZE bytes,
-// physically contiguous) in one request, bypassing the cache. Only for
-// blocks that bread_cached just found absent, and only while nothing can
-// bring them into the cache and change them: for file data, the caller
-// holds the inode's lock, which every writer of the file's blocks holds.
+// physically contiguous) in one request, bypassing the cache: for file
+// data, which never lives in the buffer cache.
 void
 bread_run(uint dev, uint blockno, int n, void *dst)
 {

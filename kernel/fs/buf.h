@@ -26,7 +26,7 @@ struct buf *bgetblank(uint dev, uint blockno); // locked, zero-filled, no disk r
 void        brelse(struct buf *b);
 void        bwrite(struct buf *b);
 void        bwrite_many(struct buf **bs, const uint *to, int n); // runs of consecutive blocks: one request each
-int         bread_cached(uint dev, uint blockno, void *dst);     // copy a cached block; 0 if not cached
+void        bwrite_mem(const uint *to, char *const *src, int n);  // memory to blocks, not through the cache
 void        bread_run(uint dev, uint blockno, int n, void *dst); // n blocks from the disk, one request
 void        bread_run_async(uint dev, uint blockno, int nseg, char **addr, uint32 *len, iodone_fn *done);  // bread_run, no waiting
 void        bpin(struct buf *b);

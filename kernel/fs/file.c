@@ -189,9 +189,12 @@ inode_read(struct file *f, uint64 addr, int n)
 
 // Write to an inode a page at a time. The bytes are copied from the user
 // into a kernel page first, with no lock held (the copy may fault, and
-// the fault may need the log or an inode); then written inside
-// transactions of at most writei_chunk bytes each. A process that is
-// killed stops between pages.
+// the fault may need the log or an inode); then each piece, which ends at
+// a page boundary of the file, is one transaction (writei_page: into the
+// page cache, the blocks noted for the commit). A process that is killed
+// stops between pages. A disk that looks full may only be waiting for a
+// commit (blocks freed by the open transaction are not reused before it,
+// fs.c): then commit and try once more.
 //
 // Writing at an offset past the end of the file leaves a gap that
 // reads as zeros (POSIX) if the offset came from lseek. Otherwise the
@@ -205,44 +208,53 @@ inode_write(struct file *f, uint64 addr, int n)
   char *kbuf = kalloc();
   if (!kbuf)
     return -ENOMEM;
-  int tot = 0, err = 0;
+  int tot = 0, err = 0, retried = 0;
   while (tot < n && !err) {
     if (killed(myproc())) {
       err = -EINTR;
       break;
     }
-    // Pieces end at page boundaries of the file, so the transactions end
-    // at block boundaries (a write cut short by a crash ends at one).
     uint m = MIN((uint)(n - tot), PGSIZE - (uint)(f->off % PGSIZE));
     if (copyin(kbuf, addr + tot, m) < 0) {
       err = -EFAULT;
       break;
     }
-    for (uint done = 0; done < m && !err; ) {
-      begin_op();
-      ilock(ip);
-      int r = -EINVAL;
-      uint chunk = 0;
-      if (f->off <= ip->size || f->seeked) {
-        chunk = writei_chunk(ip, f->off, m - done);
-        r = writei(ip, 0, (uint64)kbuf + done, f->off, chunk);
-      }
-      if (r > 0)
-        f->off += r;
-      iunlock(ip);
-      end_op();
-      if (r > 0) {
-        done += r;
-        tot += r;
-      }
-      if (r < 0)
-        err = r;
-      else if ((uint)r != chunk)
-        err = -ENOSPC;     // stopped midway: disk full (or the size limit)
+    begin_op();
+    ilock(ip);
+    int r = -EINVAL;
+    if (f->off <= ip->size || f->seeked)
+      r = writei_page(ip, f->off, kbuf, m);
+    if (r > 0)
+      f->off += r;
+    iunlock(ip);
+    end_op();
+    if (r > 0)
+      tot += r;
+    if ((r == -ENOSPC || (r >= 0 && (uint)r < m)) && !retried && balloc_free_pending()) {
+      retried = 1;
+      continue;
     }
+    if (r < 0)
+      err = r;
+    else if ((uint)r != m)
+      err = -ENOSPC;     // stopped midway: disk full (or the size limit)
   }
   kfree(kbuf);
   return tot > 0 ? tot : err;
+}
+
+// fsync: make every write to f that returned before the call durable,
+// with the metadata it needs (the block map, the size, the bitmap): the
+// log commits everything that ended so far (file data are written before
+// the commit that references them) and FLUSHes. Files and directories;
+// -EINVAL for pipes, devices and shared memory, which have no blocks.
+int
+filesync(struct file *f)
+{
+  if (f->type != FD_INODE)
+    return -EINVAL;
+  log_sync();
+  return 0;
 }
 
 // Read up to n bytes from f into user address addr.

@@ -61,6 +61,7 @@ struct inode {
   struct vmobj *obj;  // its page cache (fileobj.c), or 0
   uint lastblock;     // the block last allocated to it, 0 if none yet (allocation goal)
   int freeing;        // iput is freeing it (itable.lock)
+  int ordered;        // its data blocks waiting for the commit (log.c; atomic)
 };
 
 // Largest file size in bytes.
@@ -97,24 +98,47 @@ struct inode *namei_err(char *path, int *err);
 struct inode *nameiparent_err(char *path, char *name, int *err);
 // Bytes read (0 at or past EOF; holes read as zeros), or -EFAULT.
 int           readi(struct inode *ip, int user_dst, uint64 dst, uint off, uint n);
-// Bytes written, or -ENOSPC / -EFAULT / -EFBIG if none. May write past EOF
-// (the gap reads as zeros). One call must fit in one transaction: write at
-// most writei_chunk(ip, off, n) bytes per transaction.
-int           writei(struct inode *ip, int user_src, uint64 src, uint off, uint n);
-uint          writei_chunk(struct inode *ip, uint off, uint n);
+// Directories: bytes written through the log, or -ENOSPC / -EFAULT / -EFBIG
+// if none; a few entries per call (one transaction).
+int           writei(struct inode *dp, int user_src, uint64 src, uint off, uint n);
+// Regular files: n bytes of kernel memory at off, within one page, into
+// the page cache; each block goes home before the commit. Bytes written,
+// or -ENOSPC / -EFBIG / -ENOMEM if none. May write past EOF (the gap reads
+// as zeros). One call per transaction.
+int           writei_page(struct inode *ip, uint off, const char *src, uint n);
+void          balloc_commit(void);   // log.c: the frees are committed
+int           balloc_free_pending(void);  // commit if freed blocks wait for it; 1 if so
 int           itrunc_to(struct inode *ip, uint64 len);   // grow with zeros or shrink; 0 or -EFBIG
 void          stati(struct inode *ip, struct stat *st);
 // The page cache's access to file data (mm/readahead.c, mm/vmobj.c): caller
 // holds ip->lock; fs_writepage also needs a transaction. Bytes past EOF are
-// never written. fs_readpages does not wait: done() reports each piece.
+// written as zeros. fs_readpages does not wait: done() reports each piece.
 void          fs_readpages(struct inode *ip, uint64 first, int n, char **kva, iodone_fn *done);
 int           fs_writepage(struct inode *ip, uint64 idx, void *kva);
 
+// A block of file data on its way home (log.c, data.c): the first len
+// bytes of the block are at pgoff in frame pa, a page-cache page of ip;
+// the rest is written as zeros.
+struct datablk {
+  uint blockno;
+  uint len;
+  uint64 pa;
+  uint pgoff;
+  struct inode *ip;
+  int cancelled;     // the block went through the log instead (log_data_cancel)
+};
+
 // log.c
+#define LOGDATA 1024   // file data blocks one commit writes at most (1 MiB)
 void initlog(int dev, struct superblock *sb);
 void log_write(struct buf *b);
+void log_data(struct inode *ip, uint64 pa, uint pgoff, uint blockno, uint len);
+int  log_data_early(struct inode *ip);   // write ip's noted data now (iget)
+int  log_has(uint blockno);              // logged in the open transaction?
+void log_data_cancel(uint blockno);      // it goes through the log now: drop its notes
 void begin_op(void);
 void end_op(void);
+void log_sync(void);   // everything ended so far committed and flushed
 
 // file.c
 struct file *filealloc(void);               // null if the table is full
@@ -124,6 +148,18 @@ void         fileinit(void);
 int          fileread(struct file *f, uint64 addr, int n);   // user addr
 int          filestat(struct file *f, uint64 addr);          // user addr
 int          filewrite(struct file *f, uint64 addr, int n);  // user addr
+int          filesync(struct file *f);                       // 0, -EINVAL
+
+// data.c. Scratch space for write_blocks_with: n indices, n block numbers,
+// n pointers, and a bounce page (may be 0 if no block ends its file).
+struct datascratch {
+  uint *order;
+  uint *to;
+  char **src;
+  char *bounce;
+};
+void write_blocks(struct datablk *d, int n);   // the commit's (n <= LOGDATA)
+void write_blocks_with(struct datablk *d, int n, struct datascratch *w);
 
 // fileobj.c: files as memory objects (mm/ reaches file data only here)
 struct vmobj *vmobj_of_inode(struct inode *ip);   // the file's object (made on demand), or 0

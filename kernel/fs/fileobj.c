@@ -46,12 +46,16 @@ static void file_readpages(struct vmobj *o, uint64 first, int n, char **kva, iod
 static int file_writepage(struct vmobj *o, uint64 idx, void *kva)
 {
   struct inode *ip = o->ip;
-  begin_op();
-  ilock(ip);
-  int err = fs_writepage(ip, idx, kva);
-  iunlock(ip);
-  end_op();
-  return err;
+  for (int tried = 0; ; tried = 1) {
+    begin_op();
+    ilock(ip);
+    int err = fs_writepage(ip, idx, kva);
+    iunlock(ip);
+    end_op();
+    // A full disk may have room after the commit of blocks freed since.
+    if (err != -ENOSPC || tried || !balloc_free_pending())
+      return err;
+  }
 }
 
 // A mapping holds a reference on the inode, which owns the object.
@@ -76,12 +80,21 @@ static int file_hold_live(struct vmobj *o)
   return idup_live(o->ip, o) != 0;
 }
 
+// msync: the blocks written back, and those allocated for them, are
+// committed (log_sync).
+static void file_sync(struct vmobj *o)
+{
+  (void)o;
+  log_sync();
+}
+
 static const struct vmobj_ops file_vmops = {
   .lock = file_lock,
   .unlock = file_unlock,
   .size = file_size,
   .readpages = file_readpages,
   .writepage = file_writepage,
+  .sync = file_sync,
   .hold = file_hold,
   .release = file_release,
   .hold_live = file_hold_live,

@@ -32,7 +32,9 @@
 #include "kernel/errno.h"
 #include "kernel/fs/buf.h"
 #include "kernel/fs/file.h"
+#include "kernel/fs/truncbudget.h"
 #include "kernel/mm/mm.h"
+#include "kernel/memlayout.h"
 #include "kernel/lib/spinlock.h"
 #include "kernel/lib/klib.h"
 #include "kernel/proc/sleeplock.h"
@@ -50,6 +52,7 @@ readsb(int dev, struct superblock *s)
 }
 
 static void free_orphans(uint dev);
+static void freed_init(void);
 
 // Read the super block, replay the log, and free orphaned inodes.
 // Sleeps: call from a process (it needs myproc() for sleeping on I/O).
@@ -59,6 +62,7 @@ fsinit(int dev)
   readsb(dev, &sb);
   if (sb.magic != FSMAGIC)
     panic("fsinit: bad file system magic %x", sb.magic);
+  freed_init();
   initlog(dev, &sb);
   free_orphans(dev);
 }
@@ -71,7 +75,62 @@ fsinit(int dev)
 static struct spinlock hintlock;
 static uint alloc_hint;
 
-// Take block b if it is free, in the bitmap block bp (which covers it).
+// Blocks freed since the last commit (a bit each, under hintlock). balloc
+// does not hand them out again before the commit that frees them: file
+// data go to their home blocks before the commit (log.c), and if a crash
+// came first, a block written for its new file would still belong to the
+// old one (or be its indirect block, or a directory's).
+#define FREED_PAGES 16   // bits for disks of up to 16 * 8 * PGSIZE blocks
+static uchar *freed[FREED_PAGES];
+static uint nfreed;
+
+static int
+freed_test(uint b)
+{
+  return (freed[b / (8 * PGSIZE)][b / 8 % PGSIZE] >> (b % 8)) & 1;
+}
+
+// The commit made the frees durable: the blocks may be allocated again.
+void
+balloc_commit(void)
+{
+  acquire(&hintlock);
+  if (nfreed) {
+    for (uint i = 0; i < FREED_PAGES && freed[i]; i++)
+      memset(freed[i], 0, PGSIZE);
+    nfreed = 0;
+  }
+  release(&hintlock);
+}
+
+// A disk that looked full may only be waiting for a commit: blocks freed
+// by the open transaction are not allocated again before it. If there are
+// such blocks, commit (log_sync) and return 1: the caller may try again.
+// Call outside any operation.
+int
+balloc_free_pending(void)
+{
+  acquire(&hintlock);
+  int n = nfreed;
+  release(&hintlock);
+  if (n)
+    log_sync();
+  return n > 0;
+}
+
+static void
+freed_init(void)
+{
+  uint n = (sb.size + 8 * PGSIZE - 1) / (8 * PGSIZE);
+  if (n > FREED_PAGES)
+    panic("fsinit: a disk of %d blocks is too big", (int)sb.size);
+  for (uint i = 0; i < n; i++)
+    if ((freed[i] = kalloc()) == 0)
+      panic("fsinit: no memory");
+}
+
+// Take block b if it is free, and was not freed since the last commit,
+// in the bitmap block bp (which covers it).
 static int
 take_if_free(struct buf *bp, uint b)
 {
@@ -79,19 +138,27 @@ take_if_free(struct buf *bp, uint b)
   uchar m = 1 << (bi % 8);
   if (bp->data[bi / 8] & m)
     return 0;
+  acquire(&hintlock);
+  int recent = nfreed && freed_test(b);
+  release(&hintlock);
+  if (recent)
+    return 0;
   bp->data[bi / 8] |= m;
   log_write(bp);
   return 1;
 }
 
-// Allocate a zeroed disk block, near goal if it is not 0: goal itself if
-// it is free, else the first free block after it (wrapping around). A
-// growing file asks for the block after its last one, so its blocks stay
+// Allocate a disk block, near goal if it is not 0: goal itself if it is
+// free, else the first free block after it (wrapping around). A growing
+// file asks for the block after its last one, so its blocks stay
 // consecutive on the disk where they can, and a page or a read-ahead run
 // is one request. Without a goal, the first free block from the hint.
-// Returns the block's number, or 0 if the disk is full.
+// With zero, the block is zeroed through the log (metadata: an indirect
+// block, a directory's); file data blocks are not (their contents come
+// from the page cache before the commit, data.c). Returns the block's
+// number, or 0 if the disk is full.
 static uint
-balloc(uint dev, uint goal)
+balloc(uint dev, uint goal, int zero)
 {
   uint datastart = sb.bmapstart + (sb.size + BPB - 1) / BPB;
   if (goal < datastart || goal >= sb.size)
@@ -127,10 +194,12 @@ balloc(uint dev, uint goal)
           alloc_hint = b + 1;
         release(&hintlock);
 
-        // Zero the new block through the log (no need to read it).
-        struct buf *zb = bgetblank(dev, b);
-        log_write(zb);
-        brelse(zb);
+        if (zero) {
+          // Zero the new block through the log (no need to read it).
+          struct buf *zb = bgetblank(dev, b);
+          log_write(zb);
+          brelse(zb);
+        }
         return b;
       }
     }
@@ -157,6 +226,8 @@ bfree(uint dev, uint b)
   acquire(&hintlock);
   if (b < alloc_hint)
     alloc_hint = b;
+  freed[b / (8 * PGSIZE)][b / 8 % PGSIZE] |= 1 << (b % 8);
+  nfreed++;
   release(&hintlock);
 }
 
@@ -182,12 +253,14 @@ iinit(void)
 static struct inode *
 iget(uint dev, uint inum)
 {
-  struct inode *ip, *empty = 0;
+  struct inode *ip, *empty;
 
   // An unreferenced inode keeps its page cache (ip->obj) until its slot
   // is needed for another file, so a file read again soon is still in
   // memory. Prefer empty slots that cache nothing.
   acquire(&itable.lock);
+again:
+  empty = 0;
   for (ip = itable.inode; ip < itable.inode + NINODE; ip++) {
     if ((ip->ref > 0 || ip->obj) && ip->dev == dev && ip->inum == inum) {
       ip->ref++;
@@ -196,6 +269,20 @@ iget(uint dev, uint inum)
     }
     if (ip->ref == 0 && (empty == 0 || (empty->obj && !ip->obj)))
       empty = ip;
+  }
+  if (empty && empty->obj && __atomic_load_n(&empty->ordered, __ATOMIC_RELAXED)) {
+    // Its cached pages hold data that wait for the commit: write them
+    // home first, so that the file read in again finds them on the disk.
+    // Our reference keeps the slot meanwhile; then look again.
+    empty->ref++;
+    release(&itable.lock);
+    int err = log_data_early(empty);
+    acquire(&itable.lock);
+    empty->ref--;
+    if (err == 0)
+      goto again;
+    release(&itable.lock);
+    return 0;
   }
   struct vmobj *old = 0;
   if (empty) {
@@ -317,7 +404,7 @@ iunlock(struct inode *ip)
   releasesleep(&ip->lock);
 }
 
-static int trunc_step(struct inode *ip, uint keep, int reserved);
+static int trunc_step(struct inode *ip, uint keep);
 
 // Drop a reference. If it was the last one and no directory names the
 // inode any more, free the inode and its blocks. Call inside a transaction.
@@ -338,7 +425,7 @@ iput(struct inode *ip)
     // Its cached pages die with it (nobody maps it: mappings hold references).
     inode_forget_obj(ip);
     // Free the blocks, committing in between if the file is big.
-    while (!trunc_step(ip, 0, 0)) {
+    while (!trunc_step(ip, 0)) {
       // Commit in between, unlocked as in itrunc: begin_op comes before
       // any inode lock in the lock order.
       releasesleep(&ip->lock);
@@ -420,26 +507,27 @@ alloc_goal(struct inode *ip)
   return ip->lastblock ? ip->lastblock + 1 : 0;
 }
 
-// Allocate a block for ip (near its last one) and remember it.
+// Allocate a block for ip (near its last one) and remember it. zero: see
+// balloc.
 static uint
-balloc_for(struct inode *ip)
+balloc_for(struct inode *ip, int zero)
 {
-  uint b = balloc(ip->dev, alloc_goal(ip));
+  uint b = balloc(ip->dev, alloc_goal(ip), zero);
   if (b)
     ip->lastblock = b;
   return b;
 }
 
 // Entry i of indirect block blk of ip, allocating it if missing and alloc
-// is set. Returns 0 if missing (or if the disk is full).
+// is set (zeroed, if zero). Returns 0 if missing (or if the disk is full).
 static uint
-ind_entry(struct inode *ip, uint blk, uint i, int alloc)
+ind_entry(struct inode *ip, uint blk, uint i, int alloc, int zero)
 {
   struct buf *bp = bread(ip->dev, blk);
   uint *a = (uint *)bp->data;
   uint b = a[i];
   if (b == 0 && alloc) {
-    b = balloc_for(ip);
+    b = balloc_for(ip, zero);
     if (b) {
       a[i] = b;
       log_write(bp);
@@ -451,34 +539,37 @@ ind_entry(struct inode *ip, uint blk, uint i, int alloc)
 
 // Address slot i of the inode itself, allocating it if asked.
 static uint
-inode_entry(struct inode *ip, uint i, int alloc)
+inode_entry(struct inode *ip, uint i, int alloc, int zero)
 {
   if (ip->addrs[i] == 0 && alloc)
-    ip->addrs[i] = balloc_for(ip);   // stays 0 if the disk is full
+    ip->addrs[i] = balloc_for(ip, zero);   // stays 0 if the disk is full
   return ip->addrs[i];
 }
 
 // Disk block of file block bn; with alloc, allocate what is missing
 // (the caller then iupdates ip). Returns 0 for a hole or a full disk.
+// Indirect blocks and a directory's blocks are zeroed through the log; a
+// regular file's data block is not (its caller writes all of it).
 static uint
 bmap(struct inode *ip, uint bn, int alloc)
 {
+  int z = ip->type != T_FILE;
   if (bn < NDIRECT)
-    return inode_entry(ip, bn, alloc);
+    return inode_entry(ip, bn, alloc, z);
   bn -= NDIRECT;
 
   if (bn < NINDIRECT) {
-    uint ind = inode_entry(ip, NDIRECT, alloc);
-    return ind ? ind_entry(ip, ind, bn, alloc) : 0;
+    uint ind = inode_entry(ip, NDIRECT, alloc, 1);
+    return ind ? ind_entry(ip, ind, bn, alloc, z) : 0;
   }
   bn -= NINDIRECT;
 
   if (bn < NDINDIRECT) {
-    uint root = inode_entry(ip, NDIRECT + 1, alloc);
+    uint root = inode_entry(ip, NDIRECT + 1, alloc, 1);
     if (root == 0)
       return 0;
-    uint l2 = ind_entry(ip, root, bn / NINDIRECT, alloc);
-    return l2 ? ind_entry(ip, l2, bn % NINDIRECT, alloc) : 0;
+    uint l2 = ind_entry(ip, root, bn / NINDIRECT, alloc, 1);
+    return l2 ? ind_entry(ip, l2, bn % NINDIRECT, alloc, z) : 0;
   }
   panic("bmap: block %d out of range", (int)(bn + NDIRECT + NINDIRECT));
 }
@@ -501,7 +592,7 @@ bmap_many(struct inode *ip, uint bn, uint n, uint *out)
       first = b - NDIRECT;
     } else {
       uint root = ip->addrs[NDIRECT + 1];
-      blk = root ? ind_entry(ip, root, (b - DBASE) / NINDIRECT, 0) : 0;
+      blk = root ? ind_entry(ip, root, (b - DBASE) / NINDIRECT, 0, 0) : 0;
       first = (b - DBASE) % NINDIRECT;
     }
     uint m = MIN(n - i, NINDIRECT - first);
@@ -516,57 +607,6 @@ bmap_many(struct inode *ip, uint bn, uint n, uint *out)
   }
 }
 
-// How many bytes of a write of n bytes at off fit in one transaction
-// (at most MAXOPBLOCKS distinct blocks logged). Counts, block by block,
-// what writei will log: the data block, the bitmap block of each block it
-// allocates, and the indirect blocks it allocates or changes, plus the
-// inode block. Caller holds ip->lock (so the block map cannot change
-// before the writei) and should call it inside the transaction.
-// Always allows at least the first block (worst case 7 log blocks).
-uint
-writei_chunk(struct inode *ip, uint off, uint n)
-{
-  int used = 1;                 // the inode block
-  int ind_counted = 0, root_counted = 0;
-  int last_l2 = -1;             // last second-level block counted
-  uint done = 0;                // bytes accepted so far
-
-  while (done < n) {
-    uint bn = (off + done) / BSIZE;
-    uint m = MIN(n - done, BSIZE - (off + done) % BSIZE);
-    if (bn >= MAXFILE)
-      return done ? done : n;   // let writei report -EFBIG
-
-    int cost = 1;               // the data block itself
-    if (bmap(ip, bn, 0) == 0) {
-      cost++;                   // its bitmap block
-      if (bn >= NDIRECT && bn < DBASE) {
-        if (!ind_counted) {
-          ind_counted = 1;
-          cost += ip->addrs[NDIRECT] ? 1 : 2;   // changed, or allocated
-        }
-      } else if (bn >= DBASE) {
-        uint d = bn - DBASE;
-        if ((int)(d / NINDIRECT) != last_l2) {
-          last_l2 = d / NINDIRECT;
-          uint root = ip->addrs[NDIRECT + 1];
-          uint l2 = root ? ind_entry(ip, root, d / NINDIRECT, 0) : 0;
-          cost += l2 ? 1 : 2;
-          if (l2 == 0 && !root_counted) {
-            root_counted = 1;
-            cost += root ? 1 : 2;
-          }
-        }
-      }
-    }
-    if (used + cost > MAXOPBLOCKS && done > 0)
-      break;
-    used += cost;
-    done += m;
-  }
-  return done;
-}
-
 // ---------------------------------------------------------------------------
 // Truncation
 //
@@ -576,28 +616,7 @@ writei_chunk(struct inode *ip, uint off, uint n)
 // (it just looks truncated at a block boundary), and the caller commits
 // before the next step.
 
-// Blocks one truncation step may log. iput runs inside its caller's
-// transaction, which may already hold 3 blocks (unlink: the directory
-// block and two inode blocks).
-#define TRUNC_BUDGET (MAXOPBLOCKS - 3)
-
-struct budget {
-  uint blk[TRUNC_BUDGET];
-  int n;
-};
-
-// Account for logging block b; 0 if that would exceed the budget.
-static int
-budget_add(struct budget *t, uint b)
-{
-  for (int i = 0; i < t->n; i++)
-    if (t->blk[i] == b)
-      return 1;
-  if (t->n >= TRUNC_BUDGET)
-    return 0;
-  t->blk[t->n++] = b;
-  return 1;
-}
+// The budget itself (distinct blocks logged) is in truncbudget.c.
 
 // Free the data blocks at file index >= keep held by the indirect block
 // in *slot, which covers file blocks [base, base + NINDIRECT), and the
@@ -621,19 +640,13 @@ trunc_ind(struct inode *ip, uint *slot, uint base, uint keep,
   if (first == 0) {
     // The whole block goes. If all its bitmap blocks fit, free the lot
     // without rewriting the indirect block.
-    struct budget t2 = *t;
-    int ok = budget_add(&t2, BBLOCK(ib, sb));
-    for (uint i = 0; ok && i < NINDIRECT; i++)
-      if (a[i])
-        ok = budget_add(&t2, BBLOCK(a[i], sb));
-    if (ok) {
+    if (budget_free_all(t, ib, a, NINDIRECT, sb.bmapstart)) {
       for (uint i = 0; i < NINDIRECT; i++)
         if (a[i])
           bfree(ip->dev, a[i]);
       brelse(bp);
       bfree(ip->dev, ib);
       *slot = 0;
-      *t = t2;
       *low = MIN(*low, base);
       return 1;
     }
@@ -715,17 +728,14 @@ trunc_dind(struct inode *ip, uint keep, struct budget *t, uint *low)
   return done;
 }
 
-// One step of freeing every block at file index >= keep. reserved blocks of
-// the budget are already used by the caller. Lowers ip->size to what is
-// left and writes the inode. Returns 1 when finished.
+// One step of freeing every block at file index >= keep. Lowers ip->size
+// to what is left and writes the inode. Returns 1 when finished.
 // Caller holds ip->lock and is in a transaction.
 static int
-trunc_step(struct inode *ip, uint keep, int reserved)
+trunc_step(struct inode *ip, uint keep)
 {
   struct budget t;
   t.n = 0;
-  for (int i = 0; i < reserved; i++)
-    t.blk[t.n++] = 0;   // placeholders, never a real block number here
   budget_add(&t, IBLOCK(ip->inum, sb));
 
   uint low = MAXFILE;
@@ -752,6 +762,44 @@ trunc_step(struct inode *ip, uint keep, int reserved)
   return done;
 }
 
+// Block b of ip, whose first len bytes are at pgoff in frame pa (the
+// rest zero), was written: note it for the commit (ordered data), or,
+// with to_log, copy it into the log. A block once logged in a transaction
+// stays logged for the rest of it (its notes cancelled): written in place
+// first and installed from the log after, the older copy would win.
+static void
+note_block(struct inode *ip, uint64 pa, uint pgoff, uint b, uint len, int to_log)
+{
+  if (!to_log && !log_has(b)) {
+    log_data(ip, pa, pgoff, b, len);
+    return;
+  }
+  struct buf *bp = bgetblank(ip->dev, b);
+  memmove(bp->data, (char *)P2V(pa) + pgoff, len);
+  log_write(bp);
+  brelse(bp);
+  log_data_cancel(b);
+}
+
+// Shrinking to len, which ends inside a block: zero the rest of that
+// block. Like all file data it lives in the page cache and goes home
+// before the commit (log_data), not through the log.
+static int
+zero_tail_block(struct inode *ip, uint64 len)
+{
+  uint b;
+  if (len % BSIZE == 0 || (b = bmap(ip, len / BSIZE, 0)) == 0)
+    return 0;
+  uint64 pa;
+  int err = pagecache_getpage(vmobj_of_inode(ip), len / PGSIZE, &pa);
+  if (err < 0)
+    return err;
+  pagecache_zero_tail(ip->obj, len);
+  note_block(ip, pa, len % PGSIZE / BSIZE * BSIZE, b, len % BSIZE, 0);
+  frame_put(pa);
+  return 0;
+}
+
 // Set the size of file ip to len. Growing just raises the size (the new
 // bytes read as zeros; blocks come when written). Shrinking zeroes the
 // tail of the new last block and frees the blocks past it.
@@ -763,7 +811,8 @@ trunc_step(struct inode *ip, uint keep, int reserved)
 // the end again, and the last one zeroes the tail and sets the size in
 // the same transaction.
 // Caller holds ip->lock and is in a transaction; both are held again on
-// return. Returns 0 or -EFBIG.
+// return. Returns 0, -EFBIG, or -ENOMEM (nothing changed: the page of the
+// new last block could not be read).
 int
 itrunc_to(struct inode *ip, uint64 len)
 {
@@ -781,18 +830,10 @@ itrunc_to(struct inode *ip, uint64 len)
   pagecache_truncate(ip->obj, len);   // unmap pages past the end everywhere
   uint keep = (len + BSIZE - 1) / BSIZE;
   for (;;) {
-    int reserved = 0;
-    if (len % BSIZE) {
-      uint b = bmap(ip, len / BSIZE, 0);
-      if (b) {
-        struct buf *bp = bread(ip->dev, b);
-        memset(bp->data + len % BSIZE, 0, BSIZE - len % BSIZE);
-        log_write(bp);
-        brelse(bp);
-        reserved = 1;
-      }
-    }
-    if (trunc_step(ip, keep, reserved))
+    int err = zero_tail_block(ip, len);
+    if (err < 0)
+      return err;
+    if (trunc_step(ip, keep))
       break;
     iunlock(ip);
     end_op();
@@ -865,8 +906,6 @@ readi(struct inode *ip, int user_dst, uint64 dst, uint off, uint n)
   return readi_blocks(ip, user_dst, dst, off, n);
 }
 
-static int writei_blocks(struct inode *ip, int user_src, uint64 src, uint off, uint n, int to_cache);
-
 // A run of consecutive disk blocks being gathered for one read: pieces of
 // pages (each piece contiguous in memory), in block order.
 #define RUNSEG 32
@@ -916,11 +955,11 @@ run_add(struct inode *ip, struct run *r, uint b, char *dst, iodone_fn *done)
 // Start filling the page-cache pages first .. first+n-1 of ip, page i at
 // kva[i] (0: leave that page alone), and return without waiting for the
 // disk. done(addr, len) reports each piece of a page once it is filled,
-// PGSIZE bytes per page in all: holes (zeros), the part past EOF (zeros),
-// and blocks the buffer cache holds (a block written through the log
-// sits there, newer than its home on the disk, until the commit installs
-// it) before this returns; the other blocks from the disk interrupt, each
-// run of consecutive block numbers in one request, across pages. The last
+// PGSIZE bytes per page in all: holes and the part past EOF (zeros)
+// before this returns; the blocks from the disk interrupt, each run of
+// consecutive block numbers in one request, across pages. File data never
+// live in the buffer cache, and a page is read only when it is not
+// cached, so the disk has the file's current bytes (data.c). The last
 // block of a file that ends inside it is read here, and what lies past
 // EOF in it zeroed: a page reads as zeros past EOF, whatever the disk
 // holds there. Caller holds ip->lock (see bread_run_async).
@@ -947,8 +986,6 @@ fs_readpages(struct inode *ip, uint64 first, int n, char **kva, iodone_fn *done)
       uint tail = (j + 1) * BSIZE > valid ? (j + 1) * BSIZE - valid : 0;
       if (b == 0) {
         memset(dst, 0, BSIZE);    // a hole
-      } else if (bread_cached(ip->dev, b, dst)) {
-        memset(dst + BSIZE - tail, 0, tail);
       } else if (tail) {
         bread_run(ip->dev, b, 1, dst);
         memset(dst + BSIZE - tail, 0, tail);
@@ -966,39 +1003,110 @@ fs_readpages(struct inode *ip, uint64 first, int n, char **kva, iodone_fn *done)
   run_flush(ip, &r, done);
 }
 
-// Write a dirty page-cache page back to its blocks, up to EOF. 0, or
-// -ENOSPC / -EIO when not all of it reached the disk (a page over a
-// hole needs blocks): the caller keeps the page dirty.
+// Write a dirty page-cache page (stores through a shared mapping) back
+// to its blocks, up to EOF, allocating the missing ones, and wait for the
+// writes: the blocks are on the disk (not yet flushed) before the commit
+// that names any new one. 0, or -ENOSPC / -ENOMEM when not all of it
+// reached the disk: the caller keeps the page dirty. Caller holds
+// ip->lock and is in a transaction.
 int
 fs_writepage(struct inode *ip, uint64 idx, void *kva)
 {
+  enum { NB = PGSIZE / BSIZE };
   uint64 off = idx * PGSIZE;
   if (off >= ip->size)
     return 0;
   uint n = MIN(PGSIZE, ip->size - off);
-  int r = writei_blocks(ip, 0, (uint64)kva, off, n, 0);
-  if (r < 0)
-    return r;
-  return (uint)r == n ? 0 : -ENOSPC;
+  struct datablk d[NB];
+  uint order[NB], to[NB];
+  char *src[NB];
+  int nb = 0, err = 0;
+  for (uint i = 0; i * BSIZE < n; i++) {
+    uint b = bmap(ip, off / BSIZE + i, 1);
+    if (b == 0) {
+      err = -ENOSPC;
+      break;
+    }
+    d[nb++] = (struct datablk){ .blockno = b, .len = MIN(BSIZE, n - i * BSIZE),
+                                .pa = V2P(kva), .pgoff = i * BSIZE, .ip = ip };
+  }
+  iupdate(ip);   // bmap may have added addresses
+  struct datascratch w = { order, to, src, 0 };
+  if (nb > 0 && d[nb - 1].len < BSIZE && (w.bounce = kalloc()) == 0)
+    return -ENOMEM;
+  write_blocks_with(d, nb, &w);
+  if (w.bounce)
+    kfree(w.bounce);
+  return err;
 }
 
-// Write n bytes from src (user or kernel address) at off, allocating blocks
-// as needed; writing past EOF leaves a hole that reads as zeros. Returns
-// bytes written, or if none: -EFBIG at/after the size limit, -ENOSPC,
-// -EFAULT. Caller holds ip->lock and is in a transaction, and must keep
-// one call within writei_chunk(ip, off, n) bytes.
+// Write n bytes from kernel memory src at off of regular file ip, all
+// within one page, allocating blocks as needed; writing past EOF leaves a
+// hole that reads as zeros. The bytes go into the page-cache page (so a
+// read after the write, and every mapping, sees them) and each block is
+// noted for the commit, which writes it home before the metadata that
+// names it (log_data). Returns bytes written, or if none: -EFBIG at the
+// size limit, -ENOSPC, -ENOMEM. Caller holds ip->lock and is in a
+// transaction (one page's blocks fit in one: at most 4 bitmap blocks, 4
+// indirect blocks and the inode).
 int
-writei(struct inode *ip, int user_src, uint64 src, uint off, uint n)
+writei_page(struct inode *ip, uint off, const char *src, uint n)
 {
-  return writei_blocks(ip, user_src, src, off, n, 1);
+  if (off >= MAXFILEBYTES)
+    return -EFBIG;
+  n = MIN(n, MAXFILEBYTES - off);
+  n = MIN(n, PGSIZE - off % PGSIZE);
+  if (n == 0)
+    return 0;
+
+  // Read the page in only if some of its bytes inside the file stay.
+  uint64 idx = off / PGSIZE, pstart = idx * PGSIZE;
+  uint64 pend = MIN(pstart + PGSIZE, (uint64)ip->size);
+  int fill = pstart < ip->size && (off > pstart || off + n < pend);
+  if (off + n > ip->size)
+    pagecache_zero_tail(ip->obj, ip->size);   // the file grows: no stale bytes past the old end
+  uint64 pa;
+  int err = pagecache_getpage_write(vmobj_of_inode(ip), idx, fill, &pa);
+  if (err < 0)
+    return err;
+  char *page = (char *)P2V(pa);
+
+  uint tot = 0;
+  while (tot < n) {
+    uint o = off + tot;
+    uint m = MIN(n - tot, BSIZE - o % BSIZE);
+    uint b = bmap(ip, o / BSIZE, 1);
+    if (b == 0) {
+      err = -ENOSPC;
+      break;
+    }
+    memmove(page + o % PGSIZE, src + tot, m);
+    tot += m;
+    uint old = ip->size, bstart = o / BSIZE * BSIZE;
+    if (off + tot > ip->size)
+      ip->size = off + tot;
+    // The block that held the end of the file grows: written in place
+    // before the commit, the new bytes would sit past the old size if a
+    // crash came first (fsck: zeros past the end). That block goes
+    // through the log, atomically with the new size.
+    int grows = old > bstart && old < bstart + BSIZE && ip->size > old;
+    note_block(ip, pa, bstart % PGSIZE, b, MIN(BSIZE, ip->size - bstart), grows);
+  }
+  // Even if the size did not change: bmap may have added addresses.
+  iupdate(ip);
+  frame_put(pa);
+  return tot > 0 ? (int)tot : err;
 }
 
-// to_cache: also copy the bytes into the cached page. Not when the source
-// is that page itself (write-back): a store through a mapping made while
-// the page is being written out would be overwritten by the older copy.
-static int
-writei_blocks(struct inode *ip, int user_src, uint64 src, uint off, uint n, int to_cache)
+// Write n bytes to directory dp at off through the log, allocating blocks
+// as needed. Returns bytes written, or if none: -EFBIG, -ENOSPC, -EFAULT.
+// Caller holds dp->lock and is in a transaction; n is a few directory
+// entries (one transaction's worth).
+int
+writei(struct inode *dp, int user_src, uint64 src, uint off, uint n)
 {
+  if (dp->type == T_FILE)
+    panic("writei: a regular file (writei_page)");
   if (n == 0)
     return 0;
   if (off >= MAXFILEBYTES)
@@ -1009,8 +1117,6 @@ writei_blocks(struct inode *ip, int user_src, uint64 src, uint off, uint n, int 
   char bounce[BSIZE];
   uint tot = 0;
   int err = 0;
-  if (ip->type == T_FILE && off + n > ip->size)
-    pagecache_zero_tail(ip->obj, ip->size);   // the file grows: no stale bytes past the old end
   while (tot < n) {
     uint boff = off % BSIZE;
     uint m = MIN(n - tot, BSIZE - boff);
@@ -1020,28 +1126,26 @@ writei_blocks(struct inode *ip, int user_src, uint64 src, uint off, uint n, int 
       err = -EFAULT;
       break;
     }
-    uint b = bmap(ip, off / BSIZE, 1);
+    uint b = bmap(dp, off / BSIZE, 1);
     if (b == 0) {
       err = -ENOSPC;
       break;
     }
     // A whole-block write need not read the old contents.
-    struct buf *bp = (m == BSIZE) ? bgetblank(ip->dev, b) : bread(ip->dev, b);
+    struct buf *bp = (m == BSIZE) ? bgetblank(dp->dev, b) : bread(dp->dev, b);
     memmove(bp->data + boff, bounce, m);
     log_write(bp);
     brelse(bp);
-    if (ip->type == T_FILE && to_cache)
-      pagecache_write(ip->obj, off, bounce, m);   // keep mappings coherent
     tot += m;
     off += m;
     src += m;
   }
 
-  if (off > ip->size)
-    ip->size = off;
+  if (off > dp->size)
+    dp->size = off;
   // Write the inode back even if the size did not change: bmap may have
-  // added block addresses to ip->addrs[].
-  iupdate(ip);
+  // added block addresses to dp->addrs[].
+  iupdate(dp);
   return tot > 0 ? (int)tot : err;
 }
 

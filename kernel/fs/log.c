@@ -1,40 +1,61 @@
-// Write-ahead log: makes multi-block file system updates atomic.
+// Write-ahead log for metadata, with file data ordered before it.
 //
 // A system call that changes the file system brackets its work with
-// begin_op() and end_op(). Inside, it changes cached blocks and calls
-// log_write(b) instead of bwrite(b): the block is only noted (and pinned in
-// the cache). When the last running operation ends, commit():
+// begin_op() and end_op(). Inside, it changes cached metadata blocks
+// (inodes, the bitmap, indirect blocks, directories) and calls
+// log_write(b) instead of bwrite(b): the block is only noted (and pinned
+// in the cache). File data do not go through the log: write() leaves them
+// in the page cache and notes each block with log_data() (the frame, the
+// home block, how many bytes of it are inside the file). A commit:
 //
-//   1. copies every noted block into the log area on disk (one
+//   0. writes the noted file data to their home blocks, sorted, each run
+//      of consecutive blocks in one request ("ordered data"),
+//   1. copies every logged block into the log area on disk (one
 //      request: the log area is consecutive),                  FLUSH
 //   2. writes the log header with the count n and the home block numbers:
 //      this single-block write is the commit point,             FLUSH
-//   3. writes every block to its home location ("install"), sorted by
-//      block number, each consecutive run in one request,      FLUSH
+//   3. writes every logged block to its home location ("install"),
+//      sorted by block number, each consecutive run in one request, FLUSH
 //   4. writes the header again with n = 0.                      FLUSH
 //
-// A crash before step 2 leaves the disk as before the operations; a crash
-// after it is repaired at boot by initlog(), which installs the logged
-// blocks again (doing it twice is harmless). Either way the disk holds all
-// of a transaction or none of it.
+// A crash before step 2 leaves the metadata as before the operations; a
+// crash after it is repaired at boot by initlog(), which installs the
+// logged blocks again (doing it twice is harmless). Either way the disk
+// holds all of a transaction's metadata or none of it, and the data of
+// every block it adds to a file reached the disk before it (step 0 and
+// the first FLUSH), so a crash never shows a file a block of stale
+// contents. Two rules make that hold (docs/book/10-fs.md, "Ordered data"): a file
+// data block never goes through the log, and a block freed by the open
+// transaction is not allocated again before it commits (balloc_commit).
 //
 // A disk with a write-back cache may make completed writes durable in any
 // order, so where the order matters the commit sends a FLUSH (when the
 // device offers one) and waits for it:
-//   after 1: the header must never be durable before the blocks it names;
+//   after 1: the header must never be durable before the blocks it names,
+//            nor before the file data those blocks point to;
 //   after 2: the commit point is durable before any home block changes and
-//            before end_op returns;
+//            before log_sync returns;
 //   after 3: the home blocks are durable before the header forgets them;
 //   after 4: the cleared header is durable before the next commit
 //            overwrites the log blocks (a stale header naming new log
 //            contents would install them at the wrong homes).
+// A commit with file data and no metadata (overwrites in place) writes the
+// data and FLUSHes once.
 //
-// Several operations may run at once and commit together (group commit).
-// Each one may note at most MAXOPBLOCKS distinct blocks; begin_op admits a
-// new operation only if the log has room for it as well as for the worst
-// case of every operation already running. A block noted twice takes one
-// slot (absorption), so a transaction touching the bitmap many times costs
-// one log block.
+// Commits are deferred (group commit): end_op of the last running
+// operation commits only when someone waits in log_sync (fsync, msync,
+// shutdown), when the log or the data list could not take one more
+// operation, or when the last commit is COMMIT_AGE ticks old. So a burst
+// of write() calls shares one commit: a file written with 4 KiB writes
+// costs a data request per run of blocks and a few metadata blocks, not
+// four FLUSHes per call.
+//
+// Several operations may run at once and commit together. Each one may
+// note at most MAXOPBLOCKS distinct metadata blocks and DATAPEROP data
+// blocks; begin_op admits a new operation only if the log and the data
+// list have room for it as well as for the worst case of every operation
+// already running. A block noted twice takes one slot (absorption), so a
+// transaction touching the bitmap many times costs one log block.
 //
 // Admission is first come, first served: begin_op takes a ticket and
 // operations start in ticket order. A newcomer queues behind the waiters
@@ -50,6 +71,7 @@
 #include "kernel/types.h"
 #include "kernel/param.h"
 #include "kernel/fs.h"
+#include "kernel/errno.h"
 #include "kernel/fs/buf.h"
 #include "kernel/fs/file.h"
 #include "kernel/lib/spinlock.h"
@@ -71,12 +93,24 @@ static struct {
   int cap;          // usable log blocks: min(LOGBLOCKS, blocks after the header)
   int outstanding;  // operations between begin_op and end_op
   int committing;   // commit() running: new operations wait
+  int want_commit;  // log_sync is waiting: the last end_op commits
+  uint ncommits;    // commits finished (log_sync waits for the next one)
+  uint64 since;     // ticks at the end of the last commit
+  int ndata;        // file data blocks noted (data[])
   uint next_ticket; // begin_op's queue: the ticket the next caller takes
   uint serving;     // the ticket admitted next
   char queue[NPROC];// sleep channels: ticket t waits on queue[t % NPROC]
   int dev;
   struct logheader lh;
 } log;
+
+// File data blocks of the open transaction, written at home before it
+// commits (step 0). Each holds a reference on its page-cache frame and
+// counts in its inode's `ordered` (iget does not recycle the inode's slot,
+// and with it the cached pages, before the data are on the disk).
+#define DATAPEROP  (PGSIZE / BSIZE)    // an operation writes at most one page
+#define COMMIT_AGE 10                  // ticks (1 s)
+static struct datablk data[LOGDATA];
 
 static void recover_from_log(void);
 
@@ -90,6 +124,7 @@ static int stop_commit = -1, stop_step, ncommit;
 static void stop_point(int step);
 
 static void commit(void);
+static void write_data(void);
 static void install_some(int recovering, int lo, int hi);
 static void flush(void);
 
@@ -116,6 +151,8 @@ initlog(int dev, struct superblock *sb)
     log.cap = LOGBLOCKS;
   if (log.cap < MAXOPBLOCKS)
     panic("initlog: log of %d blocks is too small", sb->nlog);
+  if (bootarg_num("blktrace"))   // the layout, for tests/blkcheck.c
+    traceline("BT L %d %d", log.start, log.cap + 1);
   const char *ls = bootarg("logstop");
   if (ls) {
     stop_commit = number(&ls);
@@ -249,7 +286,15 @@ recover_from_log(void)
 // Room for one more operation if every running one used its maximum?
 static int log_has_room(void)
 {
-  return log.lh.n + (log.outstanding + 1) * MAXOPBLOCKS <= log.cap;
+  return log.lh.n + (log.outstanding + 1) * MAXOPBLOCKS <= log.cap &&
+         log.ndata + (log.outstanding + 1) * DATAPEROP <= LOGDATA;
+}
+
+// Should the last operation to end commit now? (log.lock held, no
+// operation running.)
+static int commit_due(void)
+{
+  return log.want_commit || !log_has_room() || ticks - log.since >= COMMIT_AGE;
 }
 
 // Wake the head of begin_op's queue, if any: the only waiter that can go.
@@ -282,12 +327,28 @@ void begin_op(void)
   release(&log.lock);
 }
 
+// Commit with log.lock held and log.committing just set by the caller.
+// Returns with log.lock held, the commit done and new operations let in.
+static void
+commit_locked(void)
+{
+  // No lock held across the commit: it sleeps on disk I/O. committing
+  // keeps new operations out meanwhile.
+  release(&log.lock);
+  commit();
+  acquire(&log.lock);
+  log.committing = 0;
+  log.want_commit = 0;
+  log.ncommits++;
+  log.since = ticks;
+  wakeup(&log.ncommits);
+  wake_head();
+}
+
 // End a file system operation; commit if it was the last one running.
 void
 end_op(void)
 {
-  int do_commit = 0;
-
   lockdebug_end_op();
   acquire(&log.lock);
   if (log.outstanding < 1)
@@ -295,24 +356,36 @@ end_op(void)
   if (log.committing)
     panic("end_op: committing");
   log.outstanding--;
-  if (log.outstanding == 0) {
-    do_commit = 1;
+  if (log.outstanding == 0 && commit_due()) {
     log.committing = 1;
+    commit_locked();
   } else {
     // This operation's reservation is free now: maybe the head fits.
     wake_head();
   }
   release(&log.lock);
+}
 
-  if (do_commit) {
-    // No lock held: commit sleeps on disk I/O. committing keeps new
-    // operations out meanwhile.
-    commit();
-    acquire(&log.lock);
-    log.committing = 0;
-    wake_head();
-    release(&log.lock);
+// Return once every operation that ended before the call is committed,
+// with its blocks on the disk and flushed (fsync, msync). If operations
+// are running, the last of them commits (want_commit); if none is, commit
+// here. Call outside any operation.
+void
+log_sync(void)
+{
+  acquire(&log.lock);
+  while (log.committing)
+    sleep(&log.ncommits, &log.lock);
+  if (log.outstanding == 0) {
+    log.committing = 1;
+    commit_locked();
+  } else {
+    uint n = log.ncommits;
+    log.want_commit = 1;
+    while (log.ncommits == n)
+      sleep(&log.ncommits, &log.lock);
   }
+  release(&log.lock);
 }
 
 // Copy the modified blocks from the cache into the log area: one request
@@ -344,9 +417,12 @@ static void flush(void)
 static void
 commit(void)
 {
+  if (log.lh.n == 0 && log.ndata == 0)
+    return;
+  write_data();        // file data at home before the metadata naming them
   if (log.lh.n > 0) {
     write_log();
-    flush();           // log blocks durable before the header naming them
+    flush();           // log blocks and data durable before the header
     stop_point(1);
     write_head();      // the commit point
     flush();           // committed, before any home block changes
@@ -357,9 +433,124 @@ commit(void)
     log.lh.n = 0;
     write_head();      // erase the transaction from the log
     flush();           // cleared before the next commit reuses the log
+    balloc_commit();   // the blocks it freed may be allocated again
     VMCOUNT(log_commits);
     ncommit++;
+  } else {
+    flush();           // overwrites in place only: durable
   }
+}
+
+// Note that file data block blockno must be written before the open
+// transaction commits: its first len bytes are at pgoff in frame pa (a
+// page-cache page of ip), the rest of the block is zero. Called inside an
+// operation, holding ip->lock, at most DATAPEROP times per operation. The
+// latest note of a block wins (it knows the file's current size).
+void
+log_data(struct inode *ip, uint64 pa, uint pgoff, uint blockno, uint len)
+{
+  acquire(&log.lock);
+  if (log.outstanding < 1)
+    panic("log_data outside of a transaction");
+  int n = log.ndata;
+  if (n > 0 && data[n - 1].blockno == blockno && data[n - 1].pa == pa && !data[n - 1].cancelled) {
+    data[n - 1].len = len;     // the same block again (small appends)
+    release(&log.lock);
+    return;
+  }
+  if (n >= LOGDATA)
+    panic("log_data: too many blocks");
+  frame_get(pa);
+  __atomic_fetch_add(&ip->ordered, 1, __ATOMIC_RELAXED);
+  data[n] = (struct datablk){ .blockno = blockno, .len = len, .pa = pa, .pgoff = pgoff, .ip = ip };
+  log.ndata = n + 1;
+  release(&log.lock);
+}
+
+// Is block blockno logged in the open transaction?
+int
+log_has(uint blockno)
+{
+  acquire(&log.lock);
+  int i = 0;
+  while (i < log.lh.n && log.lh.block[i] != (int)blockno)
+    i++;
+  int found = i < log.lh.n;
+  release(&log.lock);
+  return found;
+}
+
+// Data block blockno goes through the log from now on in this
+// transaction (writei_page): its notes must not be written in place. They
+// keep their references until the commit lets go of them.
+void
+log_data_cancel(uint blockno)
+{
+  acquire(&log.lock);
+  for (int i = 0; i < log.ndata; i++)
+    if (data[i].blockno == blockno)
+      data[i].cancelled = 1;
+  release(&log.lock);
+}
+
+// Step 0 of the commit: write the noted file data home and let go of the
+// frames. Nothing changes them meanwhile (no operation runs during a
+// commit; a store through a shared mapping leaves its page dirty for
+// msync or eviction).
+static void
+write_data(void)
+{
+  int n = log.ndata;
+  write_blocks(data, n);
+  for (int i = 0; i < n; i++) {
+    if (data[i].blockno == 0)
+      continue;   // written early
+    __atomic_fetch_sub(&data[i].ip->ordered, 1, __ATOMIC_RELAXED);
+    frame_put(data[i].pa);
+  }
+  log.ndata = 0;
+}
+
+// iget recycles the slot of ip (unreferenced but for the caller's
+// reference) and with it the cached pages: write ip's noted data home
+// now, so that a page read in again finds them on the disk. Writing data
+// before the commit is always allowed (its new blocks are not named by
+// committed metadata yet). The notes are taken off the list (block 0);
+// called inside an operation, so no commit runs meanwhile. 0 or -ENOMEM.
+int
+log_data_early(struct inode *ip)
+{
+  // One page for the notes and the scratch space, one to bounce through.
+  enum { MAX = PGSIZE / 2 / sizeof(struct datablk) };
+  char *page = kalloc(), *bounce = kalloc();
+  int err = page && bounce ? 0 : -ENOMEM;
+  struct datablk *d = (struct datablk *)page;
+  uint *order = (uint *)(page + PGSIZE / 2), *to = order + MAX;
+  struct datascratch w = { order, to, (char **)(to + MAX), bounce };
+  int max = MAX;
+  while (err == 0) {
+    int k = 0;
+    acquire(&log.lock);
+    for (int i = 0; i < log.ndata && k < max; i++) {
+      if (data[i].ip == ip && data[i].blockno) {
+        d[k++] = data[i];
+        data[i].blockno = 0;
+      }
+    }
+    release(&log.lock);
+    if (k == 0)
+      break;
+    write_blocks_with(d, k, &w);
+    for (int i = 0; i < k; i++) {
+      __atomic_fetch_sub(&ip->ordered, 1, __ATOMIC_RELAXED);
+      frame_put(d[i].pa);
+    }
+  }
+  if (page)
+    kfree(page);
+  if (bounce)
+    kfree(bounce);
+  return err;
 }
 
 static void stop_point(int step)

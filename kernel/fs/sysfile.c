@@ -611,3 +611,15 @@ sys_ftruncate(void)
   end_op();
   return r;
 }
+
+// fsync(fd): -EBADF for a bad descriptor, -EINVAL for one that has no
+// blocks behind it (filesync).
+int64
+sys_fsync(void)
+{
+  struct file *f;
+  int r = argfd(0, 0, &f);
+  if (r < 0)
+    return r;
+  return filesync(f);
+}

@@ -17,6 +17,7 @@ void   printfinit(void (*write)(const char *buf, int n));   // printf writes its
 void   printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 int    snprintf(char *buf, int n, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 int    vsnprintf(char *buf, int n, const char *fmt, va_list ap);
+void   traceline(const char *fmt, ...) __attribute__((format(printf, 1, 2))); // one line + " ~checksum"
 void   panic(const char *fmt, ...) __attribute__((noreturn, format(printf, 1, 2)));
 void   backtrace(uint64 fp, uint64 pc);
 int    frame_callers(uint64 fp, uint64 *ra, int max);   // return addresses, innermost first

@@ -109,7 +109,7 @@ static const struct lockclass order[] = {
   { "ftable",      SPIN,   0 },  // struct file reference counts
   { "pipepool",    SPIN,   0 },  // free pipes
   { "pipe",        SPIN,   0 },  // one pipe's ring
-  { "balloc",      SPIN,   0 },  // the block allocator's hint
+  { "balloc",      SPIN,   0 },  // the allocator's hint, blocks freed since the last commit
   { "log",         SPIN,   0 },  // log header in memory, outstanding ops
   { "bcache",      SPIN,   0 },  // buffer cache list, b->refcnt
   { "cons",        SPIN,   0 },  // console input line

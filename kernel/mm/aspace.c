@@ -204,6 +204,32 @@ int as_map_page(struct aspace *as, uint64 va, uint64 pa, int prot)
   return err;
 }
 
+// The page at USYSCALL that user code reads without a system call
+// (ugetpid in user/lib): a one-page region that can never be made
+// writable (maxprot) or executable, holding a struct usyscall. exec maps
+// it in the new space; fork gives the child its own (as_fork skips the
+// parent's), since the pid differs. The space is not running yet.
+int as_map_usys(struct aspace *as, int pid)
+{
+  // LAB pgtbl: add a read-only region "[usys]" (REG_USYS), fill a frame with a struct usyscall, map it (as_map_page)
+  struct region *r;
+  int err = region_insert(as, USYSCALL, USYSCALL + PGSIZE, PROT_READ, REG_USYS, 0, 0, "[usys]", &r);
+  if (err < 0)
+    return err;
+  r->maxprot = PROT_READ;
+  uint64 pa = frame_alloc();
+  if (!pa)
+    return -ENOMEM;      // the region goes with the space
+  ((struct usyscall *)P2V(pa))->pid = pid;
+  if ((err = as_map_page(as, USYSCALL, pa, PROT_READ)) < 0)
+    frame_put(pa);
+  return err;
+  // STUB: (void)as;
+  // STUB: (void)pid;
+  // STUB: return 0;
+  // END LAB pgtbl
+}
+
 // The end of the leaf table's span that va is in, or end if that is sooner.
 static uint64 table_end(uint64 va, uint64 end)
 {
@@ -277,9 +303,11 @@ int as_remove(struct aspace *as, uint64 start, uint64 end)
       if (as->nregions >= MAXREGIONS || !(tail = region_alloc()))
         return -ENOMEM;
     }
+    // LAB mmap: a shared file mapping's dirty pages go to the file before they are unmapped (region_writeback)
     int e = region_writeback(r, lo, hi);
     if (e < 0 && err == 0)
       err = e;
+    // END LAB mmap
     as_unmap_range(as, lo, hi);
     if (tail) {
       *tail = *r;
@@ -356,56 +384,78 @@ void as_put(struct aspace *as)
 }
 
 // Share the pages of parent region r with the child's copy of it, a batch
-// at a time, a leaf table at a time (from its first valid entry on; no
-// walk from the root per page). Private writable pages become read-only
-// (COW) in the parent; the child gets the same PTE at the same place of
-// its own leaf table. For a region over an object the object's lock is
-// held across a batch, so that eviction cannot remove a parent PTE
-// between our reading it and the child's getting it. [*lo, *hi) grows to
-// cover the parent PTEs downgraded.
+// at a time. Private writable pages become read-only (COW) in the parent;
+// the child gets the same PTE. For a region over an object the object's
+// lock is held across a batch, so that eviction cannot remove a parent
+// PTE between our reading it and the child's getting it. [*lo, *hi)
+// grows to cover the parent PTEs downgraded.
 static int fork_region(struct aspace *parent, struct aspace *child, struct region *r,
                        uint64 *lo, uint64 *hi)
 {
   enum { BATCH = 64 };
-  int cow = !(r->flags & REG_SHARED);
   uint64 va = r->start;
-  for (;;) {
+  while (va < r->end) {
+    uint64 vas[BATCH];
+    pte_t ptes[BATCH];
+    int n = 0, err = 0;
     pte_t *pte;
-    if ((pte = pt_next_leaf(parent->root, &va, r->end)) == 0)
-      return 0;
-    pte_t *cpte = walk(child->root, va, 1);
-    if (!cpte)
-      return -ENOMEM;
-    for (uint64 tend = table_end(va, r->end); va < tend; ) {
-      pte_t ptes[BATCH];
-      uint64 first = va;
-      int n = 0;
-      if (r->obj)
-        acquire(&r->obj->lock);
-      acquire(&parent->ptlock);
-      for (; n < BATCH && va < tend; n++, va += PGSIZE, pte++) {
-        pte_t e = *pte;
-        if ((e & PTE_V) && cow && (e & PTE_W)) {
-          e = (e & ~PTE_W) | PTE_COW;
-          as_pte_set(parent, va, pte, e);
-          *lo = MIN(*lo, va);
-          *hi = MAX(*hi, va + PGSIZE);
-          VMCOUNT(pages_cow_shared);
-        }
-        if (e & PTE_V)
-          frame_get(PTE2PA(e));
-        ptes[n] = e;
+    if (r->obj)
+      acquire(&r->obj->lock);
+    acquire(&parent->ptlock);
+    while (n < BATCH && (pte = pt_next_leaf(parent->root, &va, r->end)) != 0) {
+      pte_t e = *pte;
+      // LAB cow: a private writable page: make it read-only and PTE_COW in the parent (as_pte_set, widen [*lo, *hi) for the fence, count pages_cow_shared); the child gets the same PTE and the frame one more reference (frame_get)
+      if (!(r->flags & REG_SHARED) && (e & PTE_W)) {
+        e = (e & ~PTE_W) | PTE_COW;
+        as_pte_set(parent, va, pte, e);
+        *lo = MIN(*lo, va);
+        *hi = MAX(*hi, va + PGSIZE);
+        VMCOUNT(pages_cow_shared);
       }
-      release(&parent->ptlock);
-      acquire(&child->ptlock);
-      for (int i = 0; i < n; i++, cpte++)
-        if (ptes[i] & PTE_V)
-          as_pte_set(child, first + i * PGSIZE, cpte, ptes[i]);
-      release(&child->ptlock);
-      if (r->obj)
-        release(&r->obj->lock);
+      frame_get(PTE2PA(e));
+      // STUB: (void)lo;
+      // STUB: (void)hi;
+      // STUB: if (!(r->flags & REG_SHARED) && (e & PTE_W)) {   // for now, copy the page at once
+      // STUB:   uint64 copy = frame_alloc();
+      // STUB:   if (!copy) {
+      // STUB:     err = -ENOMEM;
+      // STUB:     break;
+      // STUB:   }
+      // STUB:   memmove(P2V(copy), P2V(PTE2PA(e)), PGSIZE);
+      // STUB:   e = PA2PTE(copy) | PTE_FLAGS(e);
+      // STUB: } else {
+      // STUB:   frame_get(PTE2PA(e));
+      // STUB: }
+      // END LAB cow
+      vas[n] = va;
+      ptes[n++] = e;
+      va += PGSIZE;
     }
+    release(&parent->ptlock);
+    acquire(&child->ptlock);
+    pte_t *table = 0;          // the child's leaf table for tva's 2 MiB
+    uint64 tva = 0;
+    for (int i = 0; i < n; i++) {
+      uint64 base = vas[i] & ~((1UL << PXSHIFT(1)) - 1);
+      if (!err && (!table || base != tva)) {
+        pte_t *p = walk(child->root, base, 1);
+        table = p;
+        tva = base;
+        if (!p)
+          err = -ENOMEM;
+      }
+      if (!err)
+        as_pte_set(child, vas[i], table + PX(0, vas[i]), ptes[i]);
+      else
+        frame_put(PTE2PA(ptes[i]));
+    }
+    release(&child->ptlock);
+    if (r->obj)
+      release(&r->obj->lock);
+    if (err)
+      return err;
   }
+  return 0;
 }
 
 // Copy-on-write fork: the child gets the same regions; private pages are
@@ -420,6 +470,8 @@ int as_fork(struct aspace *parent, struct aspace *child)
   child->brk = parent->brk;
   for (struct region *r = parent->regions; r && !err; r = r->next) {
     struct region *c;
+    if (r->flags & REG_USYS)
+      continue;                     // fork() maps the child's own
     if ((err = region_insert(child, r->start, r->end, r->prot, r->flags, r->obj, r->off,
                              r->name, &c)) < 0)
       break;

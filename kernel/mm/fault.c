@@ -190,6 +190,7 @@ static int fault_object(struct aspace *as, struct region *r, uint64 va, int acce
     frame_put(pa);
     return err;
   }
+  // LAB mmap: a shared mapping maps the object's frame itself, writable (and the page dirty) only for a write; read-only otherwise, so that the first write faults (fault_dirty)
   int dirty = 0;
   if (!(r->flags & REG_SHARED) && (rights & PTE_W))
     rights = (rights & ~PTE_W) | PTE_COW;
@@ -197,6 +198,10 @@ static int fault_object(struct aspace *as, struct region *r, uint64 va, int acce
     dirty = 1;
   else
     rights &= ~PTE_W;
+  // STUB: int dirty = 0;
+  // STUB: if (rights & PTE_W)
+  // STUB:   rights = (rights & ~PTE_W) | PTE_COW;   // private mappings only, so far
+  // END LAB mmap
   acquire(&o->lock);
   struct frame *f = pa2frame(pa);
   int ok = (f->flags & FRAME_CACHE) && f->obj == o && f->index == idx;
@@ -245,6 +250,7 @@ static int fault_cow(struct aspace *as, struct region *r, uint64 va, pte_t *pte)
     return -EAGAIN;
   }
   uint64 pa = PTE2PA(old);
+  // LAB cow: a frame only this PTE holds (frame_refcount 1, not in the page cache) needs no copy: make the PTE writable again, count fault_cow_reuse
   if (frame_refcount(pa) == 1 && !(pa2frame(pa)->flags & FRAME_CACHE)) {
     // Nobody else can take a reference now: only our PTE has the frame.
     as_pte_set(as, va, pte, PA2PTE(pa) | pte_rights(r->prot) | PTE_V | PTE_A | PTE_D);
@@ -252,6 +258,7 @@ static int fault_cow(struct aspace *as, struct region *r, uint64 va, pte_t *pte)
     VMCOUNT(fault_cow_reuse);
     return 0;
   }
+  // END LAB cow
   // Keep the old frame while we copy it. (In an anonymous region only we,
   // holding as->lock, change this PTE, so its reference would do; a
   // private file region can lose the PTE to eviction or truncation.)
@@ -277,6 +284,7 @@ static int fault_cow(struct aspace *as, struct region *r, uint64 va, pte_t *pte)
 // write-back (vmobj_clean_page) sees them change together.
 static int fault_dirty(struct aspace *as, struct region *r, uint64 va, pte_t *pte)
 {
+  // LAB mmap: under the object's lock and the PTE lock, if the PTE is still valid and read-only: set FRAME_DIRTY on its frame and make it writable
   struct vmobj *o = r->obj;
   acquire(&o->lock);
   acquire(&as->ptlock);
@@ -289,6 +297,12 @@ static int fault_dirty(struct aspace *as, struct region *r, uint64 va, pte_t *pt
   release(&as->ptlock);
   release(&o->lock);
   return ok ? 0 : -EAGAIN;
+  // STUB: (void)as;
+  // STUB: (void)r;
+  // STUB: (void)va;
+  // STUB: (void)pte;
+  // STUB: return -EFAULT;
+  // END LAB mmap
 }
 
 // Case 4: the PTE is valid and the region allows the access. Either

@@ -44,6 +44,8 @@ struct vmobj_ops {
   void   (*readpages)(struct vmobj *o, uint64 first, int n, char **kva, iodone_fn *done);
   // Write dirty page idx (a copy of it at kva) back; null: nothing to write to.
   int    (*writepage)(struct vmobj *o, uint64 idx, void *kva);
+  // Make what writepage wrote durable (msync); null: nothing to do.
+  void   (*sync)(struct vmobj *o);
   // A mapping's reference on the object and what owns it. release runs in
   // process context (dropping a file's last reference may free it).
   void   (*hold)(struct vmobj *o);
@@ -84,7 +86,7 @@ int    vmobj_text_busy(struct vmobj *o);              // mapped executable?
 // o may be 0 (a file nobody has read through the cache) where noted.
 int    pagecache_getpage(struct vmobj *o, uint64 idx, uint64 *pa);  // pa with a ref for the caller
 int    pagecache_read(struct vmobj *o, int user_dst, uint64 dst, uint off, uint n);
-void   pagecache_write(struct vmobj *o, uint off, const void *src, uint n);  // o may be 0
+int    pagecache_getpage_write(struct vmobj *o, uint64 idx, int fill, uint64 *pa);  // for write()
 void   pagecache_truncate(struct vmobj *o, uint64 size);    // o may be 0
 void   pagecache_zero_tail(struct vmobj *o, uint64 size);   // o may be 0
 void   pagecache_forget_obj(struct vmobj *o);
@@ -107,6 +109,7 @@ int    file_vmobj(int fd, int flags, struct vmobj **obj, int *maxprot, char *nam
 #define REG_SHARED  0x1    // writes go to the object and are seen by other mappers
 #define REG_STACK   0x2
 #define REG_HEAP    0x4
+#define REG_USYS    0x8    // the page at USYSCALL: each process its own (fork skips it)
 
 // The leaf-PTE rule (docs/book/04-memory.md): every change to a user leaf PTE,
 // by whoever makes it (the owner's fault, fork, mprotect, munmap, or
@@ -141,6 +144,7 @@ int    region_add(struct aspace *as, uint64 start, uint64 end, int prot, int fla
                   struct vmobj *obj, uint64 off, const char *name);
 int    as_map_page(struct aspace *as, uint64 va, uint64 pa, int prot); // a private page; as->lock held, or as not in use yet
 int    as_write(struct aspace *as, uint64 va, const void *src, uint64 n); // into a space not in use yet
+int    as_map_usys(struct aspace *as, int pid);  // the read-only page at USYSCALL (exec, fork)
 void   as_activate(struct aspace *as);           // load into satp on this hart
 void   as_activate_kernel(void);                 // leave user spaces (idle hart)
 

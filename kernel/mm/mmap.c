@@ -60,6 +60,7 @@ static int mmap_check(uint64 addr, uint64 len, int prot, int flags, uint64 off, 
 static int mmap_object(int flags, int fd, int prot, uint64 size, struct vmobj **obj,
                        int *maxprot, char *name)
 {
+  // LAB mmap: anonymous memory has no object (shared: a new shm object of size bytes); a file's object comes from file_vmobj (fs/fileobj.c), and prot must stay within *maxprot
   *obj = 0;
   *maxprot = PROT_ALL;
   safestrcpy(name, "[anon]", REGION_NAME);
@@ -79,6 +80,15 @@ static int mmap_object(int flags, int fd, int prot, uint64 size, struct vmobj **
   if (prot & ~*maxprot)
     return -EACCES;
   return 0;
+  // STUB: (void)flags;
+  // STUB: (void)fd;
+  // STUB: (void)prot;
+  // STUB: (void)size;
+  // STUB: (void)name;
+  // STUB: *obj = 0;
+  // STUB: *maxprot = 0;
+  // STUB: return -ENOSYS;
+  // END LAB mmap
 }
 
 // Where the mapping goes: [*addr, *end) if fixed (replacing what is there,
@@ -86,6 +96,7 @@ static int mmap_object(int flags, int fd, int prot, uint64 size, struct vmobj **
 // *addr. Holding as->lock.
 static int mmap_place(struct aspace *as, int flags, uint64 size, uint64 *addr, uint64 *end)
 {
+  // LAB mmap: MAP_FIXED_NOREPLACE fails on an overlap (region_overlap), MAP_FIXED first removes what is there (as_remove), else as_find_gap
   if (flags & MAP_FIXED_NOREPLACE)
     return region_overlap(as, *addr, *end) ? -EEXIST : 0;
   if (flags & MAP_FIXED)
@@ -93,6 +104,13 @@ static int mmap_place(struct aspace *as, int flags, uint64 size, uint64 *addr, u
   *addr = as_find_gap(as, size, PGROUNDDOWN(*addr));
   *end = *addr + size;
   return *addr ? 0 : -ENOMEM;
+  // STUB: (void)as;
+  // STUB: (void)flags;
+  // STUB: (void)size;
+  // STUB: (void)addr;
+  // STUB: (void)end;
+  // STUB: return -ENOSYS;
+  // END LAB mmap
 }
 
 int64 sys_mmap(void)
@@ -253,11 +271,15 @@ int64 sys_msync(void)
   // Write-back is synchronous, so MS_ASYNC and MS_SYNC both complete
   // here. A page that could not be written stays dirty, and msync says
   // so (-EIO, -ENOSPC): the caller learns its data is not on disk.
+  // LAB mmap: write back the dirty pages of every mapping in [addr, end) (region_writeback); the first error is msync's
   for (struct region *r = as->regions; r && err == 0; r = r->next) {
     if (r->end <= addr || r->start >= end)
       continue;
     err = region_writeback(r, MAX(r->start, addr), MIN(r->end, end));
+    if (err == 0 && r->obj && r->obj->ops->sync)
+      r->obj->ops->sync(r->obj);   // durable when msync returns (a file: commit)
   }
+  // END LAB mmap
   releasesleep(&as->lock);
   return err;
 }

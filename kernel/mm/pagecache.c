@@ -307,22 +307,29 @@ int pagecache_read(struct vmobj *o, int user_dst, uint64 dst, uint off, uint n)
   return tot;
 }
 
-// write() changed file bytes: change the cached page too, if there is one.
-void pagecache_write(struct vmobj *o, uint off, const void *src, uint n)
+// Page idx of the file for write(), with a reference for the caller (who
+// holds the file's lock). A page not cached is read in only if fill is
+// set (some of its bytes inside the file are not being overwritten);
+// otherwise it starts as zeros, and the writer fills it. o is 0 when the
+// file's object could not be made.
+int pagecache_getpage_write(struct vmobj *o, uint64 idx, int fill, uint64 *pa)
 {
-  if (!o || !o->npages)
-    return;
-  while (n) {
-    uint m = MIN(n, PGSIZE - off % PGSIZE);
-    uint64 pa = pc_find(o, off / PGSIZE);
-    if (pa) {
-      char *dst = (char *)P2V(pa) + off % PGSIZE;
-      if (dst != src)
-        memmove(dst, src, m);
-      frame_put(pa);
-    }
-    off += m, src = (const char *)src + m, n -= m;
+  if (!o)
+    return -ENOMEM;
+  if (fill || (*pa = pc_find(o, idx)) != 0)
+    return fill ? vmobj_getpage(o, idx, pa) : 0;
+  uint64 f = frame_alloc_reclaim();
+  if (!f)
+    return -ENOMEM;
+  frame_get(f);              // one for the cache, one for the caller
+  if (pc_insert(o, idx, f) < 0) {
+    // Cached meanwhile (not by a read-in: those hold the file's lock too).
+    frame_put(f);
+    frame_put(f);
+    return pagecache_getpage_write(o, idx, fill, pa);
   }
+  *pa = f;
+  return 0;
 }
 
 // The file grows from size: the cached bytes past the old end (stores

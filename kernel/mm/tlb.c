@@ -26,7 +26,9 @@
 
 static struct spinlock asid_lock;
 static uint64 generation = 1;
+// LAB tlb: the next ASID of this generation to hand out (ASID 0 is the kernel's, for idle harts)
 static uint64 next_asid = 1;   // ASID 0 is the kernel's (idle harts)
+// END LAB tlb
 static uint64 nasids;          // ASIDs 0 .. nasids-1
 
 static inline void sfence_page(uint64 va, uint64 asid)
@@ -80,6 +82,7 @@ void tlb_boot_flush(void)
 void tlb_switch(struct aspace *as)
 {
   struct cpu *c = mycpu();
+  // LAB tlb: give as an ASID of the current generation (a new generation when they run out); flush = this hart has not flushed since the generation changed
   acquire(&asid_lock);
   if (as->asid_gen != generation) {
     if (next_asid >= nasids) {
@@ -93,6 +96,9 @@ void tlb_switch(struct aspace *as)
   int flush = c->asid_gen != generation;
   c->asid_gen = generation;
   release(&asid_lock);
+  // STUB: as->asid = 0;      // for now every space shares ASID 0: flush the whole TLB at every switch
+  // STUB: int flush = 1;
+  // END LAB tlb
 
   // Join the space's hart set before using its page table. With the
   // sequentially consistent fence in remote(), either a PTE writer sees
@@ -146,6 +152,7 @@ void tlb_spurious(struct aspace *as, uint64 va)
 static void remote(struct aspace *as, uint64 start, uint64 size)
 {
   ASSERT(!intr_get());
+  // LAB tlb: fence [start, start+size) of as's ASID on every other hart in as->harts (sbi_remote_sfence_vma_asid), after a full memory fence
   __atomic_thread_fence(__ATOMIC_SEQ_CST);
   uint64 others = __atomic_load_n(&as->harts, __ATOMIC_SEQ_CST) & ~(1UL << mycpu()->hartid);
   if (others) {
@@ -156,6 +163,10 @@ static void remote(struct aspace *as, uint64 start, uint64 size)
       panic("tlb: remote fence to harts %p failed: SBI error %d", (void *)others, err);
     VMCOUNT(tlb_remote);
   }
+  // STUB: (void)as;
+  // STUB: (void)start;
+  // STUB: (void)size;
+  // END LAB tlb
 }
 
 void tlb_flush_page(struct aspace *as, uint64 va)

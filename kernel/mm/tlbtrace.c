@@ -55,45 +55,28 @@ static int curpid(void)
   return p ? p->pid : 0;
 }
 
-// One trace line, with a checksum of its text (" ~%x"): user output
-// reaches the UART without the printf lock and can land inside a line;
-// the model drops a line whose checksum does not match instead of
-// reading wrong numbers from it.
-static void emit(const char *fmt, ...)
-{
-  char line[128];
-  va_list ap;
-  va_start(ap, fmt);
-  vsnprintf(line, sizeof line, fmt, ap);
-  va_end(ap);
-  uint sum = 0;
-  for (char *c = line; *c; c++)
-    sum = (sum * 31 + (uchar)*c) & 0xffff;
-  printf("%s ~%x\n", line, sum);
-}
-
 void tlbtrace_pte(struct aspace *as, uint64 va, pte_t old, pte_t new)
 {
   changed();
-  emit("TT P %x %lx %lx %lx %lx %x", cpuid(), V2P(as->root), va, old, new, curpid());
+  traceline("TT P %x %lx %lx %lx %lx %x", cpuid(), V2P(as->root), va, old, new, curpid());
 }
 
 void tlbtrace_fence(int kind, uint64 asid, uint64 va, uint64 size, uint64 mask)
 {
   changed();
-  emit("TT F %x %x %lx %lx %lx %lx %x", cpuid(), kind, asid, va, size, mask, curpid());
+  traceline("TT F %x %x %lx %lx %lx %lx %x", cpuid(), kind, asid, va, size, mask, curpid());
 }
 
 void tlbtrace_switch(struct aspace *as)
 {
   changed();
-  emit("TT S %x %lx %lx", cpuid(), as ? V2P(as->root) : 0, as ? as->asid : 0);
+  traceline("TT S %x %lx %lx", cpuid(), as ? V2P(as->root) : 0, as ? as->asid : 0);
 }
 
 void tlbtrace_free(uint64 pa)
 {
   changed();
-  emit("TT X %lx", pa);
+  traceline("TT X %lx", pa);
 }
 
 // "TT R hart pid": the scheduler is about to run a process on the space
@@ -102,7 +85,7 @@ void tlbtrace_free(uint64 pa)
 // mode. Hook: scheduler() in kernel/proc/proc.c.
 void tlbtrace_run(void)
 {
-  emit("TT R %x %x", cpuid(), curpid());
+  traceline("TT R %x %x", cpuid(), curpid());
 }
 
 // "TT U hart pid": this hart returns to user mode; the model checks that
@@ -121,5 +104,5 @@ void tlbtrace_user(void)
     user_seq[h] = now;
     user_pid[h] = pid;
   }
-  emit("TT U %x %x", h, pid);
+  traceline("TT U %x %x", h, pid);
 }

@@ -300,6 +300,8 @@ int exec(char *path, char **argv)
   if (err == 0)
     err = make_stack(as, im.top, &stack_lo, &stack_hi);
   if (err == 0)
+    err = as_map_usys(as, myproc()->pid);
+  if (err == 0)
     err = push_args(as, &im, argv, stack_lo, stack_hi, &sp);
   if (err >= 0)
     commit(myproc(), path, as, im.entry, sp);

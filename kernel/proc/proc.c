@@ -83,6 +83,7 @@ void freeproc(struct proc *p)
   p->chan = 0;
   p->killed = 0;
   p->xstate = 0;
+  p->tracemask = 0;
   p->state = UNUSED;
 }
 
@@ -134,7 +135,7 @@ int fork(void)
   release(&np->lock);
   int err = -ENOMEM;
   np->as = as_create();
-  if (!np->as || (err = as_fork(p->as, np->as)) < 0) {
+  if (!np->as || (err = as_fork(p->as, np->as)) < 0 || (err = as_map_usys(np->as, np->pid)) < 0) {
     if (np->as)
       as_teardown(np->as);
     acquire(&np->lock);
@@ -152,6 +153,9 @@ int fork(void)
   np->cwd = idup(p->cwd);
   safestrcpy(np->name, p->name, sizeof np->name);
   np->pgid = p->pgid;         // a child is in its parent's job until setpgid()
+  // LAB syscall: the child traces what its parent traces
+  np->tracemask = p->tracemask;
+  // END LAB syscall
   int pid = np->pid;
 
   acquire(&wait_lock);

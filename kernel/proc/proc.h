@@ -52,6 +52,7 @@ struct proc {
   struct file *ofile[NOFILE];
   struct inode *cwd;
   char name[16];
+  int tracemask;              // system calls to trace, bit N for number N (trace(), the syscall lab)
 
   // floating point: off until first use, then saved on trap when dirty
   int fp_used;

@@ -123,6 +123,7 @@ static void reserve(struct object *o, uint64 maxalign)
   long r = -EINVAL;
   if (o->preferred != 0)
     r = sys_mmap(o->preferred, o->span, PROT_NONE, anon | MAP_FIXED_NOREPLACE, -1, 0);
+  // LAB shlib: the preferred range is taken (or there is none): reserve o->span bytes anywhere (sys_mmap with no address), keeping the segments' alignment
   if (sys_failed(r)) {
     // Taken (EEXIST) or impossible there: anywhere will do, as long as
     // the bias keeps the segments' alignment (at most 2 MiB honoured).
@@ -139,6 +140,9 @@ static void reserve(struct object *o, uint64 maxalign)
       sys_munmap(start + o->span, r + len - (start + o->span));
     r = start;
   }
+  // STUB: if (sys_failed(r))
+  // STUB:   fail("%s: its preferred address %x is taken: place it elsewhere (user/ld/load.c reserve)", o->name, o->preferred);
+  // END LAB shlib
   o->actual = r;
   o->bias = o->actual - o->preferred;
 }

@@ -184,7 +184,10 @@ static void apply(struct object *o, Elf64_Rela *r, uint64 n)
 
     switch (type) {
     case R_RISCV_RELATIVE:
+      // LAB shlib: a pointer into the object itself: where it was linked to point, moved by the object's bias
       store(where, o->bias + r->r_addend, 8);
+      // STUB: store(where, r->r_addend, 8);   // right only at the preferred address
+      // END LAB shlib
       break;
     case R_RISCV_64:
     case R_RISCV_JUMP_SLOT:
