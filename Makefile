@@ -295,6 +295,11 @@ $(B)/regiontest: tests/unit/regiontest.c kernel/mm/region.c kernel/mm/mm.h kerne
 	@mkdir -p $(B)
 	$(HOSTCC) -Wall -Werror -O2 -I. -DKERNEL -o $@ tests/unit/regiontest.c
 
+# pipetest compiles kernel/fs/pipering.c itself on the host.
+$(B)/pipetest: tests/unit/pipetest.c kernel/fs/pipering.c kernel/fs/pipering.h
+	@mkdir -p $(B)
+	$(HOSTCC) -Wall -Werror -O2 -I. -o $@ tests/unit/pipetest.c
+
 # blkcheck checks the commit's FLUSH order in a disk trace (bootarg
 # blktrace=1, docs/book/10-fs.md); make test feeds it the tests.txt lines marked
 # "blkcheck".
@@ -307,7 +312,7 @@ $(B)/trunctest: tests/unit/trunctest.c kernel/fs/truncbudget.c kernel/fs/truncbu
 	@mkdir -p $(B)
 	$(HOSTCC) -Wall -Werror -O2 -I. -DKERNEL -o $@ tests/unit/trunctest.c
 
-HOSTTOOLS := $(B)/tlbmodel $(B)/regiontest $(B)/blkcheck $(B)/trunctest
+HOSTTOOLS := $(B)/tlbmodel $(B)/regiontest $(B)/blkcheck $(B)/trunctest $(B)/pipetest
 
 unittest: $(HOSTTOOLS)
 	sh tests/unittest.sh $(B)

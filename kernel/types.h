@@ -11,4 +11,6 @@ typedef unsigned long  uint64;
 typedef long           int64;
 typedef uint64 pte_t;
 typedef uint64 *pagetable_t;   // 512 PTEs
+// A piece of an asynchronous read arrived: len bytes at addr (mm/readahead.c).
+typedef void iodone_fn(char *addr, uint32 len);
 #endif

@@ -44,6 +44,12 @@ struct vmstat {
   unsigned long disk_read_blocks;
   unsigned long disk_writes;
   unsigned long disk_write_blocks;
+  // read-ahead (mm/readahead.c)
+  unsigned long readahead_pages;  // pages read ahead of the reader
+  unsigned long readahead_hits;   // of those, pages a reader then used
+  unsigned long readahead_waits;  // lookups that slept for a page being read
+  unsigned long idle_kicks;       // IPIs that woke an idle hart for a runnable process
+  unsigned long exec_premap;      // cached pages mapped with a new executable mapping (as_premap)
 };
 
 #define VMR_READ    1

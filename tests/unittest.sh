@@ -42,7 +42,7 @@ traces tlbmodel
 traces blkcheck
 # Pure kernel logic compiled for the host (tests/unit/): each prints
 # "NAME: ok" or FAIL lines.
-for t in regiontest trunctest; do
+for t in regiontest trunctest pipetest; do
 	out=$("$B/$t" 2>&1)
 	if [ $? = 0 ]; then
 		echo "test unit/$t: ok"

@@ -47,6 +47,11 @@ static const struct {
   FIELD(disk_read_blocks),
   FIELD(disk_writes),
   FIELD(disk_write_blocks),
+  FIELD(readahead_pages),
+  FIELD(readahead_hits),
+  FIELD(readahead_waits),
+  FIELD(idle_kicks),
+  FIELD(exec_premap),
 };
 
 int

@@ -38,6 +38,7 @@ void plic_complete(int irq);
 void virtio_disk_init(int trace);   // trace: bootarg blktrace (one line per write and FLUSH)
 void virtio_disk_rw(struct buf *b, int write);
 int  virtio_disk_read(uint blockno, int n, void *dst);            // n consecutive blocks, one request; returns requests sent
+int  virtio_disk_read_async(uint blockno, int nseg, char **addr, uint32 *len, iodone_fn *done);   // no waiting: done() from the interrupt
 int  virtio_disk_writev(const uint *to, char *const *src, int n);  // runs of consecutive blocks, one request each
 int  virtio_disk_flush(void);   // completed writes made durable: 0, or -1 if the disk has no FLUSH
 void virtio_disk_intr(void);

@@ -13,7 +13,8 @@
 // the transfer by DMA, writes the status byte, puts the head in the used
 // ring, and interrupts; virtio_disk_intr() notes the status in the
 // request's struct waiter, frees the chain, and wakes the waiter when the
-// last of its requests is done. Freeing chains in the interrupt, not in the
+// last of its requests is done (an asynchronous read has no waiter: the
+// interrupt calls its completion function instead, virtio_disk_read_async). Freeing chains in the interrupt, not in the
 // sleeping caller, matters: a caller may submit many requests before it
 // waits, and one that sleeps for descriptors is then sure to get them as
 // soon as its own earlier requests finish.
@@ -86,6 +87,27 @@ struct waiter {
   int pending;       // requests not finished yet
   int status;        // VIRTIO_BLK_S_OK, or the status of a failed request
   uint64 sector;     // ... and its first sector
+  struct aread *aread;   // an asynchronous read: its slot, else 0
+};
+
+// The data of one request: nseg pieces of memory (kernel direct-map
+// addresses), transferred in order to or from consecutive sectors.
+struct segs {
+  int nseg;
+  uint64 sector;
+  char *addr[VIRTIO_MAXSEG];
+  uint32 len[VIRTIO_MAXSEG];
+};
+
+// An asynchronous read in flight: nobody sleeps for it, so it cannot live
+// on a caller's stack. A few slots are enough: each request takes at least
+// three descriptors, and a reader that finds none free sleeps for one.
+#define NAREAD 16
+struct aread {
+  int used;
+  struct waiter w;
+  struct segs s;
+  iodone_fn *done;   // called per segment when it is done
 };
 
 // Driver state; lock protects it and ring.
@@ -98,6 +120,7 @@ static struct {
   uint32 size_max;            // bytes per segment (0: no limit)
   uint16 used_idx;            // next used-ring entry to look at
   uint64 capacity;            // disk size in 512-byte sectors
+  struct aread aread[NAREAD]; // asynchronous reads
   int trace;                  // bootarg blktrace
   uint trace_seq;             // ids of traced requests
   uint trace_id[NUM];         // ... of the request whose head is i
@@ -287,15 +310,6 @@ static int alloc_descs(int *idx, int n) {
   return 0;
 }
 
-// The data of one request: nseg pieces of memory (kernel direct-map
-// addresses), transferred in order to or from consecutive sectors.
-struct segs {
-  int nseg;
-  uint64 sector;
-  char *addr[VIRTIO_MAXSEG];
-  uint32 len[VIRTIO_MAXSEG];
-};
-
 // Put one request on the available ring and notify the device: a read or
 // write (type VIRTIO_BLK_T_IN or _OUT) of s, or a FLUSH (s is null). The
 // interrupt reports its end to w. disk.lock is held; may sleep for free
@@ -408,7 +422,7 @@ static void add_seg(struct segs *s, void *addr, uint32 len) {
 void virtio_disk_rw(struct buf *b, int write) {
   int type = write ? VIRTIO_BLK_T_OUT : VIRTIO_BLK_T_IN;
   struct segs s;
-  struct waiter w = { 0, VIRTIO_BLK_S_OK, 0 };
+  struct waiter w = { 0, VIRTIO_BLK_S_OK, 0, 0 };
   s.nseg = 0;
   s.sector = (uint64)b->blockno * SECTORS_PER_BLOCK;
   add_seg(&s, b->data, BSIZE);
@@ -425,7 +439,7 @@ void virtio_disk_rw(struct buf *b, int write) {
 int virtio_disk_read(uint blockno, int n, void *dst) {
   int nreq = 0;
   struct segs s;
-  struct waiter w = { 0, VIRTIO_BLK_S_OK, 0 };
+  struct waiter w = { 0, VIRTIO_BLK_S_OK, 0, 0 };
   char *p = dst;
   uint64 left = (uint64)n * BSIZE;
   uint32 maxlen = disk.size_max ? disk.size_max / BSIZE * BSIZE : left;
@@ -449,6 +463,61 @@ int virtio_disk_read(uint blockno, int n, void *dst) {
   return nreq;
 }
 
+// A free asynchronous-read slot; sleeps for one. disk.lock is held.
+static struct aread *aread_alloc(void) {
+  for (;;) {
+    for (struct aread *a = disk.aread; a < &disk.aread[NAREAD]; a++) {
+      if (!a->used) {
+        memset(a, 0, sizeof *a);
+        a->used = 1;
+        a->w.status = VIRTIO_BLK_S_OK;
+        a->w.aread = a;
+        return a;
+      }
+    }
+    sleep(&disk.aread[0], &disk.lock);
+  }
+}
+
+// Read consecutive blocks, from blockno on, into the pieces of memory
+// addr[0..nseg-1] (each physically contiguous in the direct map, a
+// multiple of BSIZE long), in order, without waiting: done(addr, len) is
+// called from the disk interrupt for every piece once its data is there.
+// One request per seg_max pieces (pieces longer than the device's
+// segment limit are split). Returns the number of requests.
+int virtio_disk_read_async(uint blockno, int nseg, char **addr, uint32 *len, iodone_fn *done) {
+  int nreq = 0;
+  uint64 sector = (uint64)blockno * SECTORS_PER_BLOCK;
+  struct aread *a = 0;
+  acquire(&disk.lock);
+  for (int i = 0; i < nseg; i++) {
+    for (uint32 off = 0; off < len[i]; ) {
+      uint32 m = len[i] - off;
+      if (disk.size_max && m > disk.size_max)
+        m = disk.size_max / BSIZE * BSIZE;
+      if (!a) {
+        a = aread_alloc();
+        a->done = done;
+        a->s.sector = sector;
+      }
+      add_seg(&a->s, addr[i] + off, m);
+      off += m;
+      sector += m / VIRTIO_BLK_SECTOR_SIZE;
+      if (a->s.nseg == disk.seg_max) {
+        submit(VIRTIO_BLK_T_IN, &a->s, &a->w);
+        nreq++;
+        a = 0;
+      }
+    }
+  }
+  if (a) {
+    submit(VIRTIO_BLK_T_IN, &a->s, &a->w);
+    nreq++;
+  }
+  release(&disk.lock);
+  return nreq;
+}
+
 // Write n blocks: BSIZE bytes at src[i] (direct-map memory) to block
 // to[i]. Each run of consecutive block numbers goes out as one request
 // (up to seg_max segments; memory that is contiguous too, such as the
@@ -459,7 +528,7 @@ int virtio_disk_read(uint blockno, int n, void *dst) {
 int virtio_disk_writev(const uint *to, char *const *src, int n) {
   int nreq = 0;
   struct segs s;
-  struct waiter w = { 0, VIRTIO_BLK_S_OK, 0 };
+  struct waiter w = { 0, VIRTIO_BLK_S_OK, 0, 0 };
   uint64 nblk = 0;   // blocks in s
   s.nseg = 0;
   acquire(&disk.lock);
@@ -506,7 +575,7 @@ int virtio_disk_writev(const uint *to, char *const *src, int n) {
 int virtio_disk_flush(void) {
   if (!disk.has_flush)
     return -1;
-  struct waiter w = { 0, VIRTIO_BLK_S_OK, 0 };
+  struct waiter w = { 0, VIRTIO_BLK_S_OK, 0, 0 };
   acquire(&disk.lock);
   submit(VIRTIO_BLK_T_FLUSH, 0, &w);
   wait_for(&w, VIRTIO_BLK_T_FLUSH);
@@ -540,8 +609,20 @@ void virtio_disk_intr(void) {
     if (disk.trace && ring.req[id].type != VIRTIO_BLK_T_IN)
       traceline("BT C %d", disk.trace_id[id]);
     free_chain(id);
-    if (--w->pending == 0)
-      wakeup(w);
+    if (--w->pending == 0) {
+      struct aread *a = w->aread;
+      if (a) {
+        if (w->status != VIRTIO_BLK_S_OK)
+          panic("virtio_disk: read of block %d failed (status %d)",
+                (int)(w->sector / SECTORS_PER_BLOCK), w->status);
+        for (int i = 0; i < a->s.nseg; i++)
+          a->done(a->s.addr[i], a->s.len[i]);
+        a->used = 0;
+        wakeup(&disk.aread[0]);
+      } else {
+        wakeup(w);
+      }
+    }
     disk.used_idx++;
   }
 

@@ -193,6 +193,24 @@ bread_run(uint dev, uint blockno, int n, void *dst)
   COUNT(disk_read_blocks, n);
 }
 
+// bread_run without waiting, into several pieces of memory (each a
+// multiple of BSIZE, physically contiguous): done(addr, len) is called
+// from the disk interrupt for each piece when it is there. The caller
+// holds the inode's lock while it starts the read, as for bread_run; a
+// writer that changes one of these blocks afterwards also changes the
+// page-cache page they go to, and waits for the read to finish first
+// (a page being read is busy in the page cache).
+void
+bread_run_async(uint dev, uint blockno, int nseg, char **addr, uint32 *len, iodone_fn *done)
+{
+  (void)dev;
+  uint nblocks = 0;
+  for (int i = 0; i < nseg; i++)
+    nblocks += len[i] / BSIZE;
+  COUNT(disk_reads, virtio_disk_read_async(blockno, nseg, addr, len, done));
+  COUNT(disk_read_blocks, nblocks);
+}
+
 // Drop one reference; called when the caller is done with b.
 // Must be called with b locked; unlocks it.
 void

@@ -28,6 +28,7 @@ void        bwrite(struct buf *b);
 void        bwrite_many(struct buf **bs, const uint *to, int n); // runs of consecutive blocks: one request each
 void        bwrite_mem(const uint *to, char *const *src, int n);  // memory to blocks, not through the cache
 void        bread_run(uint dev, uint blockno, int n, void *dst); // n blocks from the disk, one request
+void        bread_run_async(uint dev, uint blockno, int nseg, char **addr, uint32 *len, iodone_fn *done);  // bread_run, no waiting
 void        bpin(struct buf *b);
 void        bunpin(struct buf *b);
 #endif

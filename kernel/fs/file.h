@@ -110,9 +110,10 @@ void          balloc_commit(void);   // log.c: the frees are committed
 int           balloc_free_pending(void);  // commit if freed blocks wait for it; 1 if so
 int           itrunc_to(struct inode *ip, uint64 len);   // grow with zeros or shrink; 0 or -EFBIG
 void          stati(struct inode *ip, struct stat *st);
-// The page cache's access to file data (mm/vmobj.c): caller holds ip->lock;
-// fs_writepage also needs a transaction. Bytes past EOF are written as zeros.
-int           fs_readpage(struct inode *ip, uint64 idx, void *kva);
+// The page cache's access to file data (mm/readahead.c, mm/vmobj.c): caller
+// holds ip->lock; fs_writepage also needs a transaction. Bytes past EOF are
+// written as zeros. fs_readpages does not wait: done() reports each piece.
+void          fs_readpages(struct inode *ip, uint64 first, int n, char **kva, iodone_fn *done);
 int           fs_writepage(struct inode *ip, uint64 idx, void *kva);
 
 // A block of file data on its way home (log.c, data.c): the first len

@@ -37,9 +37,9 @@ static uint64 file_size(struct vmobj *o)
   return o->ip->size;
 }
 
-static int file_readpage(struct vmobj *o, uint64 idx, void *kva)
+static void file_readpages(struct vmobj *o, uint64 first, int n, char **kva, iodone_fn *done)
 {
-  return fs_readpage(o->ip, idx, kva);
+  fs_readpages(o->ip, first, n, kva, done);
 }
 
 // A dirty page goes to the file in a transaction of its own.
@@ -92,7 +92,7 @@ static const struct vmobj_ops file_vmops = {
   .lock = file_lock,
   .unlock = file_unlock,
   .size = file_size,
-  .readpage = file_readpage,
+  .readpages = file_readpages,
   .writepage = file_writepage,
   .sync = file_sync,
   .hold = file_hold,

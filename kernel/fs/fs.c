@@ -574,6 +574,39 @@ bmap(struct inode *ip, uint bn, int alloc)
   panic("bmap: block %d out of range", (int)(bn + NDIRECT + NINDIRECT));
 }
 
+// bmap without allocation of the n file blocks from bn on, into out[]:
+// each indirect block is read once for all its entries, not once per
+// block (a buffer-cache lookup costs several lock round trips).
+static void
+bmap_many(struct inode *ip, uint bn, uint n, uint *out)
+{
+  for (uint i = 0; i < n; ) {
+    uint b = bn + i;
+    if (b < NDIRECT || b >= MAXFILE) {
+      out[i++] = b < NDIRECT ? ip->addrs[b] : 0;
+      continue;
+    }
+    uint blk, first;    // the indirect block that holds b's entry, and where
+    if (b < DBASE) {
+      blk = ip->addrs[NDIRECT];
+      first = b - NDIRECT;
+    } else {
+      uint root = ip->addrs[NDIRECT + 1];
+      blk = root ? ind_entry(ip, root, (b - DBASE) / NINDIRECT, 0, 0) : 0;
+      first = (b - DBASE) % NINDIRECT;
+    }
+    uint m = MIN(n - i, NINDIRECT - first);
+    if (blk == 0) {
+      memset(out + i, 0, m * sizeof(uint));
+    } else {
+      struct buf *bp = bread(ip->dev, blk);
+      memmove(out + i, (uint *)bp->data + first, m * sizeof(uint));
+      brelse(bp);
+    }
+    i += m;
+  }
+}
+
 // ---------------------------------------------------------------------------
 // Truncation
 //
@@ -873,44 +906,101 @@ readi(struct inode *ip, int user_dst, uint64 dst, uint off, uint n)
   return readi_blocks(ip, user_dst, dst, off, n);
 }
 
-// Fill one page-cache page (zeros past EOF and in holes). File data
-// never live in the buffer cache (they go from the page cache to their
-// home blocks, data.c), and a page is read only when it is not cached, so
-// the disk has the file's current bytes: a page whose data wait for the
-// commit stays cached (the commit holds a reference; iget keeps its
-// inode's slot). Each run of consecutive block numbers comes straight
-// into the page in one request.
-int
-fs_readpage(struct inode *ip, uint64 idx, void *kva)
-{
-  enum { NB = PGSIZE / BSIZE };
-  uint64 off = idx * PGSIZE;
-  if (off >= ip->size)
-    return 0;
-  uint n = MIN(PGSIZE, ip->size - off);
-  uint nb = (n + BSIZE - 1) / BSIZE;   // blocks up to EOF
-  uint addr[NB];
-  char *page = kva;
+// A run of consecutive disk blocks being gathered for one read: pieces of
+// pages (each piece contiguous in memory), in block order.
+#define RUNSEG 32
+struct run {
+  uint start, nblocks;   // first block, blocks so far
+  int nseg;
+  char *addr[RUNSEG];
+  uint32 len[RUNSEG];
+};
 
-  for (uint i = 0; i < nb; i++) {
-    addr[i] = bmap(ip, off / BSIZE + i, 0);
-    if (addr[i] == 0)
-      memset(page + i * BSIZE, 0, BSIZE);   // a hole
-  }
-  for (uint i = 0; i < nb; ) {
-    if (addr[i] == 0) {
-      i++;
-      continue;
+static void
+run_flush(struct inode *ip, struct run *r, iodone_fn *done)
+{
+  if (r->nseg)
+    bread_run_async(ip->dev, r->start, r->nseg, r->addr, r->len, done);
+  r->nseg = 0;
+  r->nblocks = 0;
+}
+
+// Block b goes to dst: add it to the run if it continues it, else send
+// the run and start another.
+static void
+run_add(struct inode *ip, struct run *r, uint b, char *dst, iodone_fn *done)
+{
+  if (r->nseg && b == r->start + r->nblocks) {
+    int last = r->nseg - 1;
+    if (r->addr[last] + r->len[last] == dst && (uint64)dst % PGSIZE) {   // one piece per page
+      r->len[last] += BSIZE;
+      r->nblocks++;
+      return;
     }
-    uint j = i + 1;
-    while (j < nb && addr[j] == addr[j - 1] + 1)
-      j++;
-    bread_run(ip->dev, addr[i], j - i, page + i * BSIZE);
-    i = j;
+    if (r->nseg < RUNSEG) {
+      r->addr[r->nseg] = dst;
+      r->len[r->nseg++] = BSIZE;
+      r->nblocks++;
+      return;
+    }
   }
-  // Past EOF the page reads as zeros, whatever the last block holds there.
-  memset(page + n, 0, PGSIZE - n);
-  return 0;
+  run_flush(ip, r, done);
+  r->start = b;
+  r->nblocks = 1;
+  r->addr[0] = dst;
+  r->len[0] = BSIZE;
+  r->nseg = 1;
+}
+
+// Start filling the page-cache pages first .. first+n-1 of ip, page i at
+// kva[i] (0: leave that page alone), and return without waiting for the
+// disk. done(addr, len) reports each piece of a page once it is filled,
+// PGSIZE bytes per page in all: holes and the part past EOF (zeros)
+// before this returns; the blocks from the disk interrupt, each run of
+// consecutive block numbers in one request, across pages. File data never
+// live in the buffer cache, and a page is read only when it is not
+// cached, so the disk has the file's current bytes (data.c). The last
+// block of a file that ends inside it is read here, and what lies past
+// EOF in it zeroed: a page reads as zeros past EOF, whatever the disk
+// holds there. Caller holds ip->lock (see bread_run_async).
+void
+fs_readpages(struct inode *ip, uint64 first, int n, char **kva, iodone_fn *done)
+{
+  enum { NB = PGSIZE / BSIZE, CHUNK = 16 };
+  uint addr[CHUNK * NB];    // block addresses of the pages [c, c + CHUNK)
+  struct run r;
+  r.nseg = 0;
+  r.nblocks = 0;
+  for (int i = 0; i < n; i++) {
+    if (i % CHUNK == 0)
+      bmap_many(ip, (first + i) * NB, MIN(CHUNK, n - i) * NB, addr);
+    char *page = kva[i];
+    if (!page)
+      continue;
+    uint64 off = (first + i) * PGSIZE;
+    uint valid = off >= ip->size ? 0 : MIN(PGSIZE, ip->size - off);
+    uint j = 0;
+    for (; j * BSIZE < valid; j++) {
+      char *dst = page + j * BSIZE;
+      uint b = addr[i % CHUNK * NB + j];
+      uint tail = (j + 1) * BSIZE > valid ? (j + 1) * BSIZE - valid : 0;
+      if (b == 0) {
+        memset(dst, 0, BSIZE);    // a hole
+      } else if (tail) {
+        bread_run(ip->dev, b, 1, dst);
+        memset(dst + BSIZE - tail, 0, tail);
+      } else {
+        run_add(ip, &r, b, dst, done);
+        continue;
+      }
+      done(dst, BSIZE);
+    }
+    if (j * BSIZE < PGSIZE) {
+      memset(page + j * BSIZE, 0, PGSIZE - j * BSIZE);
+      done(page + j * BSIZE, PGSIZE - j * BSIZE);
+    }
+  }
+  run_flush(ip, &r, done);
 }
 
 // Write a dirty page-cache page (stores through a shared mapping) back

@@ -7,9 +7,7 @@
 // the lock and moves it into the ring; a reader takes a piece out of the
 // ring under the lock, then copies it to user memory after releasing it.
 //
-// nread and nwrite count bytes ever read and written; they wrap around
-// together (unsigned arithmetic), nwrite - nread is the number of bytes
-// in the ring, and the byte at count c sits in data[c % PIPESIZE].
+// The ring's arithmetic is in fs/pipering.c.
 //
 // Pipe structures come from a fixed pool: every pipe uses two file
 // structures, so NFILE / 2 pipes are enough.
@@ -22,22 +20,19 @@
 #include "kernel/lib/klib.h"
 #include "kernel/proc/proc.h"
 #include "kernel/mm/uaccess.h"
+#include "kernel/fs/pipering.h"
 
-#define PIPESIZE 4096   // bytes in the ring
 #define BOUNCE   512    // bytes moved per lock hold (on the kernel stack)
 #define NPIPE    (NFILE / 2)
-_Static_assert((PIPESIZE & (PIPESIZE - 1)) == 0, "PIPESIZE must be a power of 2 (counters wrap)");
 
 struct pipe {
   struct spinlock lock;
-  uint nread;       // bytes read
-  uint nwrite;      // bytes written
+  struct ring ring;
   int readopen;     // read end still open
   int writeopen;    // write end still open
-  int rwaiting;     // readers asleep on &nread
-  int wwaiting;     // writers asleep on &nwrite
+  int rwaiting;     // readers asleep on &ring.nread
+  int wwaiting;     // writers asleep on &ring.nwrite
   int used;         // slot in use (pool lock)
-  char data[PIPESIZE] __attribute__((aligned(8)));   // word copies (memmove)
 };
 
 static struct spinlock poollock;
@@ -75,26 +70,6 @@ pipe_put(struct pipe *pi)
   release(&poollock);
 }
 
-// Copy k bytes from src into the ring at byte count c (k <= free space).
-static void
-ring_put(struct pipe *pi, uint c, const char *src, uint k)
-{
-  uint at = c % PIPESIZE;
-  uint first = MIN(k, PIPESIZE - at);
-  memmove(pi->data + at, src, first);
-  memmove(pi->data, src + first, k - first);
-}
-
-// Copy k bytes out of the ring from byte count c (k <= bytes present).
-static void
-ring_get(struct pipe *pi, uint c, char *dst, uint k)
-{
-  uint at = c % PIPESIZE;
-  uint first = MIN(k, PIPESIZE - at);
-  memmove(dst, pi->data + at, first);
-  memmove(dst + first, pi->data, k - first);
-}
-
 // Make a pipe: *f0 is the read end, *f1 the write end. 0 or -ENFILE.
 int
 pipealloc(struct file **f0, struct file **f1)
@@ -111,7 +86,7 @@ pipealloc(struct file **f0, struct file **f1)
     *f0 = *f1 = 0;
     return -ENFILE;
   }
-  pi->nread = pi->nwrite = 0;
+  pi->ring.nread = pi->ring.nwrite = 0;
   pi->readopen = pi->writeopen = 1;
   pi->rwaiting = pi->wwaiting = 0;
 
@@ -133,10 +108,10 @@ pipeclose(struct pipe *pi, int writable)
   acquire(&pi->lock);
   if (writable) {
     pi->writeopen = 0;
-    wakeup(&pi->nread);    // readers see end of file
+    wakeup(&pi->ring.nread);    // readers see end of file
   } else {
     pi->readopen = 0;
-    wakeup(&pi->nwrite);   // writers see -EPIPE
+    wakeup(&pi->ring.nwrite);   // writers see -EPIPE
   }
   int done = !pi->readopen && !pi->writeopen;
   release(&pi->lock);
@@ -159,7 +134,7 @@ pipewrite(struct pipe *pi, uint64 addr, int n)
       if (done > 0) {            // what was written must reach the readers
         acquire(&pi->lock);
         if (pi->rwaiting)
-          wakeup(&pi->nread);
+          wakeup(&pi->ring.nread);
         release(&pi->lock);
       }
       return done > 0 ? done : -EFAULT;
@@ -175,29 +150,25 @@ pipewrite(struct pipe *pi, uint64 addr, int n)
         err = -EINTR;
       if (err) {
         if (pi->rwaiting)
-          wakeup(&pi->nread);
+          wakeup(&pi->ring.nread);
         release(&pi->lock);
         return done + put > 0 ? done + put : err;
       }
-      uint space = PIPESIZE - (pi->nwrite - pi->nread);
-      if (space == 0) {
+      if (ring_room(&pi->ring) == 0) {
         // Full: let readers drain it.
         if (pi->rwaiting)
-          wakeup(&pi->nread);
+          wakeup(&pi->ring.nread);
         pi->wwaiting++;
-        sleep(&pi->nwrite, &pi->lock);
+        sleep(&pi->ring.nwrite, &pi->lock);
         pi->wwaiting--;
         continue;
       }
-      uint k = MIN((uint)(m - put), space);
-      ring_put(pi, pi->nwrite, buf + put, k);
-      pi->nwrite += k;
-      put += k;
+      put += ring_put(&pi->ring, buf + put, m - put);
     }
     // Readers are woken once per write (and whenever the ring fills),
     // not once per piece: each wakeup scans the process table.
     if (pi->rwaiting && done + m == n)
-      wakeup(&pi->nread);
+      wakeup(&pi->ring.nread);
     release(&pi->lock);
     done += m;
   }
@@ -217,24 +188,21 @@ piperead(struct pipe *pi, uint64 addr, int n)
   if (n == 0)
     return 0;
   acquire(&pi->lock);
-  while (pi->nread == pi->nwrite && pi->writeopen) {
+  while (ring_used(&pi->ring) == 0 && pi->writeopen) {
     if (killed(myproc())) {
       release(&pi->lock);
       return -EINTR;
     }
     pi->rwaiting++;
-    sleep(&pi->nread, &pi->lock);
+    sleep(&pi->ring.nread, &pi->lock);
     pi->rwaiting--;
   }
   while (done < n) {
-    uint avail = pi->nwrite - pi->nread;
-    if (avail == 0)
+    uint m = ring_get(&pi->ring, buf, MIN((uint)(n - done), (uint)BOUNCE));
+    if (m == 0)
       break;
-    uint m = MIN(MIN((uint)(n - done), avail), (uint)BOUNCE);
-    ring_get(pi, pi->nread, buf, m);
-    pi->nread += m;
     if (pi->wwaiting)
-      wakeup(&pi->nwrite);
+      wakeup(&pi->ring.nwrite);
     release(&pi->lock);
 
     if (either_copyout(1, addr + done, buf, m) < 0)

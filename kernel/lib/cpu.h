@@ -27,6 +27,7 @@ struct cpu {
   uint64 asid_gen;            // TLB generation this hart has flushed to (mm/tlb.c)
   struct aspace *as;          // the space in satp; holds a reference (mm/aspace.c)
   int idle;                   // waiting in wfi for work; kick_idle wakes it
+  int kick;                   // processes woken here, idle harts not yet told (wakeup)
 #ifdef LOCKDEBUG
   struct spinlock *ld_spin[LD_NSPIN];   // spin locks this hart holds (lib/lockorder.c)
   int ld_nspin;

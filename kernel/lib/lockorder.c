@@ -25,7 +25,8 @@
 //       buffer   b->lock: one cached disk block.
 //  2. Spin locks that a thread may sleep on (sleep(chan, lk) releases lk),
 //     and the locks taken in the file system and drivers: wait_lock,
-//     ftable, pipes, balloc, log, bcache, cons, uart_tx, time, virtio_disk
+//     ftable, pipes, balloc, log, bcache, cons, uart_tx, time, virtio_disk,
+//     pageio (the disk interrupt completes page reads holding virtio_disk)
 //     and the spin lock inside every sleep lock. They all come before
 //     "proc", because sleep() takes p->lock while holding them and
 //     wakeup() takes every p->lock while its caller holds them.
@@ -115,6 +116,7 @@ static const struct lockclass order[] = {
   { "uart_tx",     SPIN,   0 },  // UART transmit ring
   { "time",        SPIN,   0 },  // ticks
   { "virtio_disk", SPIN,   0 },  // virtio descriptors and requests
+  { "pageio",      SPIN,   0 },  // busy page-cache pages: sleep until read (disk interrupt: under virtio_disk)
   { "sleep lock",  SPIN,   0 },  // the spin lock inside every sleep lock
   // processes
   { "oom",         SPIN,   0 },  // the OOM victim; walks proc[] and kills under it

@@ -230,22 +230,43 @@ int as_map_usys(struct aspace *as, int pid)
   // END LAB pgtbl
 }
 
+// The end of the leaf table's span that va is in, or end if that is sooner.
+static uint64 table_end(uint64 va, uint64 end)
+{
+  uint64 t = (va | ((1UL << PXSHIFT(1)) - 1)) + 1;
+  return t < end ? t : end;
+}
+
 // Unmap the pages in [start, end): clear the PTEs, fence, then drop the
 // frames (never before the fence: another hart could still use them).
-// Only the tables that exist are walked, so a sparse 1 GiB heap is cheap.
+// Only the tables that exist are walked (a sparse 1 GiB heap is cheap),
+// and each leaf table from its first valid entry on, entry by entry, not
+// from the root for every page.
 void as_unmap_range(struct aspace *as, uint64 start, uint64 end)
 {
-  enum { BATCH = 64 };
+  // Frames wait in a batch for the fence. A big range gets a page of
+  // them: each fence is a whole-ASID flush there (tlb_flush_range), so
+  // a 64 MiB exit fences 32 times, not 256.
+  enum { SMALL = 32, BIG = PGSIZE / sizeof(uint64) };
+  uint64 small[SMALL], *pas = small;
+  int batch = SMALL;
+  if ((end - start) / PGSIZE > SMALL && (pas = kalloc()) != 0)
+    batch = BIG;
+  else
+    pas = small;
   uint64 va = start;
   while (va < end) {
-    uint64 pas[BATCH], lo = va;
+    uint64 lo = va;
     int n = 0;
     pte_t *pte;
     acquire(&as->ptlock);
-    while (n < BATCH && (pte = pt_next_leaf(as->root, &va, end)) != 0) {
-      pas[n++] = PTE2PA(*pte);
-      as_pte_set(as, va, pte, 0);
-      va += PGSIZE;
+    while (n < batch && (pte = pt_next_leaf(as->root, &va, end)) != 0) {
+      for (uint64 tend = table_end(va, end); n < batch && va < tend; va += PGSIZE, pte++) {
+        if (*pte & PTE_V) {
+          pas[n++] = PTE2PA(*pte);
+          as_pte_set(as, va, pte, 0);
+        }
+      }
     }
     release(&as->ptlock);
     if (n == 0)
@@ -254,6 +275,8 @@ void as_unmap_range(struct aspace *as, uint64 start, uint64 end)
     for (int i = 0; i < n; i++)
       frame_put(pas[i]);
   }
+  if (pas != small)
+    kfree(pas);
 }
 
 // Remove [start, end) from the region list, splitting regions that

@@ -47,53 +47,92 @@ static void debug_delay(void)
 }
 
 #define AROUND 16   // fault-around window, in pages
+#define PREMAP 256  // pages of an executable mapping mapped at once, at most
 
-// Map the neighbours of a file page that a fault just mapped, if they are
-// already in the page cache: a program touching its text or a file in
-// order then takes one fault per window instead of one per page. Only
-// read (and execute) rights are given: a write still faults, so dirty
-// tracking and COW see it. Never reads from disk, never leaves the region
-// or the leaf table that holds va's PTE (so no table is allocated), never
-// maps past EOF (the cache holds no page past EOF).
-static void fault_around(struct aspace *as, struct region *r, uint64 va, pte_t *pte)
+// Map the pages of [lo, hi) of file region r that are already in the page
+// cache and not mapped yet; first is the PTE of lo, and the range lies in
+// one leaf table. Only read (and execute) rights are given: a write still
+// faults, so dirty tracking and COW see it. Never reads from disk, never
+// maps past EOF (the cache holds no page past EOF), never waits for a
+// page being read, and stops short of a read-ahead mark (the fault there
+// reads the next window: readahead.c). Returns the pages mapped.
+static int map_cached(struct aspace *as, struct region *r, uint64 lo, uint64 hi, pte_t *first)
 {
   struct vmobj *o = r->obj;
-  uint64 table = va & ~((1UL << PXSHIFT(1)) - 1);     // what va's leaf table maps
-  uint64 lo = va - table >= (AROUND / 2) * PGSIZE ? va - (AROUND / 2) * PGSIZE : table;
-  lo = MAX(lo, r->start);
-  uint64 hi = MIN(lo + AROUND * PGSIZE, MIN(r->end, table + (1UL << PXSHIFT(1))));
   uint64 rights = pte_rights(r->prot) & ~PTE_W;
   if (!(r->flags & REG_SHARED) && (r->prot & PROT_WRITE))
     rights |= PTE_COW;
   uint64 pas[AROUND];
-  int n = 0;
-  for (uint64 a = lo; a < hi; a += PGSIZE) {
-    pte_t *p = pte + ((int64)(a - va) / PGSIZE);
-    pas[n] = 0;
-    if (a != va && !(*p & PTE_V))
-      pas[n] = pc_find(o, (a - r->start + r->off) / PGSIZE);
-    n++;
-  }
-  acquire(&o->lock);
-  acquire(&as->ptlock);
-  n = 0;
-  for (uint64 a = lo; a < hi; a += PGSIZE, n++) {
-    pte_t *p = pte + ((int64)(a - va) / PGSIZE);
-    uint64 pa = pas[n];
-    if (!pa)
-      continue;
-    struct frame *f = pa2frame(pa);
-    if ((f->flags & FRAME_CACHE) && f->obj == o && !(*p & PTE_V)) {
-      as_pte_set(as, a, p, PA2PTE(pa) | rights | PTE_V | PTE_A | PTE_D);
-      pas[n] = 0;          // the PTE owns the reference now
-      VMCOUNT(fault_around);
+  int mapped = 0;
+  for (; lo < hi; lo += AROUND * PGSIZE, first += AROUND) {
+    uint64 end = MIN(hi, lo + AROUND * PGSIZE);
+    int n = 0;
+    for (uint64 a = lo; a < end; a += PGSIZE, n++)
+      pas[n] = (first[n] & PTE_V) ? 0 : pc_peek(o, (a - r->start + r->off) / PGSIZE);
+    acquire(&o->lock);
+    acquire(&as->ptlock);
+    n = 0;
+    for (uint64 a = lo; a < end; a += PGSIZE, n++) {
+      uint64 pa = pas[n];
+      if (!pa)
+        continue;
+      struct frame *f = pa2frame(pa);
+      if ((f->flags & FRAME_CACHE) && f->obj == o && !(first[n] & PTE_V)) {
+        as_pte_set(as, a, &first[n], PA2PTE(pa) | rights | PTE_V | PTE_A | PTE_D);
+        pas[n] = 0;          // the PTE owns the reference now
+        mapped++;
+      }
     }
+    release(&as->ptlock);
+    release(&o->lock);
+    for (int i = 0; i < n; i++)
+      if (pas[i])
+        frame_put(pas[i]);
   }
-  release(&as->ptlock);
-  release(&o->lock);
-  for (int i = 0; i < n; i++)
-    if (pas[i])
-      frame_put(pas[i]);
+  return mapped;
+}
+
+// Map the neighbours of a file page that a fault just mapped, if they are
+// already in the page cache: a program touching its text or a file in
+// order then takes one fault per window instead of one per page. Never
+// leaves the region or the leaf table that holds va's PTE (so no table
+// is allocated).
+static void fault_around(struct aspace *as, struct region *r, uint64 va, pte_t *pte)
+{
+  uint64 table = va & ~((1UL << PXSHIFT(1)) - 1);     // what va's leaf table maps
+  uint64 lo = va - table >= (AROUND / 2) * PGSIZE ? va - (AROUND / 2) * PGSIZE : table;
+  lo = MAX(lo, r->start);
+  uint64 hi = MIN(lo + AROUND * PGSIZE, MIN(r->end, table + (1UL << PXSHIFT(1))));
+  int n = map_cached(as, r, lo, hi, pte - (int64)(va - lo) / PGSIZE);
+  __atomic_fetch_add(&vmcount.fault_around, n, __ATOMIC_RELAXED);
+}
+
+// A new executable mapping of a file (a program's or ld.so's segments at
+// exec, a library's text mapped by ld.so): map at once, read-only, the
+// pages of its first PREMAP that are in the page cache, as fault-around
+// would one fault at a time. A program started again, or a library many
+// programs use, then runs its text without a fault per 16 pages
+// (docs/book/09-shlib.md). Caller holds as->lock.
+void as_premap(struct aspace *as, struct region *r)
+{
+  uint64 end = MIN(r->end, r->start + PREMAP * PGSIZE);
+  for (uint64 a = r->start; a < end; ) {
+    uint64 tend = MIN(end, (a | ((1UL << PXSHIFT(1)) - 1)) + 1);
+    pte_t *pte = walk(as->root, a, 1);
+    if (!pte)
+      return;          // no memory for the table: faults will do
+    int n = map_cached(as, r, a, tend, pte);
+    __atomic_fetch_add(&vmcount.exec_premap, n, __ATOMIC_RELAXED);
+    a = tend;
+  }
+}
+
+// as_premap for the file region at va of a space not in use yet (exec).
+void as_premap_at(struct aspace *as, uint64 va)
+{
+  struct region *r = region_find(as, va);
+  if (r && r->obj)
+    as_premap(as, r);
 }
 
 // Map our new private frame pa at va with r's rights, if the PTE is still
@@ -120,10 +159,9 @@ static int map_private(struct aspace *as, struct region *r, uint64 va, pte_t *pt
 static int map_copy(struct aspace *as, struct region *r, uint64 va, pte_t *pte, pte_t old,
                     uint64 pa)
 {
-  uint64 copy = frame_alloc_reclaim();
+  uint64 copy = frame_copy_reclaim(pa);
   if (!copy)
     return -ENOMEM;
-  memmove(P2V(copy), P2V(pa), PGSIZE);
   debug_delay();
   int err = map_private(as, r, va, pte, old, copy);
   if (err == 0)

@@ -85,7 +85,8 @@ void frameinit(uint64 free_start, uint64 dtb_pa, uint64 dtb_size)
          (int)(nframes * sizeof(struct frame) >> 10));
 }
 
-uint64 frame_alloc(void)
+// A frame off the free list, its contents as they were; 0 if none.
+static uint64 take(void)
 {
   acquire(&fl.lock);
   struct frame *f = fl.free;
@@ -98,10 +99,23 @@ uint64 frame_alloc(void)
     f->next = 0;
   }
   release(&fl.lock);
-  if (!f)
-    return 0;
-  uint64 pa = frame2pa(f);
-  memset(P2V(pa), 0, PGSIZE);
+  return f ? frame2pa(f) : 0;
+}
+
+uint64 frame_alloc(void)
+{
+  uint64 pa = take();
+  if (pa)
+    memset(P2V(pa), 0, PGSIZE);
+  return pa;
+}
+
+// A frame holding a copy of page src (a COW break): not zeroed first.
+uint64 frame_alloc_copy(uint64 src)
+{
+  uint64 pa = take();
+  if (pa)
+    memmove(P2V(pa), P2V(src), PGSIZE);
   return pa;
 }
 

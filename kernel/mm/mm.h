@@ -13,6 +13,7 @@
 extern uint64 ram_base, ram_end;   // physical RAM bounds, from the device tree
 void   frameinit(uint64 free_start, uint64 dtb_pa, uint64 dtb_size);
 uint64 frame_alloc(void);          // a zeroed frame's physical address, or 0
+uint64 frame_alloc_copy(uint64 src); // a frame holding a copy of page src, or 0
 void   frame_get(uint64 pa);       // one more reference
 void   frame_put(uint64 pa);       // one less; freed at zero
 void  *kalloc(void);               // a zeroed kernel page (kernel virtual address), or 0
@@ -28,16 +29,19 @@ void   kfree(void *kva);
 #define VMOBJ_SHM  2
 struct vmobj;
 struct vmobj_ops {
-  // Reading a page in that is not cached. lock/unlock serialise read-ins
+  // Reading pages in that are not cached. lock/unlock serialise read-ins
   // with each other and with truncation; lock returns 0 when the caller
   // held it already. size is the object's length in bytes: no page wholly
-  // past it is read. readpage fills kva with page idx. A null readpage
-  // means memory only: a missing page is a zeroed one (size checked under
-  // o->lock).
+  // past it is read. readpages starts filling pages first..first+n-1 at
+  // kva[i] (0: skip that page) and does not wait: done(addr, len) reports
+  // each piece filled, PGSIZE bytes per page in all, from the disk
+  // interrupt or before readpages returns (mm/readahead.c). A null
+  // readpages means memory only: a missing page is a zeroed one (size
+  // checked under o->lock).
   int    (*lock)(struct vmobj *o);
   void   (*unlock)(struct vmobj *o);
   uint64 (*size)(struct vmobj *o);
-  int    (*readpage)(struct vmobj *o, uint64 idx, void *kva);
+  void   (*readpages)(struct vmobj *o, uint64 first, int n, char **kva, iodone_fn *done);
   // Write dirty page idx (a copy of it at kva) back; null: nothing to write to.
   int    (*writepage)(struct vmobj *o, uint64 idx, void *kva);
   // Make what writepage wrote durable (msync); null: nothing to do.
@@ -65,6 +69,9 @@ struct vmobj {
   char name[32];           // VMOBJ_SHM: name ("" once unlinked or anonymous)
   struct region *mappers;  // linked through region->objnext
   uint64 npages;           // pages in the cache
+  // read-ahead (readahead.c), under the owner's lock (ops->lock)
+  uint64 ra_lo, ra_next;   // a miss in [ra_lo, ra_next] is sequential; ra_next: not read ahead yet
+  uint ra_win;             // pages the next read-ahead reads
 };
 
 void   vmobjinit(void);
@@ -147,6 +154,7 @@ void   as_activate_kernel(void);                 // leave user spaces (idle hart
 #define VM_EXEC  4
 #define VM_USER  8     // from user mode: no kernel locks held, may write back to reclaim
 int    vm_fault(struct aspace *as, uint64 va, int access);   // 0, -EFAULT, -ENOMEM
+void   as_premap_at(struct aspace *as, uint64 va);   // map the cached pages of the file region at va (exec)
 extern uint64 fault_delay_us;                           // bootarg faultdelay (tests)
 const char *fault_cause(uint64 scause);
 

@@ -12,11 +12,15 @@ struct frame {
   struct frame *next;      // free list; hash chain while in the page cache
   struct vmobj *obj;       // page cache: the object and page index it caches
   uint64 index;
+  uint io;                 // FRAME_BUSY: bytes still to arrive
 };
 #define FRAME_KERNEL  0x1  // holds a kernel structure (page table, pipe, ...)
 #define FRAME_CACHE   0x2  // in the page cache (obj, index valid)
 #define FRAME_DIRTY   0x4  // written through a shared mapping, not yet written back (o->lock)
 #define FRAME_REF     0x8  // used since the reclaim clock last passed
+#define FRAME_BUSY    0x10 // page-cache page being read: not valid yet (pagecache.c)
+#define FRAME_AHEAD   0x20 // read ahead, not used yet (counts readahead_hits)
+#define FRAME_MARK    0x40 // read-ahead mark: reaching it reads the next window (readahead.c)
 
 int    frame_refcount(uint64 pa);
 struct frame *pa2frame(uint64 pa);
@@ -38,13 +42,19 @@ void   vmobj_set_range(struct vmobj *o, struct region *r, uint64 start, uint64 e
 extern const struct vmobj_ops shm_vmops;   // shm.c: memory-only objects
 
 // ---- the page cache's index and reclaim (pagecache.c) ----
-uint64 pc_find(struct vmobj *o, uint64 idx);          // cached frame with a ref, or 0
+uint64 pc_find(struct vmobj *o, uint64 idx);          // cached frame with a ref, or 0 (waits if busy)
+uint64 pc_peek(struct vmobj *o, uint64 idx);          // same, never waiting: 0 if busy or a mark
+int    pc_take_mark(uint64 pa);                       // clear FRAME_MARK: 1 if it was set
 int    pc_insert(struct vmobj *o, uint64 idx, uint64 pa);
+int    pc_insert_reading(struct vmobj *o, uint64 idx, uint64 pa, uint flags);  // busy, + a ref for the read
+void   pc_read_done(char *kva, uint32 len);           // len bytes of a busy page are there
+int    ra_getpage(struct vmobj *o, uint64 idx, uint64 *pa);   // readahead.c: read in, read ahead
 void   pc_truncate(struct vmobj *o, uint64 size);     // drop pages past size, zero the tail
 void   pc_drop_all(struct vmobj *o);                  // forget every (clean) page
 int    pc_find_range(struct vmobj *o, uint64 lo, uint64 hi, uint64 *idx, int max);
 int    pc_reclaim(int want, int may_unmap);           // evict pages; returns frames freed
 uint64 frame_alloc_reclaim(void);                     // frame_alloc, evicting clean pages if need be
+uint64 frame_copy_reclaim(uint64 src);                // frame_alloc_copy, the same way
 void   pc_reclaim_if_low(int may_unmap);              // keep LOW_WATER frames free
 int    pc_low(void);                                  // below the low-water mark?
 
@@ -81,6 +91,7 @@ void   as_unmap_range(struct aspace *as, uint64 start, uint64 end); // PTEs + fr
 int    as_remove(struct aspace *as, uint64 start, uint64 end);      // regions too
 int    as_sbrk(struct aspace *as, int64 n, uint64 *old);
 uint64 pte_rights(int prot);
+void   as_premap(struct aspace *as, struct region *r);   // map an executable file region's cached pages (fault.c)
 
 // ---- TLB (tlb.c): the only place that executes sfence.vma ----
 void   tlb_flush_page(struct aspace *as, uint64 va);          // after a downgrade/removal

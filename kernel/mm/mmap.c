@@ -134,8 +134,11 @@ int64 sys_mmap(void)
   int rflags = (flags & MAP_SHARED) ? REG_SHARED : 0;
   struct region *r;
   if ((err = mmap_place(as, flags, PGROUNDUP(len), &addr, &end)) == 0 &&
-      (err = region_insert(as, addr, end, prot, rflags, obj, off, name, &r)) == 0)
+      (err = region_insert(as, addr, end, prot, rflags, obj, off, name, &r)) == 0) {
     r->maxprot = maxprot;
+    if ((prot & PROT_EXEC) && obj && obj->kind == VMOBJ_FILE)
+      as_premap(as, r);
+  }
   releasesleep(&as->lock);
   if ((flags & MAP_ANONYMOUS) && obj)
     vmobj_put(obj);      // the region holds its own reference

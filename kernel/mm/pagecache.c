@@ -3,6 +3,13 @@
 // mapping of a file use the same frame, so all views are coherent.
 // The cache holds one reference on each of its frames; every PTE that
 // maps one holds another.
+//
+// A page being read from the disk is in the cache already, busy
+// (FRAME_BUSY), with one more reference held by the read. pc_find sleeps
+// until it is valid; pc_read_done, called as its pieces arrive (from the
+// disk interrupt), makes it valid. Nothing maps a busy page or copies
+// into it. Truncation may drop a busy page from the cache: the read's
+// reference keeps the frame until the read ends.
 #include "kernel/types.h"
 #include "kernel/param.h"
 #include "kernel/memlayout.h"
@@ -16,6 +23,7 @@
 #define NHASH 4096
 static struct spinlock pc_lock;
 static struct frame *htab[NHASH];
+static struct spinlock io_lock;   // sleeping for busy pages (FRAME_BUSY's clearing)
 
 static uint hash(struct vmobj *o, uint64 idx)
 {
@@ -25,6 +33,7 @@ static uint hash(struct vmobj *o, uint64 idx)
 void pagecacheinit(void)
 {
   initlock(&pc_lock, "pagecache");
+  initlock(&io_lock, "pageio");
 }
 
 static struct frame *lookup(struct vmobj *o, uint64 idx)
@@ -45,23 +54,70 @@ static void unhash(struct frame *f)
   f->obj->npages--;
   if (f->obj->kind == VMOBJ_FILE)
     VMCOUNT_SUB(frames_pagecache);
-  __atomic_fetch_and(&f->flags, ~(FRAME_CACHE | FRAME_DIRTY | FRAME_REF), __ATOMIC_ACQ_REL);
+  __atomic_fetch_and(&f->flags, ~(FRAME_CACHE | FRAME_DIRTY | FRAME_REF | FRAME_AHEAD | FRAME_MARK),
+                     __ATOMIC_ACQ_REL);
   f->obj = 0;
 }
 
+// A reader found f: count the first use of a page read ahead.
+static void touch(struct frame *f)
+{
+  __atomic_fetch_or(&f->flags, FRAME_REF, __ATOMIC_RELAXED);
+  if (f->flags & FRAME_AHEAD)
+    if (__atomic_fetch_and(&f->flags, ~FRAME_AHEAD, __ATOMIC_RELAXED) & FRAME_AHEAD)
+      VMCOUNT(readahead_hits);
+}
 
+// Page idx of o with a reference for the caller, or 0 if it is not
+// cached. A page still being read is waited for (sleeping), so the
+// caller must hold no spin lock.
 uint64 pc_find(struct vmobj *o, uint64 idx)
+{
+  for (;;) {
+    acquire(&pc_lock);
+    struct frame *f = lookup(o, idx);
+    uint64 pa = 0;
+    if (f) {
+      touch(f);
+      pa = frame_pa(f);
+      frame_get(pa);
+    }
+    release(&pc_lock);
+    if (!f || !(f->flags & FRAME_BUSY))
+      return pa;
+    VMCOUNT(readahead_waits);
+    acquire(&io_lock);
+    while (f->flags & FRAME_BUSY)
+      sleep(f, &io_lock);
+    release(&io_lock);
+    if ((f->flags & FRAME_CACHE) && f->obj == o && f->index == idx)
+      return pa;
+    frame_put(pa);      // truncated while it was being read: look again
+  }
+}
+
+// pc_find for fault-around: never waits, and leaves out a busy page and
+// a read-ahead mark (the fault on the mark starts the next read-ahead).
+uint64 pc_peek(struct vmobj *o, uint64 idx)
 {
   acquire(&pc_lock);
   struct frame *f = lookup(o, idx);
   uint64 pa = 0;
-  if (f) {
-    __atomic_fetch_or(&f->flags, FRAME_REF, __ATOMIC_RELAXED);
+  if (f && !(f->flags & (FRAME_BUSY | FRAME_MARK))) {
+    touch(f);
     pa = frame_pa(f);
     frame_get(pa);
   }
   release(&pc_lock);
   return pa;
+}
+
+// Take the read-ahead mark off page pa: 1 if it had one.
+int pc_take_mark(uint64 pa)
+{
+  struct frame *f = pa2frame(pa);
+  return (f->flags & FRAME_MARK) &&
+         (__atomic_fetch_and(&f->flags, ~FRAME_MARK, __ATOMIC_ACQ_REL) & FRAME_MARK);
 }
 
 // Up to max indices of o's cached pages in [lo, hi), in increasing order.
@@ -97,9 +153,8 @@ int pc_find_range(struct vmobj *o, uint64 lo, uint64 hi, uint64 *idx, int max)
   return n;
 }
 
-// The cache takes over one reference to pa. -EEXIST if the page is
-// already cached (the caller keeps its frame).
-int pc_insert(struct vmobj *o, uint64 idx, uint64 pa)
+// Put pa in the cache as page idx of o, with flags.
+static int pc_insert_flags(struct vmobj *o, uint64 idx, uint64 pa, uint flags)
 {
   acquire(&pc_lock);
   if (lookup(o, idx)) {
@@ -109,7 +164,7 @@ int pc_insert(struct vmobj *o, uint64 idx, uint64 pa)
   struct frame *f = pa2frame(pa);
   f->obj = o;
   f->index = idx;
-  __atomic_fetch_or(&f->flags, FRAME_CACHE | FRAME_REF, __ATOMIC_ACQ_REL);
+  __atomic_fetch_or(&f->flags, FRAME_CACHE | FRAME_REF | flags, __ATOMIC_ACQ_REL);
   f->next = htab[hash(o, idx)];
   htab[hash(o, idx)] = f;
   o->npages++;
@@ -117,6 +172,43 @@ int pc_insert(struct vmobj *o, uint64 idx, uint64 pa)
     VMCOUNT(frames_pagecache);   // shm frames are counted as frames_shm
   release(&pc_lock);
   return 0;
+}
+
+// The cache takes over one reference to pa. -EEXIST if the page is
+// already cached (the caller keeps its frame).
+int pc_insert(struct vmobj *o, uint64 idx, uint64 pa)
+{
+  return pc_insert_flags(o, idx, pa, 0);
+}
+
+// pc_insert of a page about to be read: busy until pc_read_done has seen
+// all of it, and holding one more reference meanwhile (the read's). flags
+// may add FRAME_AHEAD and FRAME_MARK.
+int pc_insert_reading(struct vmobj *o, uint64 idx, uint64 pa, uint flags)
+{
+  struct frame *f = pa2frame(pa);
+  f->io = PGSIZE;
+  frame_get(pa);
+  int err = pc_insert_flags(o, idx, pa, FRAME_BUSY | flags);
+  if (err < 0)
+    frame_put(pa);
+  return err;
+}
+
+// len bytes of a busy page arrived at kva (from the disk interrupt, or
+// from the reader when they needed no disk). The last piece makes the
+// page valid and wakes whoever waits for it.
+void pc_read_done(char *kva, uint32 len)
+{
+  uint64 pa = V2P(PGROUNDDOWN((uint64)kva));
+  struct frame *f = pa2frame(pa);
+  if (__atomic_sub_fetch(&f->io, len, __ATOMIC_ACQ_REL) != 0)
+    return;
+  acquire(&io_lock);
+  __atomic_fetch_and(&f->flags, ~FRAME_BUSY, __ATOMIC_RELEASE);
+  wakeup(f);
+  release(&io_lock);
+  frame_put(pa);       // the read's reference
 }
 
 // Remove the cached page idx of o if it is there. It leaves the cache
@@ -319,7 +411,7 @@ int pc_reclaim(int want, int may_unmap)
     acquire(&pc_lock);
     struct frame *f = frame_at(hand);
     hand = (hand + 1) % n;
-    if (!(f->flags & FRAME_CACHE) || f->obj->kind != VMOBJ_FILE) {
+    if (!(f->flags & FRAME_CACHE) || f->obj->kind != VMOBJ_FILE || (f->flags & FRAME_BUSY)) {
       release(&pc_lock);
       continue;
     }
@@ -371,14 +463,25 @@ void pc_reclaim_if_low(int may_unmap)
     pc_reclaim(4 * LOW_WATER, may_unmap);
 }
 
-// frame_alloc, evicting clean unmapped cache pages if memory is low.
-// Safe under sleep locks (it neither writes nor unmaps).
-uint64 frame_alloc_reclaim(void)
+// frame_alloc (src 0) or frame_alloc_copy(src), evicting clean unmapped
+// cache pages if memory is low. Safe under sleep locks (it neither
+// writes nor unmaps).
+static uint64 alloc_reclaim(uint64 src)
 {
   if (pc_low())
     pc_reclaim(LOW_WATER, 0);
-  uint64 pa = frame_alloc();
+  uint64 pa = src ? frame_alloc_copy(src) : frame_alloc();
   if (!pa && pc_reclaim(8, 0))
-    pa = frame_alloc();
+    pa = src ? frame_alloc_copy(src) : frame_alloc();
   return pa;
+}
+
+uint64 frame_alloc_reclaim(void)
+{
+  return alloc_reclaim(0);
+}
+
+uint64 frame_copy_reclaim(uint64 src)
+{
+  return alloc_reclaim(src);
 }

@@ -106,43 +106,16 @@ static int zero_page(struct vmobj *o, uint64 idx, uint64 *pa)
   return 0;
 }
 
-// Read page idx in, under the owner's lock (ops->lock): read-ins of one
-// object are serialised with each other and with truncation, which
-// holds the same lock.
-static int read_page(struct vmobj *o, uint64 idx, uint64 *pa)
-{
-  int locked = o->ops->lock(o);
-  int err = 0;
-  if ((*pa = pc_find(o, idx)) == 0) {
-    if (idx * PGSIZE >= o->ops->size(o)) {
-      err = -EFAULT;      // wholly past the end of the file
-    } else {
-      uint64 f = frame_alloc_reclaim();
-      if (!f) {
-        err = -ENOMEM;
-      } else if ((err = o->ops->readpage(o, idx, P2V(f))) < 0) {
-        frame_put(f);
-      } else {
-        frame_get(f);
-        if (pc_insert(o, idx, f) < 0)
-          panic("vmobj_getpage: double read-in");
-        VMCOUNT(fault_file);
-        *pa = f;
-      }
-    }
-  }
-  if (locked)
-    o->ops->unlock(o);
-  return err;
-}
-
 // Page idx of o, with a reference for the caller: from the cache, else
-// read in (a file) or zero-filled (memory only).
+// read in with read-ahead (a file: readahead.c) or zero-filled (memory
+// only).
 int vmobj_getpage(struct vmobj *o, uint64 idx, uint64 *pa)
 {
+  if (o->ops->readpages)
+    return ra_getpage(o, idx, pa);
   if ((*pa = pc_find(o, idx)) != 0)
     return 0;
-  return o->ops->readpage ? read_page(o, idx, pa) : zero_page(o, idx, pa);
+  return zero_page(o, idx, pa);
 }
 
 void vmobj_add_mapper(struct vmobj *o, struct region *r)

@@ -62,6 +62,8 @@ static int map_segment(struct aspace *as, struct inode *ip, struct proghdr *ph, 
     if (readi(ip, 0, (uint64)P2V(pa) + (from - page), ph->off + (from - ph->vaddr), n) != (int)n)
       return -ENOEXEC;
   }
+  if (ph->filesz > 0)
+    as_premap_at(as, lo);   // after the private page: premap leaves it alone
   return 0;
 }
 

@@ -43,8 +43,36 @@ void kick_idle(void)
   for (struct cpu *c = cpus; c < &cpus[NCPU]; c++) {
     if (c->started && __atomic_exchange_n(&c->idle, 0, __ATOMIC_ACQ_REL)) {
       sbi_send_ipi(1UL << c->hartid);
+      VMCOUNT(idle_kicks);
       return;
     }
+  }
+}
+
+// wakeup made n processes runnable. Often the waker is about to sleep
+// (a pipe round trip: write, then read), and then this hart runs the
+// woken process itself, sooner than an idle hart could after an SBI IPI,
+// and with its data warm. So the kick waits for what this hart does
+// next: sched() kicks if more became runnable than this hart will run,
+// kick_pending() (the return to user mode) if the waker runs on. A hart
+// in its scheduler (an interrupt while idle) runs the process next.
+static void kick_later(int n)
+{
+  push_off();
+  struct cpu *c = mycpu();
+  if (c->proc)
+    c->kick += n;
+  pop_off();
+}
+
+// The process on this hart goes back to user mode: kick for what it woke.
+// Interrupts are off.
+void kick_pending(void)
+{
+  struct cpu *c = mycpu();
+  if (c->kick) {
+    c->kick = 0;
+    kick_idle();
   }
 }
 
@@ -69,6 +97,10 @@ void scheduler(void)
     intr_on();
     int found = 0;
     for (struct proc *p = proc; p < &proc[NPROC]; p++) {
+      // A first look without the lock: a process made runnable just
+      // after it is found by the next pass, or by any_runnable below.
+      if (__atomic_load_n(&p->state, __ATOMIC_RELAXED) != RUNNABLE)
+        continue;
       acquire(&p->lock);
       if (p->state == RUNNABLE) {
         p->state = RUNNING;
@@ -113,6 +145,12 @@ void sched(void)
     panic("sched running");
   if (intr_get())
     panic("sched interruptible");
+  // This hart runs one of the processes it woke (kick_later), unless
+  // the one giving up the hart stays runnable itself.
+  struct cpu *c = mycpu();
+  if (c->kick > (p->state == RUNNABLE ? 0 : 1))
+    kick_idle();
+  c->kick = 0;
   int intena = mycpu()->intena;
   swtch(&p->context, &mycpu()->context);
   mycpu()->intena = intena;
@@ -127,36 +165,50 @@ void yield(void)
   release(&p->lock);
 }
 
+// Sleep on chan, giving up lk (the lock that protects the condition the
+// caller waits for) and taking it back when woken. chan and the state are
+// set before lk is released: a waker holding lk then sees them without
+// taking p->lock (wakeup's first look).
 void sleep(void *chan, struct spinlock *lk)
 {
   struct proc *p = myproc();
   lockdebug_sleep(lk);
   acquire(&p->lock);
-  release(lk);
   p->chan = chan;
   p->wchan = (uint64)__builtin_return_address(0);
   p->state = SLEEPING;
+  release(lk);
   sched();
   p->chan = 0;
   release(&p->lock);
   acquire(lk);
 }
 
+// Wake every process sleeping on chan. The caller holds the lock that
+// the sleepers gave up (or the wakeup may come before a sleep and be
+// lost, as in xv6). Only a process seen sleeping on chan without its
+// lock is locked and looked at again: taking all NPROC locks (each an
+// interrupt disable and enable, costly under QEMU) made every wakeup,
+// and so every sleep-lock release, cost as much as a disk block read.
 void wakeup(void *chan)
 {
   int woke = 0;
+  struct proc *me = myproc();
   for (struct proc *p = proc; p < &proc[NPROC]; p++) {
-    if (p == myproc())
+    if (p == me)
+      continue;
+    if (__atomic_load_n(&p->state, __ATOMIC_RELAXED) != SLEEPING ||
+        __atomic_load_n(&p->chan, __ATOMIC_RELAXED) != chan)
       continue;
     acquire(&p->lock);
     if (p->state == SLEEPING && p->chan == chan) {
       p->state = RUNNABLE;
-      woke = 1;
+      woke++;
     }
     release(&p->lock);
   }
   if (woke)
-    kick_idle();
+    kick_later(woke);
 }
 
 void setkilled(struct proc *p)

@@ -17,4 +17,5 @@ void yield(void);               // give up the hart for one round
 void sched(void);               // switch to this hart's scheduler, holding p->lock only
 void scheduler(void) __attribute__((noreturn));
 void kick_idle(void);           // a process became runnable: wake an idle hart
+void kick_pending(void);        // back to user mode: wake idle harts for what this hart woke
 #endif

@@ -10,6 +10,7 @@ void initsleeplock(struct sleeplock *lk, const char *name)
   lk->name = name;
   lk->locked = 0;
   lk->pid = 0;
+  lk->waiters = 0;
 #ifdef LOCKDEBUG
   lk->rank = lockorder_rank(name, 1);
 #endif
@@ -19,8 +20,11 @@ void acquiresleep(struct sleeplock *lk)
 {
   lockdebug_acquiresleep(lk);
   acquire(&lk->lk);
-  while (lk->locked)
+  while (lk->locked) {
+    lk->waiters++;
     sleep(lk, &lk->lk);
+    lk->waiters--;
+  }
   lk->locked = 1;
   lk->pid = myproc() ? myproc()->pid : -1;
   release(&lk->lk);
@@ -32,7 +36,8 @@ void releasesleep(struct sleeplock *lk)
   acquire(&lk->lk);
   lk->locked = 0;
   lk->pid = 0;
-  wakeup(lk);
+  if (lk->waiters)     // a wakeup looks at every process: only if needed
+    wakeup(lk);
   release(&lk->lk);
 }
 

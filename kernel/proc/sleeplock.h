@@ -7,6 +7,7 @@ struct sleeplock {
   struct spinlock lk;
   const char *name;
   int pid;
+  int waiters;       // processes asleep in acquiresleep (lk)
 #ifdef LOCKDEBUG
   int rank;          // place in the lock order (lib/lockorder.c)
 #endif

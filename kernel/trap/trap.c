@@ -137,6 +137,7 @@ void usertrapret(void)
   struct trapframe *tf = p->tf;
   lockdebug_user_return();
   intr_off();
+  kick_pending();
   if (tlbtrace_on) tlbtrace_user();
   tf->kernel_tp = (uint64)mycpu();
   fp_trap_exit(p);        // sets sstatus.FS for the process
