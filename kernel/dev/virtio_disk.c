@@ -323,6 +323,48 @@ static int alloc_descs(int *idx, int n)
   return 0;
 }
 
+// A request the driver cannot describe is a kernel bug, not an I/O error:
+// every segment must be in the direct map (the device needs a physical
+// address, which only the direct map has by V2P; not, for example, a
+// kernel stack), a whole number of sectors within the device's limit,
+// and the request must end inside the disk.
+static void check_segs(struct segs *s)
+{
+  if (s->nseg < 1 || s->nseg > disk.seg_max)
+    panic("virtio_disk: %d segments in one request", s->nseg);
+  uint64 bytes = 0;
+  for (int i = 0; i < s->nseg; i++) {
+    uint64 a = (uint64)s->addr[i];
+    if (a < KVA_OFFSET || a + s->len[i] > KSTACKBASE)
+      panic("virtio_disk: buffer %p is not in the kernel's direct map", (void *)a);
+    if (s->len[i] % VIRTIO_BLK_SECTOR_SIZE || s->len[i] == 0 ||
+        (disk.size_max && s->len[i] > disk.size_max))
+      panic("virtio_disk: segment of %d bytes", (int)s->len[i]);
+    bytes += s->len[i];
+  }
+  if (s->sector + bytes / VIRTIO_BLK_SECTOR_SIZE > disk.capacity)
+    panic("virtio_disk: block %d is past the end of the disk (%d blocks)",
+          (int)((s->sector + bytes / VIRTIO_BLK_SECTOR_SIZE) / SECTORS_PER_BLOCK - 1),
+          (int)(disk.capacity / SECTORS_PER_BLOCK));
+}
+
+// blktrace=1: one line per write or FLUSH as it is submitted (its
+// completion is traced by the interrupt), for tests/blkcheck.c.
+static void trace_request(int type, struct segs *s, int head)
+{
+  uint id = disk.trace_seq++;
+  disk.trace_id[head] = id;
+  if (type == VIRTIO_BLK_T_OUT) {
+    uint64 bytes = 0;
+    for (int i = 0; i < s->nseg; i++)
+      bytes += s->len[i];
+    traceline("BT W %d %d %d %d", id, (int)(s->sector / SECTORS_PER_BLOCK), (int)(bytes / BSIZE),
+              *(int *)s->addr[0]);
+  } else {
+    traceline("BT F %d", id);
+  }
+}
+
 // Put one request on the available ring and notify the device: a read or
 // write (type VIRTIO_BLK_T_IN or _OUT) of s, or a FLUSH (s is null). The
 // interrupt reports its end to w. disk.lock is held; may sleep for free
@@ -333,26 +375,8 @@ static void submit(int type, struct segs *s, struct waiter *w)
   int n = nseg + 2;   // header, data segments, status
   uint64 sector = s ? s->sector : 0;
 
-  if (s) {
-    if (nseg < 1 || nseg > disk.seg_max)
-      panic("virtio_disk: %d segments in one request", nseg);
-    uint64 bytes = 0;
-    for (int i = 0; i < nseg; i++) {
-      uint64 a = (uint64)s->addr[i];
-      // The device needs a physical address: only the direct map has one
-      // by V2P (not, for example, a kernel stack).
-      if (a < KVA_OFFSET || a + s->len[i] > KSTACKBASE)
-        panic("virtio_disk: buffer %p is not in the kernel's direct map", (void *)a);
-      if (s->len[i] % VIRTIO_BLK_SECTOR_SIZE || s->len[i] == 0 ||
-          (disk.size_max && s->len[i] > disk.size_max))
-        panic("virtio_disk: segment of %d bytes", (int)s->len[i]);
-      bytes += s->len[i];
-    }
-    if (sector + bytes / VIRTIO_BLK_SECTOR_SIZE > disk.capacity)
-      panic("virtio_disk: block %d is past the end of the disk (%d blocks)",
-            (int)((sector + bytes / VIRTIO_BLK_SECTOR_SIZE) / SECTORS_PER_BLOCK - 1),
-            (int)(disk.capacity / SECTORS_PER_BLOCK));
-  }
+  if (s)
+    check_segs(s);
 
   int idx[VIRTIO_MAXSEG + 2];
   while (alloc_descs(idx, n) < 0)
@@ -387,19 +411,8 @@ static void submit(int type, struct segs *s, struct waiter *w)
 
   disk.waiter[head] = w;
   w->pending++;
-  if (disk.trace && type != VIRTIO_BLK_T_IN) {
-    uint id = disk.trace_seq++;
-    disk.trace_id[head] = id;
-    if (type == VIRTIO_BLK_T_OUT) {
-      uint64 bytes = 0;
-      for (int i = 0; i < nseg; i++)
-        bytes += s->len[i];
-      traceline("BT W %d %d %d %d", id, (int)(sector / SECTORS_PER_BLOCK), (int)(bytes / BSIZE),
-            *(int *)s->addr[0]);
-    } else {
-      traceline("BT F %d", id);
-    }
-  }
+  if (disk.trace && type != VIRTIO_BLK_T_IN)
+    trace_request(type, s, head);
 
   // Offer the chain: fill the ring slot first, then publish it by advancing
   // idx, then tell the device. The fences keep the device from seeing these
