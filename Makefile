@@ -1,7 +1,7 @@
 # Pagoda: build the kernel, the user programs and fs.img; run them under QEMU.
 #   make qemu            boot to a shell (Ctrl-A x leaves QEMU)
 #   make qemu KEEP=1     ... on the existing fs.img, even if user/ changed
-#   make test [T=name]   run the test suite headless; last line "N passed, N failed"
+#   make test [T=name] [CPUS=N]  run the test suite headless; last line "N passed, N failed"
 #   make unittest        build and run the host unit tests (no QEMU)
 #   make run CMD='...'   boot, run one command line, exit with its status
 #   make bench           run the benchmarks, print the table, write bench.json
@@ -388,7 +388,7 @@ help:
 	@echo "make [all]             build build/kernel.elf, the user programs, fs.img and build/fsck"
 	@echo "make qemu [KEEP=1]     build and boot to a shell (Ctrl-A x leaves QEMU; KEEP=1 boots the existing fs.img)"
 	@echo "make qemu-gdb          the same, halted, waiting for gdb-multiarch on port $(GDBPORT) (docs/debugging.md)"
-	@echo "make test [T=name]     the whole suite headless (or one program or subtest); last line N passed, N failed"
+	@echo "make test [T=name] [CPUS=N]  the whole suite headless (or one program or subtest; every boot with N harts); last line N passed, N failed"
 	@echo "make unittest          the host unit tests alone: TLB model, region list, doc references, vmdraw, this list"
 	@echo "make run CMD='...'     boot headless, run one command line, exit with its status"
 	@echo "make bench             the benchmarks on one hart: a table and bench.json"

@@ -53,14 +53,16 @@
 #define SECTORS_PER_BLOCK (BSIZE / VIRTIO_BLK_SECTOR_SIZE)
 
 // The 32-bit virtio-mmio register at offset off, through the direct map.
-static inline volatile uint32 *vreg(int off) {
+static inline volatile uint32 *vreg(int off)
+{
   return (volatile uint32 *)P2V(VIRTIO0 + off);
 }
 #define R(off) (*vreg(off))
 
 // Order memory and device accesses: everything before the fence is seen by
 // the device before anything after it.
-static inline void fence(void) {
+static inline void fence(void)
+{
   asm volatile("fence iorw, iorw" ::: "memory");
 }
 
@@ -128,7 +130,8 @@ static struct {
 
 // Read the 64-bit configuration field at off consistently: the device may
 // change it between our two 32-bit reads (spec 4.2.3.3: config generation).
-static uint64 read_config64(int off) {
+static uint64 read_config64(int off)
+{
   uint32 gen, lo, hi;
   do {
     gen = R(VIRTIO_MMIO_CONFIG_GENERATION);
@@ -138,14 +141,16 @@ static uint64 read_config64(int off) {
   return ((uint64)hi << 32) | lo;
 }
 
-static void fail(const char *why) {
+static void fail(const char *why)
+{
   R(VIRTIO_MMIO_STATUS) = R(VIRTIO_MMIO_STATUS) | VIRTIO_STATUS_FAILED;
   panic("virtio_disk: %s", why);
 }
 
 // Find and initialise the disk, following spec 3.1.1. Once, on the boot hart.
 // Is there a modern (version 2) virtio block device at VIRTIO0?
-static void check_device(void) {
+static void check_device(void)
+{
   if (R(VIRTIO_MMIO_MAGIC_VALUE) != VIRTIO_MAGIC)
     panic("virtio_disk: no virtio-mmio device at %p", (void *)VIRTIO0);
   if (R(VIRTIO_MMIO_DEVICE_ID) != VIRTIO_ID_BLOCK)
@@ -169,7 +174,8 @@ static void check_device(void) {
 // and how long one may be; a device that offers no SEG_MAX gets one
 // segment per request (Linux does the same). We decline INDIRECT_DESC and
 // EVENT_IDX.
-static uint64 negotiate(uint32 *status) {
+static uint64 negotiate(uint32 *status)
+{
   R(VIRTIO_MMIO_DEVICE_FEATURES_SEL) = 0;
   uint64 offered = R(VIRTIO_MMIO_DEVICE_FEATURES);
   R(VIRTIO_MMIO_DEVICE_FEATURES_SEL) = 1;
@@ -191,7 +197,8 @@ static uint64 negotiate(uint32 *status) {
 }
 
 // Set up queue 0, the only one a block device has by default.
-static void setup_queue(void) {
+static void setup_queue(void)
+{
   R(VIRTIO_MMIO_QUEUE_SEL) = 0;
   if (R(VIRTIO_MMIO_QUEUE_READY))
     fail("queue 0 already in use after reset");
@@ -218,7 +225,8 @@ static void setup_queue(void) {
 }
 
 // The disk's size and request limits, from its configuration space.
-static void read_limits(uint64 accepted) {
+static void read_limits(uint64 accepted)
+{
   disk.has_flush = (accepted >> VIRTIO_BLK_F_FLUSH) & 1;
   disk.capacity = read_config64(VIRTIO_BLK_CONFIG_CAPACITY);
   disk.seg_max = 1;
@@ -234,7 +242,8 @@ static void read_limits(uint64 accepted) {
   }
 }
 
-void virtio_disk_init(int trace) {
+void virtio_disk_init(int trace)
+{
   initlock(&disk.lock, "virtio_disk");
   disk.trace = trace;
   check_device();
@@ -261,7 +270,8 @@ void virtio_disk_init(int trace) {
 }
 
 // Take a free descriptor; -1 if there is none. Caller holds disk.lock.
-static int alloc_desc(void) {
+static int alloc_desc(void)
+{
   for (int i = 0; i < NUM; i++) {
     if (disk.free[i]) {
       disk.free[i] = 0;
@@ -272,7 +282,8 @@ static int alloc_desc(void) {
 }
 
 // Give descriptor i back. Caller holds disk.lock.
-static void free_desc(int i) {
+static void free_desc(int i)
+{
   if (i < 0 || i >= NUM)
     panic("virtio_disk: free_desc %d out of range", i);
   if (disk.free[i])
@@ -285,7 +296,8 @@ static void free_desc(int i) {
 }
 
 // Give back the whole chain that starts at descriptor i.
-static void free_chain(int i) {
+static void free_chain(int i)
+{
   for (;;) {
     int more = ring.desc[i].flags & VIRTQ_DESC_F_NEXT;
     int next = ring.desc[i].next;
@@ -298,7 +310,8 @@ static void free_chain(int i) {
 }
 
 // Take n descriptors into idx[0..n-1]: all of them, or none (returns -1).
-static int alloc_descs(int *idx, int n) {
+static int alloc_descs(int *idx, int n)
+{
   for (int i = 0; i < n; i++) {
     idx[i] = alloc_desc();
     if (idx[i] < 0) {
@@ -310,35 +323,60 @@ static int alloc_descs(int *idx, int n) {
   return 0;
 }
 
+// A request the driver cannot describe is a kernel bug, not an I/O error:
+// every segment must be in the direct map (the device needs a physical
+// address, which only the direct map has by V2P; not, for example, a
+// kernel stack), a whole number of sectors within the device's limit,
+// and the request must end inside the disk.
+static void check_segs(struct segs *s)
+{
+  if (s->nseg < 1 || s->nseg > disk.seg_max)
+    panic("virtio_disk: %d segments in one request", s->nseg);
+  uint64 bytes = 0;
+  for (int i = 0; i < s->nseg; i++) {
+    uint64 a = (uint64)s->addr[i];
+    if (a < KVA_OFFSET || a + s->len[i] > KSTACKBASE)
+      panic("virtio_disk: buffer %p is not in the kernel's direct map", (void *)a);
+    if (s->len[i] % VIRTIO_BLK_SECTOR_SIZE || s->len[i] == 0 ||
+        (disk.size_max && s->len[i] > disk.size_max))
+      panic("virtio_disk: segment of %d bytes", (int)s->len[i]);
+    bytes += s->len[i];
+  }
+  if (s->sector + bytes / VIRTIO_BLK_SECTOR_SIZE > disk.capacity)
+    panic("virtio_disk: block %d is past the end of the disk (%d blocks)",
+          (int)((s->sector + bytes / VIRTIO_BLK_SECTOR_SIZE) / SECTORS_PER_BLOCK - 1),
+          (int)(disk.capacity / SECTORS_PER_BLOCK));
+}
+
+// blktrace=1: one line per write or FLUSH as it is submitted (its
+// completion is traced by the interrupt), for tests/blkcheck.c.
+static void trace_request(int type, struct segs *s, int head)
+{
+  uint id = disk.trace_seq++;
+  disk.trace_id[head] = id;
+  if (type == VIRTIO_BLK_T_OUT) {
+    uint64 bytes = 0;
+    for (int i = 0; i < s->nseg; i++)
+      bytes += s->len[i];
+    traceline("BT W %d %d %d %d", id, (int)(s->sector / SECTORS_PER_BLOCK), (int)(bytes / BSIZE),
+              *(int *)s->addr[0]);
+  } else {
+    traceline("BT F %d", id);
+  }
+}
+
 // Put one request on the available ring and notify the device: a read or
 // write (type VIRTIO_BLK_T_IN or _OUT) of s, or a FLUSH (s is null). The
 // interrupt reports its end to w. disk.lock is held; may sleep for free
 // descriptors.
-static void submit(int type, struct segs *s, struct waiter *w) {
+static void submit(int type, struct segs *s, struct waiter *w)
+{
   int nseg = s ? s->nseg : 0;
   int n = nseg + 2;   // header, data segments, status
   uint64 sector = s ? s->sector : 0;
 
-  if (s) {
-    if (nseg < 1 || nseg > disk.seg_max)
-      panic("virtio_disk: %d segments in one request", nseg);
-    uint64 bytes = 0;
-    for (int i = 0; i < nseg; i++) {
-      uint64 a = (uint64)s->addr[i];
-      // The device needs a physical address: only the direct map has one
-      // by V2P (not, for example, a kernel stack).
-      if (a < KVA_OFFSET || a + s->len[i] > KSTACKBASE)
-        panic("virtio_disk: buffer %p is not in the kernel's direct map", (void *)a);
-      if (s->len[i] % VIRTIO_BLK_SECTOR_SIZE || s->len[i] == 0 ||
-          (disk.size_max && s->len[i] > disk.size_max))
-        panic("virtio_disk: segment of %d bytes", (int)s->len[i]);
-      bytes += s->len[i];
-    }
-    if (sector + bytes / VIRTIO_BLK_SECTOR_SIZE > disk.capacity)
-      panic("virtio_disk: block %d is past the end of the disk (%d blocks)",
-            (int)((sector + bytes / VIRTIO_BLK_SECTOR_SIZE) / SECTORS_PER_BLOCK - 1),
-            (int)(disk.capacity / SECTORS_PER_BLOCK));
-  }
+  if (s)
+    check_segs(s);
 
   int idx[VIRTIO_MAXSEG + 2];
   while (alloc_descs(idx, n) < 0)
@@ -373,19 +411,8 @@ static void submit(int type, struct segs *s, struct waiter *w) {
 
   disk.waiter[head] = w;
   w->pending++;
-  if (disk.trace && type != VIRTIO_BLK_T_IN) {
-    uint id = disk.trace_seq++;
-    disk.trace_id[head] = id;
-    if (type == VIRTIO_BLK_T_OUT) {
-      uint64 bytes = 0;
-      for (int i = 0; i < nseg; i++)
-        bytes += s->len[i];
-      traceline("BT W %d %d %d %d", id, (int)(sector / SECTORS_PER_BLOCK), (int)(bytes / BSIZE),
-            *(int *)s->addr[0]);
-    } else {
-      traceline("BT F %d", id);
-    }
-  }
+  if (disk.trace && type != VIRTIO_BLK_T_IN)
+    trace_request(type, s, head);
 
   // Offer the chain: fill the ring slot first, then publish it by advancing
   // idx, then tell the device. The fences keep the device from seeing these
@@ -397,12 +424,14 @@ static void submit(int type, struct segs *s, struct waiter *w) {
   R(VIRTIO_MMIO_QUEUE_NOTIFY) = 0;   // queue 0
 }
 
-static const char *what(int type) {
+static const char *what(int type)
+{
   return type == VIRTIO_BLK_T_IN ? "read" : type == VIRTIO_BLK_T_OUT ? "write" : "flush";
 }
 
 // Sleep until every request submitted for w is done. disk.lock is held.
-static void wait_for(struct waiter *w, int type) {
+static void wait_for(struct waiter *w, int type)
+{
   while (w->pending > 0)
     sleep(w, &disk.lock);
   if (w->status != VIRTIO_BLK_S_OK)
@@ -411,7 +440,8 @@ static void wait_for(struct waiter *w, int type) {
 }
 
 // Add a segment of len bytes at addr to s, which must have room.
-static void add_seg(struct segs *s, void *addr, uint32 len) {
+static void add_seg(struct segs *s, void *addr, uint32 len)
+{
   s->addr[s->nseg] = addr;
   s->len[s->nseg] = len;
   s->nseg++;
@@ -419,7 +449,8 @@ static void add_seg(struct segs *s, void *addr, uint32 len) {
 
 // Read (write = 0) or write (write = 1) block b->blockno from/to b->data.
 // Sleeps until the transfer is done; the caller holds b's sleeplock.
-void virtio_disk_rw(struct buf *b, int write) {
+void virtio_disk_rw(struct buf *b, int write)
+{
   int type = write ? VIRTIO_BLK_T_OUT : VIRTIO_BLK_T_IN;
   struct segs s;
   struct waiter w = { 0, VIRTIO_BLK_S_OK, 0, 0 };
@@ -436,7 +467,8 @@ void virtio_disk_rw(struct buf *b, int write) {
 // physically contiguous memory in the direct map (part of one page, say).
 // One request, unless the device limits the segment length and the number
 // of segments below that. Returns the number of requests.
-int virtio_disk_read(uint blockno, int n, void *dst) {
+int virtio_disk_read(uint blockno, int n, void *dst)
+{
   int nreq = 0;
   struct segs s;
   struct waiter w = { 0, VIRTIO_BLK_S_OK, 0, 0 };
@@ -464,7 +496,8 @@ int virtio_disk_read(uint blockno, int n, void *dst) {
 }
 
 // A free asynchronous-read slot; sleeps for one. disk.lock is held.
-static struct aread *aread_alloc(void) {
+static struct aread *aread_alloc(void)
+{
   for (;;) {
     for (struct aread *a = disk.aread; a < &disk.aread[NAREAD]; a++) {
       if (!a->used) {
@@ -485,7 +518,8 @@ static struct aread *aread_alloc(void) {
 // called from the disk interrupt for every piece once its data is there.
 // One request per seg_max pieces (pieces longer than the device's
 // segment limit are split). Returns the number of requests.
-int virtio_disk_read_async(uint blockno, int nseg, char **addr, uint32 *len, iodone_fn *done) {
+int virtio_disk_read_async(uint blockno, int nseg, char **addr, uint32 *len, iodone_fn *done)
+{
   int nreq = 0;
   uint64 sector = (uint64)blockno * SECTORS_PER_BLOCK;
   struct aread *a = 0;
@@ -525,7 +559,8 @@ int virtio_disk_read_async(uint blockno, int nseg, char **addr, uint32 *len, iod
 // together: a commit writes its log area in one request, each contiguous
 // run of home blocks and of file data in one more. The caller keeps the
 // memory unchanged until the call returns. Returns the number of requests.
-int virtio_disk_writev(const uint *to, char *const *src, int n) {
+int virtio_disk_writev(const uint *to, char *const *src, int n)
+{
   int nreq = 0;
   struct segs s;
   struct waiter w = { 0, VIRTIO_BLK_S_OK, 0, 0 };
@@ -572,7 +607,8 @@ int virtio_disk_writev(const uint *to, char *const *src, int n) {
 // a FLUSH covers the writes the device completed before it), and wait.
 // Returns -1 if the device offered no FLUSH: it has no write-back cache,
 // and a completed write is durable already.
-int virtio_disk_flush(void) {
+int virtio_disk_flush(void)
+{
   if (!disk.has_flush)
     return -1;
   struct waiter w = { 0, VIRTIO_BLK_S_OK, 0, 0 };
@@ -585,7 +621,8 @@ int virtio_disk_flush(void) {
 
 // The disk interrupted: requests have finished. Called from the trap code
 // for VIRTIO0_IRQ.
-void virtio_disk_intr(void) {
+void virtio_disk_intr(void)
+{
   acquire(&disk.lock);
 
   // Acknowledge before looking at the used ring: a request that finishes

@@ -27,8 +27,7 @@
 #define COUNT(field, n) __atomic_fetch_add(&vmcount.field, (n), __ATOMIC_RELAXED)
 
 // Read or write one buf: one request.
-static void
-disk_rw(struct buf *b, int write)
+static void disk_rw(struct buf *b, int write)
 {
   virtio_disk_rw(b, write);
   if (write) {
@@ -48,16 +47,14 @@ static struct {
 } bcache;
 
 // Unlink b from the LRU list.
-static void
-list_remove(struct buf *b)
+static void list_remove(struct buf *b)
 {
   b->next->prev = b->prev;
   b->prev->next = b->next;
 }
 
 // Put b at the front (most recently used end) of the LRU list.
-static void
-list_push_front(struct buf *b)
+static void list_push_front(struct buf *b)
 {
   b->next = bcache.head.next;
   b->prev = &bcache.head;
@@ -65,8 +62,7 @@ list_push_front(struct buf *b)
   bcache.head.next = b;
 }
 
-void
-binit(void)
+void binit(void)
 {
   initlock(&bcache.lock, "bcache");
   bcache.head.prev = &bcache.head;
@@ -80,8 +76,7 @@ binit(void)
 // Find the buf caching block (dev, blockno), or recycle an unused buf for
 // it. Returns the buf locked; b->valid says whether its data is the block's.
 // If every buf is in use, wait for a brelse (xv6 panics here instead).
-static struct buf *
-bget(uint dev, uint blockno)
+static struct buf *bget(uint dev, uint blockno)
 {
   struct buf *b;
 
@@ -117,8 +112,7 @@ bget(uint dev, uint blockno)
 }
 
 // Return a locked buf with the contents of the block.
-struct buf *
-bread(uint dev, uint blockno)
+struct buf *bread(uint dev, uint blockno)
 {
   struct buf *b = bget(dev, blockno);
   if (!b->valid) {
@@ -130,8 +124,7 @@ bread(uint dev, uint blockno)
 
 // Return a locked buf for a block the caller is about to overwrite
 // completely: no disk read, the data are zero.
-struct buf *
-bgetblank(uint dev, uint blockno)
+struct buf *bgetblank(uint dev, uint blockno)
 {
   struct buf *b = bget(dev, blockno);
   memset(b->data, 0, BSIZE);
@@ -140,8 +133,7 @@ bgetblank(uint dev, uint blockno)
 }
 
 // Write b's contents to disk. The caller must hold b's lock.
-void
-bwrite(struct buf *b)
+void bwrite(struct buf *b)
 {
   if (!holdingsleep(&b->lock))
     panic("bwrite: buf not locked");
@@ -152,8 +144,7 @@ bwrite(struct buf *b)
 // when to is null. Each run of consecutive block numbers is one disk
 // request, and the requests are in flight together, so a caller that sorts
 // its blocks pays one round trip for all of them.
-void
-bwrite_many(struct buf **bs, const uint *to, int n)
+void bwrite_many(struct buf **bs, const uint *to, int n)
 {
   uint blk[LOGBLOCKS];
   char *src[LOGBLOCKS];
@@ -173,8 +164,7 @@ bwrite_many(struct buf **bs, const uint *to, int n)
 // data, which never lives in the buffer cache (docs/book/10-fs.md), and for the
 // commit. Runs of consecutive blocks are one request each, all in flight
 // together; returns when all are done.
-void
-bwrite_mem(const uint *to, char *const *src, int n)
+void bwrite_mem(const uint *to, char *const *src, int n)
 {
   if (n <= 0)
     return;
@@ -185,8 +175,7 @@ bwrite_mem(const uint *to, char *const *src, int n)
 // Read n consecutive blocks from the disk into dst (n * BSIZE bytes,
 // physically contiguous) in one request, bypassing the cache: for file
 // data, which never lives in the buffer cache.
-void
-bread_run(uint dev, uint blockno, int n, void *dst)
+void bread_run(uint dev, uint blockno, int n, void *dst)
 {
   (void)dev;   // one disk
   COUNT(disk_reads, virtio_disk_read(blockno, n, dst));
@@ -200,8 +189,7 @@ bread_run(uint dev, uint blockno, int n, void *dst)
 // writer that changes one of these blocks afterwards also changes the
 // page-cache page they go to, and waits for the read to finish first
 // (a page being read is busy in the page cache).
-void
-bread_run_async(uint dev, uint blockno, int nseg, char **addr, uint32 *len, iodone_fn *done)
+void bread_run_async(uint dev, uint blockno, int nseg, char **addr, uint32 *len, iodone_fn *done)
 {
   (void)dev;
   uint nblocks = 0;
@@ -213,8 +201,7 @@ bread_run_async(uint dev, uint blockno, int nseg, char **addr, uint32 *len, iodo
 
 // Drop one reference; called when the caller is done with b.
 // Must be called with b locked; unlocks it.
-void
-brelse(struct buf *b)
+void brelse(struct buf *b)
 {
   if (!holdingsleep(&b->lock))
     panic("brelse: buf not locked");
@@ -235,16 +222,14 @@ brelse(struct buf *b)
 }
 
 // Keep b in the cache (the log holds it until committed).
-void
-bpin(struct buf *b)
+void bpin(struct buf *b)
 {
   acquire(&bcache.lock);
   b->refcnt++;
   release(&bcache.lock);
 }
 
-void
-bunpin(struct buf *b)
+void bunpin(struct buf *b)
 {
   acquire(&bcache.lock);
   if (b->refcnt == 0)

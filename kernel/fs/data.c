@@ -19,16 +19,14 @@
 #include "kernel/lib/klib.h"
 #include "kernel/mm/mm.h"
 
-static char *
-block_src(struct datablk *d)
+static char *block_src(struct datablk *d)
 {
   return (char *)P2V(d->pa) + d->pgoff;
 }
 
 // Sort d[0..n-1] by block number; of several notes of one block, the
 // latest (highest index) comes last. Shell sort on (block, index) keys.
-static void
-sort_blocks(struct datablk *d, int n, uint *order)
+static void sort_blocks(struct datablk *d, int n, uint *order)
 {
   for (int i = 0; i < n; i++)
     order[i] = i;
@@ -49,8 +47,7 @@ sort_blocks(struct datablk *d, int n, uint *order)
 
 // Is d[order[i]] the block's latest note, neither written early nor
 // cancelled (the block went through the log)?
-static int
-latest(struct datablk *d, int n, const uint *order, int i)
+static int latest(struct datablk *d, int n, const uint *order, int i)
 {
   uint b = d[order[i]].blockno;
   return b != 0 && !d[order[i]].cancelled && (i + 1 == n || d[order[i + 1]].blockno != b);
@@ -62,8 +59,7 @@ latest(struct datablk *d, int n, const uint *order, int i)
 // blocks one request, all in flight together; one that ends its file is
 // copied into the bounce page with its tail zeroed, four at a time.
 // Returns when everything is written (not flushed).
-void
-write_blocks_with(struct datablk *d, int n, struct datascratch *w)
+void write_blocks_with(struct datablk *d, int n, struct datascratch *w)
 {
   sort_blocks(d, n, w->order);
   int k = 0;
@@ -94,8 +90,7 @@ write_blocks_with(struct datablk *d, int n, struct datascratch *w)
 }
 
 // The commit's step 0 (only one commit runs at a time).
-void
-write_blocks(struct datablk *d, int n)
+void write_blocks(struct datablk *d, int n)
 {
   static uint order[LOGDATA], to[LOGDATA];
   static char *src[LOGDATA];

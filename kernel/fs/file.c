@@ -22,16 +22,14 @@ static struct {
   struct file file[NFILE];
 } ftable;
 
-void
-fileinit(void)
+void fileinit(void)
 {
   initlock(&ftable.lock, "ftable");
   pipeinit();
 }
 
 // Allocate a file structure, or return 0 if the table is full.
-struct file *
-filealloc(void)
+struct file *filealloc(void)
 {
   acquire(&ftable.lock);
   for (struct file *f = ftable.file; f < ftable.file + NFILE; f++) {
@@ -47,8 +45,7 @@ filealloc(void)
 }
 
 // One more reference to f.
-struct file *
-filedup(struct file *f)
+struct file *filedup(struct file *f)
 {
   acquire(&ftable.lock);
   if (f->ref < 1)
@@ -59,8 +56,7 @@ filedup(struct file *f)
 }
 
 // Drop a reference; close what is behind f when the last one goes.
-void
-fileclose(struct file *f)
+void fileclose(struct file *f)
 {
   acquire(&ftable.lock);
   if (f->ref < 1)
@@ -94,8 +90,7 @@ fileclose(struct file *f)
 }
 
 // Copy metadata about f to user address addr. 0 or -errno.
-int
-filestat(struct file *f, uint64 addr)
+int filestat(struct file *f, uint64 addr)
 {
   struct stat st;
   memset(&st, 0, sizeof(st));
@@ -124,8 +119,7 @@ filestat(struct file *f, uint64 addr)
 }
 
 // Device entry for major number m, or 0.
-static struct devsw *
-getdev(int m)
+static struct devsw *getdev(int m)
 {
   if (m < 0 || m >= NDEV)
     return 0;
@@ -139,8 +133,7 @@ getdev(int m)
 // buffer mapped from another file) or the memory of the page cache.
 // The bytes are reserved by advancing f->off under the lock, so readers
 // sharing the descriptor get successive pieces.
-static int
-inode_read(struct file *f, uint64 addr, int n)
+static int inode_read(struct file *f, uint64 addr, int n)
 {
   struct inode *ip = f->ip;
   char *bounce = 0;
@@ -201,8 +194,7 @@ inode_read(struct file *f, uint64 addr, int n)
 // file shrank under this descriptor (another open with O_TRUNC, or
 // ftruncate), and the write fails with -EINVAL, as on xv6, which has no
 // lseek and whose tests (usertests truncate2) expect that.
-static int
-inode_write(struct file *f, uint64 addr, int n)
+static int inode_write(struct file *f, uint64 addr, int n)
 {
   struct inode *ip = f->ip;
   char *kbuf = kalloc();
@@ -248,8 +240,7 @@ inode_write(struct file *f, uint64 addr, int n)
 // log commits everything that ended so far (file data are written before
 // the commit that references them) and FLUSHes. Files and directories;
 // -EINVAL for pipes, devices and shared memory, which have no blocks.
-int
-filesync(struct file *f)
+int filesync(struct file *f)
 {
   if (f->type != FD_INODE)
     return -EINVAL;
@@ -259,8 +250,7 @@ filesync(struct file *f)
 
 // Read up to n bytes from f into user address addr.
 // Returns bytes read (0 at end of file) or -errno.
-int
-fileread(struct file *f, uint64 addr, int n)
+int fileread(struct file *f, uint64 addr, int n)
 {
   if (!f->readable)
     return -EBADF;
@@ -290,8 +280,7 @@ fileread(struct file *f, uint64 addr, int n)
 // Write n bytes from user address addr to f.
 // Returns bytes written (a short count if an error stopped it midway)
 // or -errno if nothing was written.
-int
-filewrite(struct file *f, uint64 addr, int n)
+int filewrite(struct file *f, uint64 addr, int n)
 {
   if (!f->writable)
     return -EBADF;

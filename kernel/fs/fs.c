@@ -43,8 +43,7 @@
 // There is one file system per machine; its super block.
 static struct superblock sb;
 
-static void
-readsb(int dev, struct superblock *s)
+static void readsb(int dev, struct superblock *s)
 {
   struct buf *bp = bread(dev, 1);
   memmove(s, bp->data, sizeof(*s));
@@ -56,8 +55,7 @@ static void freed_init(void);
 
 // Read the super block, replay the log, and free orphaned inodes.
 // Sleeps: call from a process (it needs myproc() for sleeping on I/O).
-void
-fsinit(int dev)
+void fsinit(int dev)
 {
   readsb(dev, &sb);
   if (sb.magic != FSMAGIC)
@@ -84,15 +82,13 @@ static uint alloc_hint;
 static uchar *freed[FREED_PAGES];
 static uint nfreed;
 
-static int
-freed_test(uint b)
+static int freed_test(uint b)
 {
   return (freed[b / (8 * PGSIZE)][b / 8 % PGSIZE] >> (b % 8)) & 1;
 }
 
 // The commit made the frees durable: the blocks may be allocated again.
-void
-balloc_commit(void)
+void balloc_commit(void)
 {
   acquire(&hintlock);
   if (nfreed) {
@@ -107,8 +103,7 @@ balloc_commit(void)
 // by the open transaction are not allocated again before it. If there are
 // such blocks, commit (log_sync) and return 1: the caller may try again.
 // Call outside any operation.
-int
-balloc_free_pending(void)
+int balloc_free_pending(void)
 {
   acquire(&hintlock);
   int n = nfreed;
@@ -118,8 +113,7 @@ balloc_free_pending(void)
   return n > 0;
 }
 
-static void
-freed_init(void)
+static void freed_init(void)
 {
   uint n = (sb.size + 8 * PGSIZE - 1) / (8 * PGSIZE);
   if (n > FREED_PAGES)
@@ -131,8 +125,7 @@ freed_init(void)
 
 // Take block b if it is free, and was not freed since the last commit,
 // in the bitmap block bp (which covers it).
-static int
-take_if_free(struct buf *bp, uint b)
+static int take_if_free(struct buf *bp, uint b)
 {
   uint bi = b % BPB;
   uchar m = 1 << (bi % 8);
@@ -157,8 +150,7 @@ take_if_free(struct buf *bp, uint b)
 // block, a directory's); file data blocks are not (their contents come
 // from the page cache before the commit, data.c). Returns the block's
 // number, or 0 if the disk is full.
-static uint
-balloc(uint dev, uint goal, int zero)
+static uint balloc(uint dev, uint goal, int zero)
 {
   uint datastart = sb.bmapstart + (sb.size + BPB - 1) / BPB;
   if (goal < datastart || goal >= sb.size)
@@ -209,8 +201,7 @@ balloc(uint dev, uint goal, int zero)
 }
 
 // Free a disk block.
-static void
-bfree(uint dev, uint b)
+static void bfree(uint dev, uint b)
 {
   if (b < sb.bmapstart + (sb.size + BPB - 1) / BPB || b >= sb.size)
     panic("bfree: bad block %d", (int)b);
@@ -239,8 +230,7 @@ static struct {
   struct inode inode[NINODE];
 } itable;
 
-void
-iinit(void)
+void iinit(void)
 {
   initlock(&itable.lock, "itable");
   initlock(&hintlock, "balloc");
@@ -250,8 +240,7 @@ iinit(void)
 
 // Find the in-memory inode (dev, inum), or take a free slot for it.
 // Does not lock it or read it from disk. Returns 0 if the table is full.
-static struct inode *
-iget(uint dev, uint inum)
+static struct inode *iget(uint dev, uint inum)
 {
   struct inode *ip, *empty;
 
@@ -303,8 +292,7 @@ again:
 // Allocate an inode of the given type on disk. Returns it referenced but
 // not locked, or 0 with *err = -ENOSPC (no free dinode) or -ENFILE (the
 // in-memory table is full).
-struct inode *
-ialloc_err(uint dev, short type, int *err)
+struct inode *ialloc_err(uint dev, short type, int *err)
 {
   for (uint inum = 1; inum < sb.ninodes; inum++) {
     struct buf *bp = bread(dev, IBLOCK(inum, sb));
@@ -332,8 +320,7 @@ ialloc_err(uint dev, short type, int *err)
 
 // Copy a changed in-memory inode to disk (through the log).
 // Caller holds ip->lock and is in a transaction.
-void
-iupdate(struct inode *ip)
+void iupdate(struct inode *ip)
 {
   struct buf *bp = bread(ip->dev, IBLOCK(ip->inum, sb));
   struct dinode *dip = (struct dinode *)bp->data + ip->inum % IPB;
@@ -348,8 +335,7 @@ iupdate(struct inode *ip)
 }
 
 // One more reference to ip.
-struct inode *
-idup(struct inode *ip)
+struct inode *idup(struct inode *ip)
 {
   acquire(&itable.lock);
   ip->ref++;
@@ -362,8 +348,7 @@ idup(struct inode *ip)
 // freed by iput (its blocks are going; it must not be written back), or
 // if obj is no longer its page cache (the slot holds another file now).
 // With the reference, obj stays the inode's.
-struct inode *
-idup_live(struct inode *ip, struct vmobj *obj)
+struct inode *idup_live(struct inode *ip, struct vmobj *obj)
 {
   acquire(&itable.lock);
   int live = ip->ref > 0 && !ip->freeing && ip->obj == obj;
@@ -374,8 +359,7 @@ idup_live(struct inode *ip, struct vmobj *obj)
 }
 
 // Lock ip, reading it from disk if needed.
-void
-ilock(struct inode *ip)
+void ilock(struct inode *ip)
 {
   if (ip == 0 || ip->ref < 1)
     panic("ilock");
@@ -396,8 +380,7 @@ ilock(struct inode *ip)
   }
 }
 
-void
-iunlock(struct inode *ip)
+void iunlock(struct inode *ip)
 {
   if (ip == 0 || !holdingsleep(&ip->lock) || ip->ref < 1)
     panic("iunlock");
@@ -408,8 +391,7 @@ static int trunc_step(struct inode *ip, uint keep);
 
 // Drop a reference. If it was the last one and no directory names the
 // inode any more, free the inode and its blocks. Call inside a transaction.
-void
-iput(struct inode *ip)
+void iput(struct inode *ip)
 {
   acquire(&itable.lock);
   if (ip->ref == 1 && ip->valid && ip->nlink == 0) {
@@ -450,8 +432,7 @@ iput(struct inode *ip)
 // that was unlinked while open, or whose freeing was cut short by a crash
 // (freeing a big file takes several transactions). Nothing can have such
 // an inode open now, so dropping the reference frees it.
-static void
-free_orphans(uint dev)
+static void free_orphans(uint dev)
 {
   for (uint inum = ROOTINO + 1; inum < sb.ninodes; inum++) {
     struct buf *bp = bread(dev, IBLOCK(inum, sb));
@@ -470,15 +451,13 @@ free_orphans(uint dev)
   }
 }
 
-void
-iunlockput(struct inode *ip)
+void iunlockput(struct inode *ip)
 {
   iunlock(ip);
   iput(ip);
 }
 
-void
-stati(struct inode *ip, struct stat *st)
+void stati(struct inode *ip, struct stat *st)
 {
   st->dev = ip->dev;
   st->ino = ip->inum;
@@ -501,16 +480,14 @@ stati(struct inode *ip, struct stat *st)
 #define DBASE (NDIRECT + NINDIRECT)   // first file block of the double-indirect tree
 
 // Where the next block allocated to ip should go: after the last one.
-static uint
-alloc_goal(struct inode *ip)
+static uint alloc_goal(struct inode *ip)
 {
   return ip->lastblock ? ip->lastblock + 1 : 0;
 }
 
 // Allocate a block for ip (near its last one) and remember it. zero: see
 // balloc.
-static uint
-balloc_for(struct inode *ip, int zero)
+static uint balloc_for(struct inode *ip, int zero)
 {
   uint b = balloc(ip->dev, alloc_goal(ip), zero);
   if (b)
@@ -520,8 +497,7 @@ balloc_for(struct inode *ip, int zero)
 
 // Entry i of indirect block blk of ip, allocating it if missing and alloc
 // is set (zeroed, if zero). Returns 0 if missing (or if the disk is full).
-static uint
-ind_entry(struct inode *ip, uint blk, uint i, int alloc, int zero)
+static uint ind_entry(struct inode *ip, uint blk, uint i, int alloc, int zero)
 {
   struct buf *bp = bread(ip->dev, blk);
   uint *a = (uint *)bp->data;
@@ -538,8 +514,7 @@ ind_entry(struct inode *ip, uint blk, uint i, int alloc, int zero)
 }
 
 // Address slot i of the inode itself, allocating it if asked.
-static uint
-inode_entry(struct inode *ip, uint i, int alloc, int zero)
+static uint inode_entry(struct inode *ip, uint i, int alloc, int zero)
 {
   if (ip->addrs[i] == 0 && alloc)
     ip->addrs[i] = balloc_for(ip, zero);   // stays 0 if the disk is full
@@ -550,8 +525,7 @@ inode_entry(struct inode *ip, uint i, int alloc, int zero)
 // (the caller then iupdates ip). Returns 0 for a hole or a full disk.
 // Indirect blocks and a directory's blocks are zeroed through the log; a
 // regular file's data block is not (its caller writes all of it).
-static uint
-bmap(struct inode *ip, uint bn, int alloc)
+static uint bmap(struct inode *ip, uint bn, int alloc)
 {
   int z = ip->type != T_FILE;
   if (bn < NDIRECT)
@@ -577,8 +551,7 @@ bmap(struct inode *ip, uint bn, int alloc)
 // bmap without allocation of the n file blocks from bn on, into out[]:
 // each indirect block is read once for all its entries, not once per
 // block (a buffer-cache lookup costs several lock round trips).
-static void
-bmap_many(struct inode *ip, uint bn, uint n, uint *out)
+static void bmap_many(struct inode *ip, uint bn, uint n, uint *out)
 {
   for (uint i = 0; i < n; ) {
     uint b = bn + i;
@@ -624,8 +597,7 @@ bmap_many(struct inode *ip, uint bn, uint n, uint *out)
 // in the locked buf of a double-indirect block (the caller logs that).
 // Returns 1 when finished; 0 when the budget ran out, with *low lowered to
 // the lowest index such that everything at or above it (and >= keep) is free.
-static int
-trunc_ind(struct inode *ip, uint *slot, uint base, uint keep,
+static int trunc_ind(struct inode *ip, uint *slot, uint base, uint keep,
           struct budget *t, uint *low)
 {
   uint ib = *slot;
@@ -687,8 +659,7 @@ trunc_ind(struct inode *ip, uint *slot, uint base, uint keep,
 
 // Same for the double-indirect tree in addrs[NDIRECT+1], covering
 // file blocks [DBASE, MAXFILE).
-static int
-trunc_dind(struct inode *ip, uint keep, struct budget *t, uint *low)
+static int trunc_dind(struct inode *ip, uint keep, struct budget *t, uint *low)
 {
   uint root = ip->addrs[NDIRECT + 1];
   if (root == 0 || keep >= MAXFILE) {
@@ -731,8 +702,7 @@ trunc_dind(struct inode *ip, uint keep, struct budget *t, uint *low)
 // One step of freeing every block at file index >= keep. Lowers ip->size
 // to what is left and writes the inode. Returns 1 when finished.
 // Caller holds ip->lock and is in a transaction.
-static int
-trunc_step(struct inode *ip, uint keep)
+static int trunc_step(struct inode *ip, uint keep)
 {
   struct budget t;
   t.n = 0;
@@ -767,8 +737,7 @@ trunc_step(struct inode *ip, uint keep)
 // with to_log, copy it into the log. A block once logged in a transaction
 // stays logged for the rest of it (its notes cancelled): written in place
 // first and installed from the log after, the older copy would win.
-static void
-note_block(struct inode *ip, uint64 pa, uint pgoff, uint b, uint len, int to_log)
+static void note_block(struct inode *ip, uint64 pa, uint pgoff, uint b, uint len, int to_log)
 {
   if (!to_log && !log_has(b)) {
     log_data(ip, pa, pgoff, b, len);
@@ -784,8 +753,7 @@ note_block(struct inode *ip, uint64 pa, uint pgoff, uint b, uint len, int to_log
 // Shrinking to len, which ends inside a block: zero the rest of that
 // block. Like all file data it lives in the page cache and goes home
 // before the commit (log_data), not through the log.
-static int
-zero_tail_block(struct inode *ip, uint64 len)
+static int zero_tail_block(struct inode *ip, uint64 len)
 {
   uint b;
   if (len % BSIZE == 0 || (b = bmap(ip, len / BSIZE, 0)) == 0)
@@ -813,8 +781,7 @@ zero_tail_block(struct inode *ip, uint64 len)
 // Caller holds ip->lock and is in a transaction; both are held again on
 // return. Returns 0, -EFBIG, or -ENOMEM (nothing changed: the page of the
 // new last block could not be read).
-int
-itrunc_to(struct inode *ip, uint64 len)
+int itrunc_to(struct inode *ip, uint64 len)
 {
   if (len > MAXFILEBYTES)
     return -EFBIG;
@@ -856,8 +823,7 @@ static char zeros[BSIZE];   // source for holes (never written)
 // Copy n bytes at offset boff of disk block b (0: a hole) to dst.
 // For user destinations, go through a kernel bounce buffer, so that the
 // buf lock is not held while touching user memory (which may fault).
-static int
-copy_block_out(struct inode *ip, uint b, uint boff, int user_dst, uint64 dst, uint n)
+static int copy_block_out(struct inode *ip, uint b, uint boff, int user_dst, uint64 dst, uint n)
 {
   if (b == 0)
     return either_copyout(user_dst, dst, zeros, n);
@@ -876,8 +842,7 @@ copy_block_out(struct inode *ip, uint b, uint boff, int user_dst, uint64 dst, ui
 // Read n bytes at off from ip into dst (user or kernel address).
 // Returns bytes read: 0 at or past EOF; -EFAULT if the first copy failed.
 // Caller holds ip->lock.
-static int
-readi_blocks(struct inode *ip, int user_dst, uint64 dst, uint off, uint n)
+static int readi_blocks(struct inode *ip, int user_dst, uint64 dst, uint off, uint n)
 {
   uint tot = 0;
   while (tot < n) {
@@ -892,8 +857,7 @@ readi_blocks(struct inode *ip, int user_dst, uint64 dst, uint off, uint n)
   return tot;
 }
 
-int
-readi(struct inode *ip, int user_dst, uint64 dst, uint off, uint n)
+int readi(struct inode *ip, int user_dst, uint64 dst, uint off, uint n)
 {
   if (off >= ip->size)
     return 0;
@@ -916,8 +880,7 @@ struct run {
   uint32 len[RUNSEG];
 };
 
-static void
-run_flush(struct inode *ip, struct run *r, iodone_fn *done)
+static void run_flush(struct inode *ip, struct run *r, iodone_fn *done)
 {
   if (r->nseg)
     bread_run_async(ip->dev, r->start, r->nseg, r->addr, r->len, done);
@@ -927,8 +890,7 @@ run_flush(struct inode *ip, struct run *r, iodone_fn *done)
 
 // Block b goes to dst: add it to the run if it continues it, else send
 // the run and start another.
-static void
-run_add(struct inode *ip, struct run *r, uint b, char *dst, iodone_fn *done)
+static void run_add(struct inode *ip, struct run *r, uint b, char *dst, iodone_fn *done)
 {
   if (r->nseg && b == r->start + r->nblocks) {
     int last = r->nseg - 1;
@@ -963,8 +925,7 @@ run_add(struct inode *ip, struct run *r, uint b, char *dst, iodone_fn *done)
 // block of a file that ends inside it is read here, and what lies past
 // EOF in it zeroed: a page reads as zeros past EOF, whatever the disk
 // holds there. Caller holds ip->lock (see bread_run_async).
-void
-fs_readpages(struct inode *ip, uint64 first, int n, char **kva, iodone_fn *done)
+void fs_readpages(struct inode *ip, uint64 first, int n, char **kva, iodone_fn *done)
 {
   enum { NB = PGSIZE / BSIZE, CHUNK = 16 };
   uint addr[CHUNK * NB];    // block addresses of the pages [c, c + CHUNK)
@@ -1009,8 +970,7 @@ fs_readpages(struct inode *ip, uint64 first, int n, char **kva, iodone_fn *done)
 // that names any new one. 0, or -ENOSPC / -ENOMEM when not all of it
 // reached the disk: the caller keeps the page dirty. Caller holds
 // ip->lock and is in a transaction.
-int
-fs_writepage(struct inode *ip, uint64 idx, void *kva)
+int fs_writepage(struct inode *ip, uint64 idx, void *kva)
 {
   enum { NB = PGSIZE / BSIZE };
   uint64 off = idx * PGSIZE;
@@ -1049,8 +1009,7 @@ fs_writepage(struct inode *ip, uint64 idx, void *kva)
 // size limit, -ENOSPC, -ENOMEM. Caller holds ip->lock and is in a
 // transaction (one page's blocks fit in one: at most 4 bitmap blocks, 4
 // indirect blocks and the inode).
-int
-writei_page(struct inode *ip, uint off, const char *src, uint n)
+int writei_page(struct inode *ip, uint off, const char *src, uint n)
 {
   if (off >= MAXFILEBYTES)
     return -EFBIG;
@@ -1102,8 +1061,7 @@ writei_page(struct inode *ip, uint off, const char *src, uint n)
 // as needed. Returns bytes written, or if none: -EFBIG, -ENOSPC, -EFAULT.
 // Caller holds dp->lock and is in a transaction; n is a few directory
 // entries (one transaction's worth).
-int
-writei(struct inode *dp, int user_src, uint64 src, uint off, uint n)
+int writei(struct inode *dp, int user_src, uint64 src, uint off, uint n)
 {
   if (dp->type == T_FILE)
     panic("writei: a regular file (writei_page)");
@@ -1152,8 +1110,7 @@ writei(struct inode *dp, int user_src, uint64 src, uint off, uint n)
 // ---------------------------------------------------------------------------
 // Directories
 
-int
-namecmp(const char *s, const char *t)
+int namecmp(const char *s, const char *t)
 {
   return strncmp(s, t, DIRSIZ);
 }
@@ -1163,8 +1120,7 @@ namecmp(const char *s, const char *t)
 // Scan directory dp for name (if name != 0). Returns 1 and sets *inum and
 // *poff if found. If pfree != 0, sets *pfree to the offset of the first
 // unused entry, or dp->size if there is none. Caller holds dp->lock.
-static int
-dirscan(struct inode *dp, const char *name, uint *inum, uint *poff, uint *pfree)
+static int dirscan(struct inode *dp, const char *name, uint *inum, uint *poff, uint *pfree)
 {
   if (dp->type != T_DIR)
     panic("dirscan: not a directory");
@@ -1201,8 +1157,7 @@ dirscan(struct inode *dp, const char *name, uint *inum, uint *poff, uint *pfree)
 // Look name up in directory dp. Returns the inode, referenced and not
 // locked, and its entry's offset in *poff (if poff != 0); or 0 with *err
 // -ENOENT or -ENFILE. Caller holds dp->lock.
-static struct inode *
-dirlookup_err(struct inode *dp, char *name, uint *poff, int *err)
+static struct inode *dirlookup_err(struct inode *dp, char *name, uint *poff, int *err)
 {
   uint inum;
   if (!dirscan(dp, name, &inum, poff, 0)) {
@@ -1215,8 +1170,7 @@ dirlookup_err(struct inode *dp, char *name, uint *poff, int *err)
   return ip;
 }
 
-struct inode *
-dirlookup(struct inode *dp, char *name, uint *poff)
+struct inode *dirlookup(struct inode *dp, char *name, uint *poff)
 {
   int err;
   return dirlookup_err(dp, name, poff, &err);
@@ -1224,8 +1178,7 @@ dirlookup(struct inode *dp, char *name, uint *poff)
 
 // Add entry (name, inum) to directory dp, reusing a free slot if there is
 // one. Returns 0, -EEXIST, or -ENOSPC. Caller holds dp->lock, in a transaction.
-int
-dirlink(struct inode *dp, char *name, uint inum)
+int dirlink(struct inode *dp, char *name, uint inum)
 {
   uint old, freeoff;
   if (dirscan(dp, name, &old, 0, &freeoff))
@@ -1254,8 +1207,7 @@ dirlink(struct inode *dp, char *name, uint inum)
 //   skipelem("///a//bb", name) = "bb", name = "a"
 //   skipelem("a", name) = "", name = "a"
 //   skipelem("", name) = skipelem("////", name) = 0
-static char *
-skipelem(char *path, char *name)
+static char *skipelem(char *path, char *name)
 {
   while (*path == '/')
     path++;
@@ -1279,8 +1231,7 @@ skipelem(char *path, char *name)
 // Walk path. With parent set, stop one element early: return the parent
 // directory and copy the last element into name. Returns the inode
 // referenced, not locked; or 0 with *err set. Calls iput: in a transaction.
-static struct inode *
-namex(char *path, int parent, char *name, int *err)
+static struct inode *namex(char *path, int parent, char *name, int *err)
 {
   struct inode *ip, *next;
 
@@ -1320,21 +1271,18 @@ namex(char *path, int parent, char *name, int *err)
   return ip;
 }
 
-struct inode *
-namei_err(char *path, int *err)
+struct inode *namei_err(char *path, int *err)
 {
   char name[DIRSIZ];
   return namex(path, 0, name, err);
 }
 
-struct inode *
-nameiparent_err(char *path, char *name, int *err)
+struct inode *nameiparent_err(char *path, char *name, int *err)
 {
   return namex(path, 1, name, err);
 }
 
-struct inode *
-namei(char *path)
+struct inode *namei(char *path)
 {
   int err;
   return namei_err(path, &err);

@@ -137,8 +137,7 @@ static int number(const char **s)
   return n;
 }
 
-void
-initlog(int dev, struct superblock *sb)
+void initlog(int dev, struct superblock *sb)
 {
   if (sizeof(struct logheader) > BSIZE)
     panic("initlog: log header too big");
@@ -175,8 +174,7 @@ static uint iodst[LOGBLOCKS];
 // Order iob[0..n-1] (and iodst with it) by destination block number, so
 // that runs of consecutive blocks become one request each. Insertion sort:
 // n is at most LOGBLOCKS, and a log is often nearly sorted already.
-static void
-sort_by_dst(int n)
+static void sort_by_dst(int n)
 {
   for (int i = 1; i < n; i++) {
     struct buf *b = iob[i];
@@ -195,8 +193,7 @@ sort_by_dst(int n)
 // each run of consecutive blocks in one request. At boot (recovering),
 // read them from the log area; after a commit the cache still holds them
 // (pinned and unchanged), so write those copies and unpin them.
-static void
-install_trans(int recovering)
+static void install_trans(int recovering)
 {
   int n = log.lh.n;
   int i0 = 0;
@@ -210,8 +207,7 @@ install_trans(int recovering)
 }
 
 // install_trans for log entries [lo, hi).
-static void
-install_some(int recovering, int lo, int hi)
+static void install_some(int recovering, int lo, int hi)
 {
   int n = hi - lo;
   if (n <= 0)
@@ -241,8 +237,7 @@ install_some(int recovering, int lo, int hi)
 }
 
 // Read the on-disk header into memory.
-static void
-read_head(void)
+static void read_head(void)
 {
   struct buf *b = bread(log.dev, log.start);
   struct logheader *hb = (struct logheader *)b->data;
@@ -255,8 +250,7 @@ read_head(void)
 }
 
 // Write the in-memory header to disk. With n > 0 this is the commit point.
-static void
-write_head(void)
+static void write_head(void)
 {
   struct buf *b = bgetblank(log.dev, log.start);
   struct logheader *hb = (struct logheader *)b->data;
@@ -267,8 +261,7 @@ write_head(void)
   brelse(b);
 }
 
-static void
-recover_from_log(void)
+static void recover_from_log(void)
 {
   read_head();
   if (log.lh.n > 0) {
@@ -329,8 +322,7 @@ void begin_op(void)
 
 // Commit with log.lock held and log.committing just set by the caller.
 // Returns with log.lock held, the commit done and new operations let in.
-static void
-commit_locked(void)
+static void commit_locked(void)
 {
   // No lock held across the commit: it sleeps on disk I/O. committing
   // keeps new operations out meanwhile.
@@ -346,8 +338,7 @@ commit_locked(void)
 }
 
 // End a file system operation; commit if it was the last one running.
-void
-end_op(void)
+void end_op(void)
 {
   lockdebug_end_op();
   acquire(&log.lock);
@@ -370,8 +361,7 @@ end_op(void)
 // with its blocks on the disk and flushed (fsync, msync). If operations
 // are running, the last of them commits (want_commit); if none is, commit
 // here. Call outside any operation.
-void
-log_sync(void)
+void log_sync(void)
 {
   acquire(&log.lock);
   while (log.committing)
@@ -394,8 +384,7 @@ log_sync(void)
 // area that recovery read at boot may stay cached, stale after this write;
 // nothing reads the log area through the cache but recovery, at the next
 // boot, with a fresh cache.)
-static void
-write_log(void)
+static void write_log(void)
 {
   int n = log.lh.n;
   for (int i = 0; i < n; i++) {
@@ -414,8 +403,7 @@ static void flush(void)
     VMCOUNT(disk_flushes);
 }
 
-static void
-commit(void)
+static void commit(void)
 {
   if (log.lh.n == 0 && log.ndata == 0)
     return;
@@ -446,8 +434,7 @@ commit(void)
 // page-cache page of ip), the rest of the block is zero. Called inside an
 // operation, holding ip->lock, at most DATAPEROP times per operation. The
 // latest note of a block wins (it knows the file's current size).
-void
-log_data(struct inode *ip, uint64 pa, uint pgoff, uint blockno, uint len)
+void log_data(struct inode *ip, uint64 pa, uint pgoff, uint blockno, uint len)
 {
   acquire(&log.lock);
   if (log.outstanding < 1)
@@ -468,8 +455,7 @@ log_data(struct inode *ip, uint64 pa, uint pgoff, uint blockno, uint len)
 }
 
 // Is block blockno logged in the open transaction?
-int
-log_has(uint blockno)
+int log_has(uint blockno)
 {
   acquire(&log.lock);
   int i = 0;
@@ -483,8 +469,7 @@ log_has(uint blockno)
 // Data block blockno goes through the log from now on in this
 // transaction (writei_page): its notes must not be written in place. They
 // keep their references until the commit lets go of them.
-void
-log_data_cancel(uint blockno)
+void log_data_cancel(uint blockno)
 {
   acquire(&log.lock);
   for (int i = 0; i < log.ndata; i++)
@@ -497,8 +482,7 @@ log_data_cancel(uint blockno)
 // frames. Nothing changes them meanwhile (no operation runs during a
 // commit; a store through a shared mapping leaves its page dirty for
 // msync or eviction).
-static void
-write_data(void)
+static void write_data(void)
 {
   int n = log.ndata;
   write_blocks(data, n);
@@ -517,8 +501,7 @@ write_data(void)
 // before the commit is always allowed (its new blocks are not named by
 // committed metadata yet). The notes are taken off the list (block 0);
 // called inside an operation, so no commit runs meanwhile. 0 or -ENOMEM.
-int
-log_data_early(struct inode *ip)
+int log_data_early(struct inode *ip)
 {
   // One page for the notes and the scratch space, one to bounce through.
   enum { MAX = PGSIZE / 2 / sizeof(struct datablk) };
@@ -568,8 +551,7 @@ static void stop_point(int step)
 // Replaces bwrite inside an operation:
 //   bp = bread(...); modify bp->data[]; log_write(bp); brelse(bp);
 // The block stays pinned in the cache until the commit installed it.
-void
-log_write(struct buf *b)
+void log_write(struct buf *b)
 {
   int i;
 

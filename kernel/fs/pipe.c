@@ -39,16 +39,14 @@ static struct spinlock poollock;
 static struct pipe pool[NPIPE];
 
 // Called once at boot, by fileinit.
-void
-pipeinit(void)
+void pipeinit(void)
 {
   initlock(&poollock, "pipepool");
   for (int i = 0; i < NPIPE; i++)
     initlock(&pool[i].lock, "pipe");
 }
 
-static struct pipe *
-pipe_get(void)
+static struct pipe *pipe_get(void)
 {
   acquire(&poollock);
   for (struct pipe *pi = pool; pi < pool + NPIPE; pi++) {
@@ -62,8 +60,7 @@ pipe_get(void)
   return 0;
 }
 
-static void
-pipe_put(struct pipe *pi)
+static void pipe_put(struct pipe *pi)
 {
   acquire(&poollock);
   pi->used = 0;
@@ -71,8 +68,7 @@ pipe_put(struct pipe *pi)
 }
 
 // Make a pipe: *f0 is the read end, *f1 the write end. 0 or -ENFILE.
-int
-pipealloc(struct file **f0, struct file **f1)
+int pipealloc(struct file **f0, struct file **f1)
 {
   struct pipe *pi = 0;
   *f0 = *f1 = 0;
@@ -102,8 +98,7 @@ pipealloc(struct file **f0, struct file **f1)
 }
 
 // Close one end; free the pipe when both are closed.
-void
-pipeclose(struct pipe *pi, int writable)
+void pipeclose(struct pipe *pi, int writable)
 {
   acquire(&pi->lock);
   if (writable) {
@@ -122,8 +117,7 @@ pipeclose(struct pipe *pi, int writable)
 // Write n bytes from user address addr. Blocks while the ring is full.
 // Returns n, or a short count / -errno if stopped: -EPIPE (no reader
 // left), -EINTR (killed), -EFAULT (bad address).
-int
-pipewrite(struct pipe *pi, uint64 addr, int n)
+int pipewrite(struct pipe *pi, uint64 addr, int n)
 {
   char buf[BOUNCE];
   int done = 0;
@@ -179,8 +173,7 @@ pipewrite(struct pipe *pi, uint64 addr, int n)
 // empty and a writer exists; then returns what is there (at least 1 byte),
 // or 0 at end of file (empty, no writer). -EINTR if killed while waiting,
 // -EFAULT for a bad address (if nothing was copied yet).
-int
-piperead(struct pipe *pi, uint64 addr, int n)
+int piperead(struct pipe *pi, uint64 addr, int n)
 {
   char buf[BOUNCE];
   int done = 0;

@@ -4,22 +4,19 @@
 // C library's in the host unit test.
 #include "kernel/fs/pipering.h"
 
-uint
-ring_used(struct ring *r)
+uint ring_used(struct ring *r)
 {
   return r->nwrite - r->nread;
 }
 
-uint
-ring_room(struct ring *r)
+uint ring_room(struct ring *r)
 {
   return PIPESIZE - ring_used(r);
 }
 
 // Copy min(n, room) bytes from src to the end of the ring: at most two
 // pieces, up to the end of data[] and on from its start.
-uint
-ring_put(struct ring *r, const char *src, uint n)
+uint ring_put(struct ring *r, const char *src, uint n)
 {
   uint k = n < ring_room(r) ? n : ring_room(r);
   uint at = r->nwrite % PIPESIZE;
@@ -31,8 +28,7 @@ ring_put(struct ring *r, const char *src, uint n)
 }
 
 // Copy min(n, used) bytes from the front of the ring to dst.
-uint
-ring_get(struct ring *r, char *dst, uint n)
+uint ring_get(struct ring *r, char *dst, uint n)
 {
   uint k = n < ring_used(r) ? n : ring_used(r);
   uint at = r->nread % PIPESIZE;

@@ -20,8 +20,7 @@
 
 // Fetch argument n as a file descriptor; set *pfd and *pf (either may be
 // null). 0 or -EBADF.
-static int
-argfd(int n, int *pfd, struct file **pf)
+static int argfd(int n, int *pfd, struct file **pf)
 {
   int fd = argint(n);
   struct file *f;
@@ -36,8 +35,7 @@ argfd(int n, int *pfd, struct file **pf)
 
 // Give f the lowest free descriptor of the current process.
 // The descriptor, or -EMFILE.
-int
-fdalloc(struct file *f)
+int fdalloc(struct file *f)
 {
   struct proc *p = myproc();
   for (int fd = 0; fd < NOFILE; fd++) {
@@ -51,8 +49,7 @@ fdalloc(struct file *f)
 
 // Fetch path argument n into buf (MAXPATH bytes). 0 or -errno: -EFAULT,
 // -ENAMETOOLONG from argstr, -ENOENT for an empty path (as Linux).
-static int
-argpath(int n, char *buf)
+static int argpath(int n, char *buf)
 {
   int r = argstr(n, buf, MAXPATH);
   if (r < 0)
@@ -78,8 +75,7 @@ sys_dup(void)
 
 // read and write take (fd, buffer, count); the buffer must lie wholly in
 // memory the process may write (read) or read (write): no partial transfer.
-static int
-rw_args(int access, struct file **f, uint64 *addr, int *n)
+static int rw_args(int access, struct file **f, uint64 *addr, int *n)
 {
   int r = argfd(0, 0, f);
   if (r < 0)
@@ -197,8 +193,7 @@ bad:
 }
 
 // Is directory dp empty apart from "." and ".."? Caller holds dp->lock.
-static int
-isdirempty(struct inode *dp)
+static int isdirempty(struct inode *dp)
 {
   struct dirent de;
   for (uint off = 0; off < dp->size; off += sizeof(de)) {
@@ -272,8 +267,7 @@ bad:
 // Create path as a new inode of the given type; for T_FILE, opening an
 // existing file or device is fine unless excl. Returns the inode locked,
 // or 0 with *err set. In a transaction.
-static struct inode *
-create(char *path, short type, short major, short minor, int excl, int *err)
+static struct inode *create(char *path, short type, short major, short minor, int excl, int *err)
 {
   char name[DIRSIZ];
   struct inode *ip, *dp;
@@ -342,8 +336,7 @@ fail:
 
 // The inode open(path, omode) names, locked: made if O_CREATE asks.
 // Inside a transaction. Null with the reason in *err.
-static struct inode *
-open_inode(char *path, int omode, int *err)
+static struct inode *open_inode(char *path, int omode, int *err)
 {
   struct inode *ip;
   if (omode & O_CREATE)
@@ -354,8 +347,7 @@ open_inode(char *path, int omode, int *err)
 }
 
 // May ip be opened so? 0 or the error.
-static int
-open_allowed(struct inode *ip, int omode, int writable)
+static int open_allowed(struct inode *ip, int omode, int writable)
 {
   if (ip->type == T_DIR && writable)
     return -EISDIR;
@@ -367,8 +359,7 @@ open_allowed(struct inode *ip, int omode, int writable)
 }
 
 // The file's name for pmap: the last component of the path it was opened by.
-static void
-set_name(struct file *f, char *path)
+static void set_name(struct file *f, char *path)
 {
   char *last = path;
   for (char *c = path; *c; c++)

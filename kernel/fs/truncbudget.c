@@ -12,8 +12,7 @@
 
 // Account for logging block b; 0 if that would exceed the budget. A
 // block already counted costs nothing (the log absorbs it).
-int
-budget_add(struct budget *t, uint b)
+int budget_add(struct budget *t, uint b)
 {
   for (int i = 0; i < t->n; i++)
     if (t->blk[i] == b)
@@ -28,8 +27,7 @@ budget_add(struct budget *t, uint b)
 // (0: a hole)? Counts the bitmap block of ib and of every block in a[]
 // (the bitmap starts at block bmapstart); the indirect block itself is
 // not rewritten. All or nothing: 1 with t updated, or 0 with t unchanged.
-int
-budget_free_all(struct budget *t, uint ib, const uint *a, int n, uint bmapstart)
+int budget_free_all(struct budget *t, uint ib, const uint *a, int n, uint bmapstart)
 {
   struct budget t2 = *t;
   if (!budget_add(&t2, ib / BPB + bmapstart))

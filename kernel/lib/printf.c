@@ -215,8 +215,7 @@ void panic(const char *fmt, ...)
 // the UART without the printf lock and can land inside a line, and the
 // checker drops a line whose checksum does not match instead of reading
 // wrong numbers from it.
-void
-traceline(const char *fmt, ...)
+void traceline(const char *fmt, ...)
 {
   char line[128];
   va_list ap;
