@@ -783,10 +783,10 @@ class TraceModel:
 
     def feed(self, line):
         """Takes the trace lines; returns the others (or None)."""
-        # User output reaches the console without the kernel printf's
-        # lock: "start truncspin" may come out as "startTT S 0 0 0" and
-        # " truncspin". The text before the trace line is held and put
-        # back in front of the next line.
+        # A kernel line is written whole, but it can come between two
+        # pieces of a process's line: "start truncspin" may come out as
+        # "startTT S 0 0 0" and " truncspin". The text before the trace
+        # line is held and put back in front of the next line.
         m = self.TT_RE.search(line)
         if not m:
             if self.held:

@@ -144,7 +144,7 @@ def run_group(P, g, log):
     argv = harness.qemu_argv(P, img, g.mem, g.cpus, harness.make_append(bootargs, g.cmd),
                              cache=harness.test_cache())
     parser = harness.Parser(g.cmd.split()[0])
-    model = harness.TlbModel(P) if g.tlbmodel else None
+    model = harness.TraceModel(P) if g.tlbmodel else None
     b = harness.boot(argv, idle=g.timeout, maxtime=4 * g.timeout, on_line=parser.feed, log=log,
                      divert=model.feed if model else None)
     reported = list(parser.results)

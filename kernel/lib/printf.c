@@ -211,10 +211,10 @@ void panic(const char *fmt, ...)
 }
 
 // One line of a trace for a host checker (tlbtrace, blktrace), with a
-// checksum of its text (" ~%x", sum = sum * 31 + c): user output reaches
-// the UART without the printf lock and can land inside a line, and the
-// checker drops a line whose checksum does not match instead of reading
-// wrong numbers from it.
+// checksum of its text (" ~%x", sum = sum * 31 + c). printf writes a line
+// whole (user output waits for the UART's wire), so the checksum only
+// guards against a damaged console log: the checker drops a line whose
+// checksum does not match instead of reading wrong numbers from it.
 void traceline(const char *fmt, ...)
 {
   char line[128];
