@@ -846,7 +846,7 @@ one_call(void)
     long n = chance(3) ? pick_int() : (long)below(4096);
     long pid = chance(2) ? getpid() : (long[]){ 0, -1, 1, INT_MAX }[below(4)];
     r = call(SYS_pgtprint, pid, a, n, 0, 0, 0);
-    if (r > 0 && n > 0 && is_bad(a))
+    if (r > 0 && (int)n > 0 && is_bad(a))     // the kernel takes n as an int
       bug("pgtprint(bad address)", r);
     break;
   }
