@@ -85,6 +85,7 @@ struct shared {
 };
 static struct shared *sh;
 #define SHM_COUNT "/fz.count"
+#define SHARED_AT 0x2000000000UL   // where the driver maps sh (t_fuzz)
 
 // ---------------------------------------------------------------- per process
 
@@ -985,7 +986,14 @@ t_fuzz(void)
     fail("shm_open: %s", strerror(errno));
   if (ftruncate(sfd, PGSIZE) < 0)
     fail("ftruncate: %s", strerror(errno));
-  sh = (struct shared *)mmap(0, PGSIZE, PROT_READ | PROT_WRITE, MAP_SHARED, sfd, 0);
+  // Far from every other mapping, with nothing mapped around it: a
+  // fuzzer's long copy that straddles the end of its scratch buffer runs
+  // on through whatever it mapped next to it, and must stop at a hole
+  // before it reaches the counters (the scratch buffer was once the
+  // mapping just below them, and a fuzzer's one-page mmap filled the
+  // hole between: its read() then overwrote the counters).
+  sh = (struct shared *)mmap((void *)SHARED_AT, PGSIZE, PROT_READ | PROT_WRITE,
+                             MAP_SHARED | MAP_FIXED_NOREPLACE, sfd, 0);
   if ((char *)sh == MAP_FAILED)
     fail("mmap: %s", strerror(errno));
   close(sfd);
