@@ -927,9 +927,10 @@ static void done(unsigned h, u64 pid)
 }
 
 // The kernel ends each line with " ~XXXX", a checksum of the text before
-// it (kernel/mm/tlbtrace.c: emit). A line with a wrong checksum had user
-// output land inside it: counted as unparsed, not read. Lines without one
-// (the hand-written traces in tests/tlbmodel/) are taken as they are.
+// it (kernel/lib/printf.c: traceline). The kernel prints a line whole, so
+// a wrong checksum means a damaged log: the line is counted as unparsed,
+// not read. Lines without one (the hand-written traces in tests/tlbmodel/)
+// are taken as they are.
 static int checksum_ok(char *line)
 {
   char *t = strstr(line, " ~");
