@@ -291,12 +291,12 @@ $(B)/tlbmodel: tests/tlbmodel.c
 	$(HOSTCC) -Wall -Werror -O2 -o $@ tests/tlbmodel.c
 
 # regiontest compiles kernel/mm/region.c itself on the host.
-$(B)/regiontest: tests/unit/regiontest.c kernel/mm/region.c kernel/mm/mm.h kernel/mm/mm_internal.h
+$(B)/regiontest: tests/unit/check.h tests/unit/regiontest.c kernel/mm/region.c kernel/mm/mm.h kernel/mm/mm_internal.h
 	@mkdir -p $(B)
 	$(HOSTCC) -Wall -Werror -O2 -I. -DKERNEL -o $@ tests/unit/regiontest.c
 
 # pipetest compiles kernel/fs/pipering.c itself on the host.
-$(B)/pipetest: tests/unit/pipetest.c kernel/fs/pipering.c kernel/fs/pipering.h
+$(B)/pipetest: tests/unit/check.h tests/unit/pipetest.c kernel/fs/pipering.c kernel/fs/pipering.h
 	@mkdir -p $(B)
 	$(HOSTCC) -Wall -Werror -O2 -I. -o $@ tests/unit/pipetest.c
 
@@ -308,7 +308,7 @@ $(B)/blkcheck: tests/blkcheck.c
 	$(HOSTCC) -Wall -Werror -O2 -o $@ tests/blkcheck.c
 
 # trunctest compiles kernel/fs/truncbudget.c itself on the host.
-$(B)/trunctest: tests/unit/trunctest.c kernel/fs/truncbudget.c kernel/fs/truncbudget.h
+$(B)/trunctest: tests/unit/check.h tests/unit/trunctest.c kernel/fs/truncbudget.c kernel/fs/truncbudget.h
 	@mkdir -p $(B)
 	$(HOSTCC) -Wall -Werror -O2 -I. -DKERNEL -o $@ tests/unit/trunctest.c
 

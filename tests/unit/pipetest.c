@@ -8,16 +8,8 @@
 #include <string.h>
 #include "kernel/fs/pipering.c"
 
-static int failures;
-
-#define CHECK(cond, ...) do {                                    \
-    if (!(cond)) {                                               \
-      printf("pipetest: FAIL line %d: ", __LINE__);              \
-      printf(__VA_ARGS__);                                       \
-      printf("\n");                                              \
-      failures++;                                                \
-    }                                                            \
-  } while (0)
+#define UNIT_NAME "pipetest"
+#include "tests/unit/check.h"
 
 static struct ring r;
 static char in[3 * PIPESIZE], out[3 * PIPESIZE];

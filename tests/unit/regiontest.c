@@ -7,16 +7,8 @@
 #include <string.h>
 #include "kernel/mm/region.c"
 
-static int failures;
-
-#define CHECK(cond, ...) do {                                    \
-    if (!(cond)) {                                               \
-      printf("regiontest: FAIL line %d: ", __LINE__);            \
-      printf(__VA_ARGS__);                                       \
-      printf("\n");                                              \
-      failures++;                                                \
-    }                                                            \
-  } while (0)
+#define UNIT_NAME "regiontest"
+#include "tests/unit/check.h"
 
 static struct region pool[16];
 static int npool;

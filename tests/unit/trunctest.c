@@ -7,16 +7,8 @@
 #include <string.h>
 #include "kernel/fs/truncbudget.c"
 
-static int failures;
-
-#define CHECK(cond, ...) do {                                    \
-    if (!(cond)) {                                               \
-      printf("trunctest: FAIL line %d: ", __LINE__);             \
-      printf(__VA_ARGS__);                                       \
-      printf("\n");                                              \
-      failures++;                                                \
-    }                                                            \
-  } while (0)
+#define UNIT_NAME "trunctest"
+#include "tests/unit/check.h"
 
 #define BMAP 100   // first bitmap block of the test's disk
 
