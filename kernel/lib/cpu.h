@@ -26,7 +26,7 @@ struct cpu {
   struct proc *fpowner;       // whose f-registers this hart holds
   uint64 asid_gen;            // TLB generation this hart has flushed to (mm/tlb.c)
   struct aspace *as;          // the space in satp; holds a reference (mm/aspace.c)
-  int idle;                   // waiting in wfi for work; kick_idle wakes it
+  int idle;                   // 0, IDLE_POLL or IDLE_WFI (proc/sched.c: scheduler)
   int kick;                   // processes woken here, idle harts not yet told (wakeup)
 #ifdef LOCKDEBUG
   struct spinlock *ld_spin[LD_NSPIN];   // spin locks this hart holds (lib/lockorder.c)
@@ -34,6 +34,9 @@ struct cpu {
   struct ldthread *ld;        // the running process's sleep locks (proc/sched.c sets it)
 #endif
 };
+
+#define IDLE_POLL 1           // idle, watching the process table: it sees new work
+#define IDLE_WFI  2           // idle in wfi: kick_idle wakes it with an IPI
 
 extern struct cpu cpus[NCPU];
 extern int ncpu;              // harts found in the device tree
