@@ -769,7 +769,7 @@ class TraceModel:
     """A host checker fed the trace lines of one boot: build/tlbmodel the
     "TT" lines (docs/book/07-tlb.md), build/blkcheck the "BT" lines
     (docs/book/10-fs.md)."""
-    def __init__(self, P, tool="tlbmodel", pattern=r"TT [PFSRUX] "):
+    def __init__(self, P, tool="tlbmodel", pattern=r"TT [PFSRUXD] "):
         self.tool = tool
         self.path = os.path.join(P.build, tool)
         if not os.path.isfile(self.path):

@@ -15,6 +15,8 @@
 //   TT R hart pid                  the scheduler runs pid on this hart
 //   TT U hart pid                  pid returns to user mode on this hart
 //   TT X pa                        frame pa went back to the free list
+//   TT D hart space asid           space is dead for good: its ASID is
+//                                  retired (kernel/mm/tlb.c:tlb_retire)
 // (pid may be missing: 0.)
 //
 // The model (docs/book/07-tlb.md, "The TLB model"): while a hart's satp names
@@ -23,7 +25,10 @@
 // and survive satp switches, as on hardware (QEMU flushes on every satp
 // write and so hides this). Only fences remove them. Violations:
 //   (a) a frame is freed while some hart may hold an entry pointing at it
-//       (or a PTE still maps it);
+//       (or a PTE still maps it), unless the entry is of a dead space
+//       (TT D): no hart runs that space again (its own process may
+//       go on in the kernel, TT R, until its exit is done), and reusing
+//       its ASID while a hart still holds such an entry is a (b);
 //   (b) a hart starts running (TT R/U) with ASID A while it may hold
 //       entries tagged A that came from another space (ASID reuse without
 //       a flush);
@@ -297,6 +302,7 @@ static struct map ops;          // (pid, 0) -> struct op
 static struct map spaces;       // (root, 0) -> struct space
 static struct map asids;        // (asid, 0) -> val = id of the space last run with it
 static int nspaces;
+static struct map retired;      // (space id, 0): dead spaces (TT D)
 static struct map cached;       // (pa, 0) -> val = how many entry values point at pa
 static struct plog *plog;
 static size_t nplog, capplog;
@@ -582,7 +588,7 @@ static void report_freed(u64 pa)
         u64 va = evv[j]->k1;
         for (int k = 0; k < e->n; k++) {
           struct val x = e->v[k];
-          if (PTE_PA(x.pte) != pa)
+          if (PTE_PA(x.pte) != pa || map_get(&retired, x.space, 0))
             continue;
           if (show(0))
             printf("tlbmodel: event %ld (line %ld): (a) frame %#" PRIx64 " freed while hart %d may "
@@ -614,6 +620,11 @@ static void check_use(int h, u64 pid, int user)
     return;
   struct tlb *t = tn->ptr;
   struct space *s = space_get(hp->space);
+  // A process in a dead space only finishes its exit (or exec) in the
+  // kernel: it may sleep in the teardown and be run again there, but it
+  // touches no user page. Returning to user there is still checked.
+  if (!user && map_get(&retired, s->id, 0))
+    return;
   size_t ne;
   struct node **evv = map_nodes(t->full ? &t->ents : &t->suspect, &ne);
   t->full = 0;
@@ -1001,6 +1012,12 @@ static int parse(char *line)
       break;
     ev_free(a);
     return 1;
+  case 'D':
+    if (sscanf(line, "TT D %x %" SCNx64 " %" SCNx64 "%n", &h, &a, &b, &nread) != 3)
+      break;
+    hart(h);
+    map_put(&retired, space_get(a)->id, 0);
+    return 1;
   }
   // Characters of user output inside a trace line: the event is lost,
   // and the run proves a little less. Shown and counted, not failed: the
@@ -1034,7 +1051,7 @@ int main(int argc, char **argv)
     // lock, so a trace line may come glued after a user program's text
     // ("startTT S 0 0 0"): parse it from "TT " on.
     char *p = strstr(buf, "TT ");
-    if (p && strchr("PFSRUX", p[3]) && p[4] == ' ' && checksum_ok(p))
+    if (p && strchr("PFSRUXD", p[3]) && p[4] == ' ' && checksum_ok(p))
       parse(p);
   }
   // Operations still open at the end never fenced what they changed.

@@ -127,6 +127,7 @@ struct aspace *as_create(void)
   as->asid = 0;
   as->asid_gen = 0;     // no ASID until first switched to
   as->harts = 0;
+  as->dead = 0;
   as->regions = 0;
   as->nregions = 0;
   as->rss = 0;
@@ -356,6 +357,7 @@ int as_write(struct aspace *as, uint64 va, const void *src, uint64 n)
 void as_teardown(struct aspace *as)
 {
   acquiresleep(&as->lock);
+  tlb_retire(as);
   as_remove(as, 0, MAXVA);
   while (as->regions) {          // empty regions (a heap of size 0)
     struct region *r = as->regions;

@@ -128,6 +128,7 @@ struct aspace {
   uint64 asid;             // valid while asid_gen is current (tlb.c)
   uint64 asid_gen;
   uint64 harts;            // bit per hart that may cache its translations
+  int dead;                // torn down for good: its ASID is retired (tlb_retire)
   struct region *regions;
   int nregions;
   uint64 rss;              // valid leaf PTEs (ptlock)

@@ -99,6 +99,7 @@ void   tlb_flush_range(struct aspace *as, uint64 lo, uint64 hi);
 void   tlb_spurious(struct aspace *as, uint64 va);            // a fault found the PTE already allowing it
 void   tlb_switch(struct aspace *as);                          // satp for as (asid, generation)
 void   tlb_switch_kernel(void);
+void   tlb_retire(struct aspace *as);                          // as will never run again: no more fences
 
 // ---- TLB trace (tlbtrace.c): bootarg tlbtrace=1 prints every leaf-PTE
 // change, fence, satp switch and frame free, for the host TLB model
@@ -111,4 +112,5 @@ void   tlbtrace_pte(struct aspace *as, uint64 va, pte_t old, pte_t new);
 void   tlbtrace_fence(int kind, uint64 asid, uint64 va, uint64 size, uint64 mask);
 void   tlbtrace_switch(struct aspace *as);   // this hart's satp now names as (0: the kernel's)
 void   tlbtrace_free(uint64 pa);             // a frame went back to the free list
+void   tlbtrace_retire(struct aspace *as);   // as's ASID will not be used again
 #endif

@@ -11,7 +11,9 @@
 //     break) fences the page locally and, through SBI RFENCE, on every
 //     other hart that may cache the space, before the old frame or right
 //     can be reused;
-//   - many pages at once: one fence of the whole ASID instead.
+//   - many pages at once: one fence of the whole ASID instead;
+//   - a space torn down for good (exit, exec's old space) is not fenced
+//     at all: its ASID is retired (tlb_retire).
 #include "kernel/types.h"
 #include "kernel/param.h"
 #include "kernel/memlayout.h"
@@ -169,8 +171,29 @@ static void remote(struct aspace *as, uint64 start, uint64 size)
   // END LAB tlb
 }
 
+// as is being torn down and no hart will run it again: exit and exec
+// tear down the space of the process that runs them, after the last
+// user access; the process's hart leaves it at its next switch. Its
+// pages can then be unmapped and freed without fences. An entry some
+// hart still holds is tagged with as's ASID, and that hart could use it
+// only with that ASID in satp: as is never switched to again, and the
+// ASID is not handed out again in this generation (as_create gives a
+// space generation 0), while a new generation fences every hart before
+// it reuses ASIDs. For a 64 MiB process this saves 32 whole-ASID fences
+// at exit, and a small one's per-page fences (each a full TLB flush
+// under QEMU): bench fork_0M made 377 per-page fences, now 39, and went
+// from 0.281 to 0.155 ms.
+void tlb_retire(struct aspace *as)
+{
+  __atomic_store_n(&as->dead, 1, __ATOMIC_RELEASE);
+  if (tlbtrace_on)
+    tlbtrace_retire(as);
+}
+
 void tlb_flush_page(struct aspace *as, uint64 va)
 {
+  if (__atomic_load_n(&as->dead, __ATOMIC_ACQUIRE))
+    return;
   push_off();
   sfence_page(va, as->asid);
   VMCOUNT(tlb_page);
@@ -180,7 +203,7 @@ void tlb_flush_page(struct aspace *as, uint64 va)
 
 void tlb_flush_range(struct aspace *as, uint64 lo, uint64 hi)
 {
-  if (hi <= lo)
+  if (hi <= lo || __atomic_load_n(&as->dead, __ATOMIC_ACQUIRE))
     return;
   push_off();
   if ((hi - lo) / PGSIZE > RANGE_PAGES) {

@@ -13,6 +13,7 @@
 //   TT R hart pid                     the scheduler runs pid on this hart
 //   TT U hart pid                     pid returns to user mode on this hart
 //   TT X pa                           frame pa goes back to the free list
+//   TT D hart space asid              space is dead: its ASID is retired
 // A space is named by its root table's physical address; pid is the
 // process whose kernel code made the change (0: none). The hart is the
 // one printing: a process preempted between an sfence and its line is
@@ -77,6 +78,12 @@ void tlbtrace_free(uint64 pa)
 {
   changed();
   traceline("TT X %lx", pa);
+}
+
+void tlbtrace_retire(struct aspace *as)
+{
+  changed();
+  traceline("TT D %x %lx %lx", cpuid(), V2P(as->root), as->asid);
 }
 
 // "TT R hart pid": the scheduler is about to run a process on the space
