@@ -520,8 +520,14 @@ int as_sbrk(struct aspace *as, int64 n, uint64 *old)
 
 // Switch this hart to as. The hart holds a reference on the space in its
 // satp so the page table outlives the process if the hart still uses it.
+// A dead space is not loaded again: its process only finishes its exit
+// in the kernel, which never goes through user mappings.
 void as_activate(struct aspace *as)
 {
+  if (__atomic_load_n(&as->dead, __ATOMIC_ACQUIRE)) {
+    as_activate_kernel();
+    return;
+  }
   push_off();
   struct cpu *c = mycpu();
   struct aspace *old = c->as;
@@ -535,6 +541,19 @@ void as_activate(struct aspace *as)
   pop_off();
 }
 
+// Is this hart's satp a dead space? An idle hart that kept a process's
+// space loaded leaves it once the process has exited elsewhere. Called
+// by the scheduler, which never moves to another hart.
+int as_current_dead(void)
+{
+  struct aspace *as = mycpu()->as;
+  return as && __atomic_load_n(&as->dead, __ATOMIC_ACQUIRE);
+}
+
+// Leave this hart's user space for the kernel's table. Exit calls it
+// after the teardown, so that the dead space's page tables go as soon as
+// the parent reaps the process, not whenever this hart next switches
+// (tests count free frames around a child's exit).
 void as_activate_kernel(void)
 {
   push_off();

@@ -1,5 +1,5 @@
-// The one page-fault path. User faults (trap.c) and faults inside
-// copyin/copyout (uaccess.c) both come here.
+// The one page-fault path. User faults (trap.c) and copyin/copyout
+// meeting a page they may not touch yet (uaccess.c) both come here.
 #include "kernel/types.h"
 #include "kernel/param.h"
 #include "kernel/memlayout.h"

@@ -147,7 +147,8 @@ int    as_map_page(struct aspace *as, uint64 va, uint64 pa, int prot); // a priv
 int    as_write(struct aspace *as, uint64 va, const void *src, uint64 n); // into a space not in use yet
 int    as_map_usys(struct aspace *as, int pid);  // the read-only page at USYSCALL (exec, fork)
 void   as_activate(struct aspace *as);           // load into satp on this hart
-void   as_activate_kernel(void);                 // leave user spaces (idle hart)
+void   as_activate_kernel(void);                 // leave user spaces (idle hart, exit)
+int    as_current_dead(void);                    // this hart's space has been torn down
 
 // ---- the fault path (fault.c) ----
 #define VM_READ  1

@@ -88,8 +88,7 @@ void tlbtrace_retire(struct aspace *as)
 
 // "TT R hart pid": the scheduler is about to run a process on the space
 // this hart's satp names (tlb_switch and its fences are done). From here
-// the hart may use its TLB for that ASID: in copyin/copyout, then in user
-// mode. Hook: scheduler() in kernel/proc/proc.c.
+// the hart may use its TLB for that ASID in user mode. Hook: scheduler() in kernel/proc/proc.c.
 void tlbtrace_run(void)
 {
   traceline("TT R %x %x", cpuid(), curpid());

@@ -1,17 +1,34 @@
 // copyin / copyout / copyinstr: the kernel reads and writes user memory
-// in place, through the current process's page table, with SUM set only
-// for the duration of the copy.
+// through its own direct map of RAM, a page at a time, after finding the
+// page in the process's page table. sstatus.SUM is never set, so no
+// kernel instruction can reach a user address by mistake: a kernel bug
+// that dereferences a user pointer faults and panics at once.
+//
+// Each page's part is copied with as->ptlock held, after checking that
+// the PTE allows the access. Every leaf-PTE change takes that lock
+// (as_pte_set), so the PTE stays what we checked until the copy is done:
+// write-back cannot write-protect the page and clean it halfway through
+// a write, and eviction or a COW break cannot free the frame under us.
+// The copy itself cannot fault (the direct map covers all of RAM), so
+// holding a spinlock across it is safe; it is at most a page.
+//
+// A page the PTE does not allow goes through vm_fault, the one page-fault
+// path that user faults take too, so COW, lazy heap pages and file pages
+// "just work" for system-call buffers; then the page is looked up again.
+//
+// Why not in place, with SUM set around the copy (as Pagoda once did)?
+// The same protection needs an sstatus write before and after each copy,
+// and QEMU 7.2 flushes its whole TLB on every change of SUM: 8 flushes
+// per pipe round trip, 40% of pipe_rtt. And this way the kernel takes no
+// page faults of its own: kerneltrap has no special case for them.
 #include "kernel/types.h"
 #include "kernel/riscv.h"
+#include "kernel/memlayout.h"
 #include "kernel/errno.h"
 #include "kernel/mm/mm_internal.h"
 #include "kernel/lib/klib.h"
 #include "kernel/fcntl.h"
 #include "kernel/proc/proc.h"
-
-int uaccess_copy(void *dst, const void *src, uint64 n);
-int uaccess_strncpy(char *dst, const char *src, uint64 max);
-extern char uaccess_start[], uaccess_end[], uaccess_fault[];
 
 // [va, va+len) must lie in the user half: this check is what keeps a
 // user pointer from naming kernel memory.
@@ -20,55 +37,104 @@ static int user_range(uint64 va, uint64 len)
   return va < MAXVA && len <= MAXVA - va;
 }
 
+// The kernel address of user address va if its PTE allows access
+// (VM_READ or VM_WRITE) from user mode, else 0. as->ptlock is held.
+static char *user_kaddr(struct aspace *as, uint64 va, int access)
+{
+  pte_t *pte = walk(as->root, va, 0);
+  if (!pte)
+    return 0;
+  pte_t e = *pte;
+  uint64 need = PTE_V | PTE_U | (access == VM_WRITE ? PTE_W : PTE_R);
+  if ((e & need) != need)
+    return 0;
+  return (char *)P2V(PTE2PA(e)) + va % PGSIZE;
+}
+
+// The page at va does not allow access: resolve it as a fault. 0 when
+// the copy may look again, -EFAULT when it must stop. Out of memory
+// asks the OOM killer, as a user fault does; if nobody else can die,
+// the process is killed, with the pc of its system call.
+static int copy_fault(struct aspace *as, uint64 va, int access)
+{
+  struct proc *p = myproc();
+  int err = vm_fault(as, va, access);
+  if (err == -ENOMEM && oom(p))
+    return 0;
+  if (err == -ENOMEM && !killed(p)) {
+    VMCOUNT(oom_kills);
+    proc_kill_report(p, "out of memory", va, p->tf->epc);
+  }
+  return err ? -EFAULT : 0;
+}
+
+// Move n bytes between user address va and kernel buffer k: toward user
+// memory if access is VM_WRITE, from it if VM_READ. With str set, a copy
+// from user memory ends after the first NUL. *moved says how many bytes
+// moved. 0 or -EFAULT.
+static int user_copy(uint64 va, char *k, uint64 n, int access, int str, uint64 *moved)
+{
+  struct aspace *as = myproc()->as;
+  uint64 done = 0;
+  int err = 0;
+  while (done < n) {
+    uint64 chunk = MIN(n - done, PGSIZE - va % PGSIZE);
+    acquire(&as->ptlock);
+    char *u = user_kaddr(as, va, access);
+    if (u && access == VM_WRITE) {
+      memmove(u, k, chunk);
+    } else if (u && str) {
+      uint64 i = 0;
+      while (i < chunk && (k[i] = u[i]) != 0)
+        i++;
+      if (i < chunk)
+        chunk = i + 1, n = done + chunk;   // the NUL ends the copy
+    } else if (u) {
+      memmove(k, u, chunk);
+    }
+    release(&as->ptlock);
+    if (!u) {
+      if ((err = copy_fault(as, va, access)) < 0)
+        break;
+      continue;
+    }
+    va += chunk, k += chunk, done += chunk;
+  }
+  *moved = done;
+  return err;
+}
+
 int copyin(void *dst, uint64 srcva, uint64 len)
 {
   LOCKDEBUG_COPY_CHECK("copyin");
+  uint64 n;
   if (!user_range(srcva, len))
     return -EFAULT;
-  csr_set(sstatus, SSTATUS_SUM);
-  int r = uaccess_copy(dst, (const void *)srcva, len);
-  csr_clear(sstatus, SSTATUS_SUM);
-  return r;
+  return user_copy(srcva, dst, len, VM_READ, 0, &n);
 }
 
 int copyout(uint64 dstva, const void *src, uint64 len)
 {
   LOCKDEBUG_COPY_CHECK("copyout");
+  uint64 n;
   if (!user_range(dstva, len))
     return -EFAULT;
-  csr_set(sstatus, SSTATUS_SUM);
-  int r = uaccess_copy((void *)dstva, src, len);
-  csr_clear(sstatus, SSTATUS_SUM);
-  return r;
+  return user_copy(dstva, (char *)src, len, VM_WRITE, 0, &n);
 }
 
 // Copy a NUL-terminated string of at most max bytes (NUL included).
+// Returns its length without the NUL.
 int copyinstr(char *dst, uint64 srcva, uint64 max)
 {
   LOCKDEBUG_COPY_CHECK("copyinstr");
   if (srcva >= MAXVA)
     return -EFAULT;
-  uint64 lim = MIN(max, MAXVA - srcva);
-  csr_set(sstatus, SSTATUS_SUM);
-  int r = uaccess_strncpy(dst, (const char *)srcva, lim);
-  csr_clear(sstatus, SSTATUS_SUM);
-  if (r == -1)
+  uint64 lim = MIN(max, MAXVA - srcva), n;
+  if (user_copy(srcva, dst, lim, VM_READ, 1, &n) < 0)
+    return -EFAULT;
+  if (n == 0 || dst[n - 1] != 0)
     return lim < max ? -EFAULT : -ENAMETOOLONG;
-  return r;
-}
-
-// Trap handler: was the faulting instruction a user access? If so, the
-// caller tries vm_fault and, failing that, resumes at the fixup.
-int uaccess_fixup(uint64 *sepc)
-{
-  if (*sepc < (uint64)uaccess_start || *sepc >= (uint64)uaccess_end)
-    return 0;
-  return 1;
-}
-
-uint64 uaccess_fault_pc(void)
-{
-  return (uint64)uaccess_fault;
+  return n - 1;
 }
 
 // Is every byte of [va, va+len) inside a region that allows `access`?

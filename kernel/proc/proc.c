@@ -196,8 +196,10 @@ void exit(int status)
   end_op();
   p->cwd = 0;
   // Give back the user memory now; the page table itself goes when the
-  // last hart that has it in satp moves on (mm/aspace.c).
+  // last hart that has it in satp moves on (mm/aspace.c). This hart
+  // moves on at once.
   as_teardown(p->as);
+  as_activate_kernel();
 
   acquire(&wait_lock);
   reparent(p);

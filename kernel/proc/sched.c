@@ -109,7 +109,8 @@ static int poll_runnable(struct cpu *c)
   __atomic_store_n(&c->idle, IDLE_POLL, __ATOMIC_SEQ_CST);
   int found;
   while (!(found = any_runnable()) && r_time() < until)
-    ;
+    if (as_current_dead())
+      as_activate_kernel();      // its page tables can go now
   __atomic_store_n(&c->idle, 0, __ATOMIC_RELEASE);
   return found;
 }

@@ -142,14 +142,15 @@ void usertrapret(void)
   tf->kernel_tp = (uint64)mycpu();
   fp_trap_exit(p);        // sets sstatus.FS for the process
   uint64 s = csr_read(sstatus);
-  s &= ~(SSTATUS_SPP | SSTATUS_SUM);
+  s &= ~SSTATUS_SPP;
   s |= SSTATUS_SPIE;
   csr_write(sstatus, s);
   userret(tf);
 }
 
-// Traps taken in supervisor mode: device interrupts, and page faults in
-// copyin/copyout, which go through the same vm_fault as user faults.
+// Traps taken in supervisor mode: device interrupts. The kernel never
+// touches user addresses (mm/uaccess.c copies through the direct map),
+// so any exception here is a kernel bug.
 void kerneltrap(struct trapframe *kf)
 {
   uint64 scause = csr_read(scause);
@@ -162,38 +163,14 @@ void kerneltrap(struct trapframe *kf)
   int which = devintr(scause);
   if (which == 2) {
     struct proc *p = myproc();
-    if (p && p->state == RUNNING) {
-      // A copy may be under way with SUM set; the process may resume on
-      // another hart, and this hart must not run others with SUM on. The
-      // trap frame's sstatus brings SUM back on return.
-      csr_clear(sstatus, SSTATUS_SUM);
+    if (p && p->state == RUNNING)
       yield();
-    }
     return;
   }
   if (which)
     return;
 
   struct proc *p = myproc();
-  if (fault_access(scause) && p && uaccess_fixup(&kf->epc)) {
-    // A user access from the kernel. Interrupts may come back on if they
-    // were on before the trap: resolving the fault can take a while.
-    csr_clear(sstatus, SSTATUS_SUM);    // the fault may sleep (kf->sstatus restores it)
-    if (kf->sstatus & SSTATUS_SPIE)
-      intr_on();
-    int err = vm_fault(p->as, stval, fault_access(scause));
-    if (err == -ENOMEM && oom(p))
-      err = 0;                          // retry the copy
-    intr_off();
-    if (err == -ENOMEM) {
-      VMCOUNT(oom_kills);
-      proc_kill_report(p, "out of memory", stval, kf->epc);
-    }
-    if (err)
-      kf->epc = uaccess_fault_pc();
-    return;
-  }
-
   printf("\nkernel trap: %s (scause %p)\n  sepc %p stval %p hart %d pid %d\n",
          fault_cause(scause), (void *)scause, (void *)kf->epc, (void *)stval, cpuid(),
          p ? p->pid : 0);
