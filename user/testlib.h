@@ -557,6 +557,19 @@ tl_run(const char *name, void (*fn)(void))
   tl_puts(tl_line);
 
   long before = tl_avail();
+  // A program's first subtest starts right after a boot or an exec. The
+  // kernel may still be finishing work started before, with frames on
+  // their way back to the free list (a read-ahead the exec started, a
+  // dead space's page tables that an idle hart had kept loaded). Wait
+  // for the count to hold still for a tick, so that such a frame is not
+  // taken for one freed twice by the test.
+  for (int i = 0; tl_ran == 1 && i < 10; i++) {
+    sleep(1);
+    long now = tl_avail();
+    if (now == before)
+      break;
+    before = now;
+  }
   if (pipe(mk) < 0) {
     snprintf(tl_line, sizeof(tl_line), "test %s: FAIL runner: pipe: %s\n", name, strerror(errno));
     tl_puts(tl_line);
