@@ -38,8 +38,3 @@ void release(struct spinlock *lk)
   __sync_lock_release(&lk->locked);
   pop_off();
 }
-
-int holding(struct spinlock *lk)
-{
-  return lk->locked && lk->cpu == mycpu();
-}

@@ -15,5 +15,10 @@ struct spinlock {
 void initlock(struct spinlock *lk, const char *name);
 void acquire(struct spinlock *lk);
 void release(struct spinlock *lk);
-int  holding(struct spinlock *lk);
+
+// Does this hart hold lk? Inline: assertions call it in per-page loops.
+static inline int holding(struct spinlock *lk)
+{
+  return lk->locked && lk->cpu == mycpu();
+}
 #endif

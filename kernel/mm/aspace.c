@@ -175,20 +175,6 @@ int region_insert(struct aspace *as, uint64 start, uint64 end, int prot, int fla
   return 0;
 }
 
-// Change a leaf PTE of as. Every change to a user leaf PTE goes through
-// here, under as->ptlock (the leaf-PTE rule in mm.h); rss follows.
-void as_pte_set(struct aspace *as, uint64 va, pte_t *pte, pte_t new)
-{
-  ASSERT(holding(&as->ptlock));
-  if (tlbtrace_on)
-    tlbtrace_pte(as, va, *pte, new);
-  if ((*pte & PTE_V) && !(new & PTE_V))
-    as->rss--;
-  else if (!(*pte & PTE_V) && (new & PTE_V))
-    as->rss++;
-  *pte = new;
-}
-
 // Map a private frame at an absent va (exec: the stack, a segment's last
 // page). The space is exec's own, not yet running; the PTE takes over the
 // reference to pa.
@@ -273,8 +259,7 @@ void as_unmap_range(struct aspace *as, uint64 start, uint64 end)
     if (n == 0)
       break;
     tlb_flush_range(as, lo, va);
-    for (int i = 0; i < n; i++)
-      frame_put(pas[i]);
+    frame_put_many(pas, n);
   }
   if (pas != small)
     kfree(pas);
@@ -385,27 +370,31 @@ void as_put(struct aspace *as)
   release(&pool_lock);
 }
 
-// Share the pages of parent region r with the child's copy of it, a batch
-// at a time. Private writable pages become read-only (COW) in the parent;
-// the child gets the same PTE. For a region over an object the object's
-// lock is held across a batch, so that eviction cannot remove a parent
+// Share the pages of parent region r with the child's copy of it, one
+// leaf table (2 MiB) at a time: the parent's PTEs are read from the
+// table directly, not walked from the root per page, into buf (a page
+// of PTEs, one per slot of the table), then stored in the child's table.
+// Private writable pages become read-only (COW) in the parent; the
+// child gets the same PTE. For a region over an object the object's
+// lock is held across a table, so that eviction cannot remove a parent
 // PTE between our reading it and the child's getting it. [*lo, *hi)
 // grows to cover the parent PTEs downgraded.
 static int fork_region(struct aspace *parent, struct aspace *child, struct region *r,
-                       uint64 *lo, uint64 *hi)
+                       pte_t *buf, uint64 *lo, uint64 *hi)
 {
-  enum { BATCH = 64 };
   uint64 va = r->start;
-  while (va < r->end) {
-    uint64 vas[BATCH];
-    pte_t ptes[BATCH];
-    int n = 0, err = 0;
-    pte_t *pte;
+  int err = 0;
+  while (va < r->end && !err) {
     if (r->obj)
       acquire(&r->obj->lock);
     acquire(&parent->ptlock);
-    while (n < BATCH && (pte = pt_next_leaf(parent->root, &va, r->end)) != 0) {
+    pte_t *pte = pt_next_leaf(parent->root, &va, r->end);
+    uint64 first = va, tend = table_end(va, r->end);
+    for (; pte && va < tend; va += PGSIZE, pte++) {
       pte_t e = *pte;
+      buf[PX(0, va)] = 0;
+      if (!(e & PTE_V))
+        continue;
       // LAB cow: a private writable page: make it read-only and PTE_COW in the parent (as_pte_set, widen [*lo, *hi) for the fence, count pages_cow_shared); the child gets the same PTE and the frame one more reference (frame_get)
       if (!(r->flags & REG_SHARED) && (e & PTE_W)) {
         e = (e & ~PTE_W) | PTE_COW;
@@ -429,35 +418,28 @@ static int fork_region(struct aspace *parent, struct aspace *child, struct regio
       // STUB:   frame_get(PTE2PA(e));
       // STUB: }
       // END LAB cow
-      vas[n] = va;
-      ptes[n++] = e;
-      va += PGSIZE;
+      buf[PX(0, va)] = e;
     }
     release(&parent->ptlock);
+    // [first, va) is in buf; the child takes the PTEs (and references).
     acquire(&child->ptlock);
-    pte_t *table = 0;          // the child's leaf table for tva's 2 MiB
-    uint64 tva = 0;
-    for (int i = 0; i < n; i++) {
-      uint64 base = vas[i] & ~((1UL << PXSHIFT(1)) - 1);
-      if (!err && (!table || base != tva)) {
-        pte_t *p = walk(child->root, base, 1);
-        table = p;
-        tva = base;
-        if (!p)
-          err = -ENOMEM;
-      }
-      if (!err)
-        as_pte_set(child, vas[i], table + PX(0, vas[i]), ptes[i]);
+    pte_t *table = first < va ? walk(child->root, first, 1) : 0;
+    for (uint64 a = first; a < va; a += PGSIZE) {
+      pte_t e = buf[PX(0, a)];
+      if (!e)
+        continue;
+      if (table)
+        as_pte_set(child, a, table + (PX(0, a) - PX(0, first)), e);
       else
-        frame_put(PTE2PA(ptes[i]));
+        frame_put(PTE2PA(e));
     }
     release(&child->ptlock);
     if (r->obj)
       release(&r->obj->lock);
-    if (err)
-      return err;
+    if (first < va && !table)
+      err = -ENOMEM;
   }
-  return 0;
+  return err;
 }
 
 // Copy-on-write fork: the child gets the same regions; private pages are
@@ -467,6 +449,9 @@ int as_fork(struct aspace *parent, struct aspace *child)
 {
   int err = 0;
   uint64 lo = ~0UL, hi = 0;    // parent PTEs downgraded
+  pte_t *buf = kalloc();       // one leaf table's PTEs for the child
+  if (!buf)
+    return -ENOMEM;
   acquiresleep(&parent->lock);
   child->heap_start = parent->heap_start;
   child->brk = parent->brk;
@@ -478,13 +463,14 @@ int as_fork(struct aspace *parent, struct aspace *child)
                              r->name, &c)) < 0)
       break;
     c->maxprot = r->maxprot;        // a read-only fd stays read-only in the child
-    err = fork_region(parent, child, r, &lo, &hi);
+    err = fork_region(parent, child, r, buf, &lo, &hi);
   }
   // The parent's downgraded PTEs must be fenced before fork returns, on
   // every hart that may cache them.
   if (hi > lo)
     tlb_flush_range(parent, lo, hi);
   releasesleep(&parent->lock);
+  kfree(buf);
   return err;
 }
 

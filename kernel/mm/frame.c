@@ -126,23 +126,60 @@ void frame_get(uint64 pa)
     panic("frame_get: free frame %p", (void *)pa);
 }
 
-void frame_put(uint64 pa)
+// Drop a reference to pa; 1 if it was the last (the caller frees f).
+static int unref(uint64 pa, struct frame *f)
 {
-  struct frame *f = pa2frame(pa);
   int old = __atomic_fetch_sub(&f->ref, 1, __ATOMIC_ACQ_REL);
   if (old <= 0)
     panic("frame_put: free frame %p", (void *)pa);
   if (old > 1)
-    return;
+    return 0;
   if (f->flags & FRAME_CACHE)
     panic("frame_put: %p still in the page cache", (void *)pa);
   if (tlbtrace_on)
     tlbtrace_free(pa);
-  acquire(&fl.lock);
+  return 1;
+}
+
+// f goes on the free list. fl.lock is held.
+static void give_back(struct frame *f)
+{
   f->flags = 0;
   f->next = fl.free;
   fl.free = f;
   fl.nfree++;
+}
+
+void frame_put(uint64 pa)
+{
+  struct frame *f = pa2frame(pa);
+  if (!unref(pa, f))
+    return;
+  acquire(&fl.lock);
+  give_back(f);
+  release(&fl.lock);
+}
+
+// frame_put of n frames, taking the free list's lock once for all those
+// freed (an exit gives back thousands).
+void frame_put_many(uint64 *pas, int n)
+{
+  struct frame *freed = 0;
+  for (int i = 0; i < n; i++) {
+    struct frame *f = pa2frame(pas[i]);
+    if (unref(pas[i], f)) {
+      f->next = freed;
+      freed = f;
+    }
+  }
+  if (!freed)
+    return;
+  acquire(&fl.lock);
+  while (freed) {
+    struct frame *f = freed;
+    freed = f->next;
+    give_back(f);
+  }
   release(&fl.lock);
 }
 

@@ -4,6 +4,7 @@
 // cache's index, regions, the reverse map, TLB control. The rest of the
 // kernel includes kernel/mm/mm.h (tools/layers.sh --check enforces it).
 #include "kernel/mm/mm.h"
+#include "kernel/lib/klib.h"
 
 // ---- frames (frame.c): one struct frame per physical page of RAM ----
 struct frame {
@@ -86,7 +87,6 @@ int    region_insert(struct aspace *as, uint64 start, uint64 end, int prot, int 
                      struct vmobj *obj, uint64 off, const char *name, struct region **out);
 void   region_set_prot(struct region *r, int prot);
 int    region_writeback(struct region *r, uint64 start, uint64 end);
-void   as_pte_set(struct aspace *as, uint64 va, pte_t *pte, pte_t new); // holding as->ptlock
 void   as_unmap_range(struct aspace *as, uint64 start, uint64 end); // PTEs + frames
 int    as_remove(struct aspace *as, uint64 start, uint64 end);      // regions too
 int    as_sbrk(struct aspace *as, int64 n, uint64 *old);
@@ -113,4 +113,19 @@ void   tlbtrace_fence(int kind, uint64 asid, uint64 va, uint64 size, uint64 mask
 void   tlbtrace_switch(struct aspace *as);   // this hart's satp now names as (0: the kernel's)
 void   tlbtrace_free(uint64 pa);             // a frame went back to the free list
 void   tlbtrace_retire(struct aspace *as);   // as's ASID will not be used again
+
+// Change a leaf PTE of as. Every change to a user leaf PTE goes through
+// here, under as->ptlock (the leaf-PTE rule in mm.h); rss follows.
+// Inline: fork and exit call it for every page.
+static inline void as_pte_set(struct aspace *as, uint64 va, pte_t *pte, pte_t new)
+{
+  ASSERT(holding(&as->ptlock));
+  if (tlbtrace_on)
+    tlbtrace_pte(as, va, *pte, new);
+  if ((*pte & PTE_V) && !(new & PTE_V))
+    as->rss--;
+  else if (!(*pte & PTE_V) && (new & PTE_V))
+    as->rss++;
+  *pte = new;
+}
 #endif
