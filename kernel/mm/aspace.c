@@ -175,6 +175,12 @@ int region_insert(struct aspace *as, uint64 start, uint64 end, int prot, int fla
   return 0;
 }
 
+// as_pte_set without as->ptlock: a kernel bug.
+void as_pte_unlocked(struct aspace *as, uint64 va)
+{
+  panic("as_pte_set: va %p of space %p without its ptlock", (void *)va, (void *)as);
+}
+
 // Map a private frame at an absent va (exec: the stack, a segment's last
 // page). The space is exec's own, not yet running; the PTE takes over the
 // reference to pa.

@@ -4,7 +4,6 @@
 // cache's index, regions, the reverse map, TLB control. The rest of the
 // kernel includes kernel/mm/mm.h (tools/layers.sh --check enforces it).
 #include "kernel/mm/mm.h"
-#include "kernel/lib/klib.h"
 
 // ---- frames (frame.c): one struct frame per physical page of RAM ----
 struct frame {
@@ -117,9 +116,11 @@ void   tlbtrace_retire(struct aspace *as);   // as's ASID will not be used again
 // Change a leaf PTE of as. Every change to a user leaf PTE goes through
 // here, under as->ptlock (the leaf-PTE rule in mm.h); rss follows.
 // Inline: fork and exit call it for every page.
+void   as_pte_unlocked(struct aspace *as, uint64 va) __attribute__((noreturn));
 static inline void as_pte_set(struct aspace *as, uint64 va, pte_t *pte, pte_t new)
 {
-  ASSERT(holding(&as->ptlock));
+  if (!holding(&as->ptlock))
+    as_pte_unlocked(as, va);
   if (tlbtrace_on)
     tlbtrace_pte(as, va, *pte, new);
   if ((*pte & PTE_V) && !(new & PTE_V))
