@@ -7,11 +7,14 @@ struct cpu cpus[NCPU];
 int ncpu;
 
 // Interrupts come back on only when the outermost pop_off finds they were
-// on at the outermost push_off.
+// on at the outermost push_off. sstatus is written only when interrupts
+// were on: under QEMU every CSR write ends the translated block, and
+// nested locks are common.
 void push_off(void)
 {
   int old = intr_get();
-  intr_off();
+  if (old)
+    intr_off();
   struct cpu *c = mycpu();
   if (c->noff == 0)
     c->intena = old;
