@@ -69,9 +69,10 @@ DYNAMIC ?= 1
 # STUB: DYNAMIC ?= 0
 # END LAB mmap
 STATIC_PROGS ?= bench init
-# Preferred base addresses: libc.so; libt1.so and libt2.so (the same one,
-# on purpose); the broken test libraries.
-LIBC_BASE   := 0x3E00000000
+# Preferred base addresses: libc.so (beside ld.so: kernel/memlayout.h says
+# why); libt1.so and libt2.so (the same one, on purpose); the broken test
+# libraries.
+LIBC_BASE   := 0x3F00100000
 TLIB_BASE   := 0x3D00000000
 BADLIB_BASE := 0x3C00000000
 
