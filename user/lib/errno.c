@@ -9,7 +9,9 @@ int errno;
 // Linux habits apply. The text itself is the table, not pointers to it:
 // a pointer in libc.so's data is a relocation that ld.so must write in
 // every process, making that data page the process's own copy.
-#define MSGLEN 33   // "Resource temporarily unavailable" and its NUL
+// MSGLEN: the longest message and its NUL. (C drops the NUL of a string
+// exactly MSGLEN long without a word: a longer message needs more.)
+#define MSGLEN 33   // "Resource temporarily unavailable"
 static const char messages[][MSGLEN] = {
   [0]            = "Success",
   [EPERM]        = "Operation not permitted",
