@@ -69,15 +69,20 @@ DYNAMIC ?= 1
 # STUB: DYNAMIC ?= 0
 # END LAB mmap
 STATIC_PROGS ?= bench init
-# Preferred base addresses: libc.so; libt1.so and libt2.so (the same one,
-# on purpose); the broken test libraries.
-LIBC_BASE   := 0x3E00000000
+# Preferred base addresses: libc.so (beside ld.so: kernel/memlayout.h says
+# why); libt1.so and libt2.so (the same one, on purpose); the broken test
+# libraries.
+LIBC_BASE   := 0x3F00100000
 TLIB_BASE   := 0x3D00000000
 BADLIB_BASE := 0x3C00000000
 
 # libc.so: the user library (all of user/lib but start.S) compiled as
 # position-independent code, linked at a preferred base address. Its text
 # is read-only and executable, its data separate; no text relocations.
+# -Bsymbolic-functions: libc's calls to its own functions are bound when
+# it is linked, as in a static program (where a program cannot replace a
+# libc function either), not through PLT slots that ld.so would look up
+# and write in every process.
 PICFLAGS  = $(filter-out -fno-pie,$(UCFLAGS)) -fPIC
 SOFLAGS   = -shared -nostdlib -Wl,--build-id=none -Wl,--hash-style=sysv \
 	-Wl,-z,separate-code -Wl,-z,max-page-size=4096 -Wl,-z,noexecstack -Wl,-z,text
@@ -166,7 +171,8 @@ $(B)/user/pic/usys.o: $(B)/user/lib/usys.S
 	$(CC) $(PICFLAGS) -c -o $@ $<
 $(B)/lib/libc.so: $(LIBCOBJ)
 	@mkdir -p $(@D)
-	$(CC) $(PICFLAGS) $(SOFLAGS) -Wl,-soname,libc.so -Wl,-Ttext-segment=$(LIBC_BASE) -o $@ $^ -lgcc
+	$(CC) $(PICFLAGS) $(SOFLAGS) -Wl,-Bsymbolic-functions -Wl,-soname,libc.so \
+		-Wl,-Ttext-segment=$(LIBC_BASE) -o $@ $^ -lgcc
 
 # ld.so: built by user/ld/build.sh (the exact commands are there).
 LDSO := $(if $(wildcard user/ld/build.sh),$(B)/lib/ld.so)

@@ -25,8 +25,13 @@
 #define TRAMPOLINE (MAXVA - PGSIZE)          // never user-accessible (kept for xv6 programs)
 #define TRAPFRAME  (TRAMPOLINE - PGSIZE)     // never user-accessible
 #define USERTOP    TRAPFRAME                 // first address above all user mappings
-#define LDSO_BASE  0x3F00000000L             // where exec loads a program's interpreter (ld.so): high, out of the heap's way
-#define USYSCALL   (LDSO_BASE - PGSIZE)      // a read-only page per process that user code reads (ugetpid)
+// High, out of the heap's way: the usys page, ld.so right above it, and
+// libc.so's preferred address (LIBC_BASE in the Makefile) 1 MiB above
+// that, all in one 2 MiB range, so that one leaf page-table page (and one
+// above it) maps them all: every range further away costs each process
+// two more page-table pages, to allocate, clear, scan and free.
+#define USYSCALL   0x3F00000000L             // a read-only page per process that user code reads (ugetpid)
+#define LDSO_BASE  (USYSCALL + PGSIZE)       // where exec loads a program's interpreter (ld.so)
 
 #ifndef __ASSEMBLER__
 // What the page at USYSCALL holds (kernel/mm/aspace.c as_map_usys).

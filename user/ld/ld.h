@@ -21,7 +21,7 @@
 
 #define MAXOBJ   32     // objects in a process: the program and its libraries
 #define MAXSEG   8      // PT_LOAD segments per object
-#define MAXPHNUM 64     // program headers per library file
+#define MAXPHNUM 16     // program headers per library file (read onto ld.so's stack)
 #define NAMELEN  64     // longest library name (DT_NEEDED string)
 #define LIBDIR   "/lib/"
 

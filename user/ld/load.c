@@ -6,15 +6,10 @@
 struct object objs[MAXOBJ];
 int nobjs;
 
-// The program headers of the library being loaded (one at a time).
-static Elf64_Phdr phdrs[MAXPHNUM];
-
-// Read exactly n bytes at file offset off, or fail.
-static void read_at(struct object *o, int fd, uint64 off, void *buf, uint64 n)
+// Read exactly n bytes from the file's current offset, or fail.
+static void read_all(struct object *o, int fd, void *buf, uint64 n)
 {
-  long r = sys_lseek(fd, off, 0 /* SEEK_SET */);
-  if (sys_failed(r))
-    fail("%s: cannot seek: %e", o->name, r);
+  long r;
   char *p = buf;
   while (n > 0) {
     r = sys_read(fd, p, n);
@@ -25,6 +20,15 @@ static void read_at(struct object *o, int fd, uint64 off, void *buf, uint64 n)
     p += r;
     n -= r;
   }
+}
+
+// Read exactly n bytes at file offset off, or fail.
+static void read_at(struct object *o, int fd, uint64 off, void *buf, uint64 n)
+{
+  long r = sys_lseek(fd, off, 0 /* SEEK_SET */);
+  if (sys_failed(r))
+    fail("%s: cannot seek: %e", o->name, r);
+  read_all(o, fd, buf, n);
 }
 
 // Is [addr, addr+len) inside one of the object's PT_LOAD segments, and does
@@ -78,7 +82,7 @@ static void check_header(struct object *o, Elf64_Ehdr *eh, uint64 fsize)
 // (link-time addresses for now): inside the file, page-aligned alike in
 // the file and in memory, sorted, not sharing a page, never W+X.
 // Returns the largest p_align.
-static uint64 check_segments(struct object *o, int phnum, uint64 fsize)
+static uint64 check_segments(struct object *o, Elf64_Phdr *phdrs, int phnum, uint64 fsize)
 {
   uint64 prev_end = 0, maxalign = PAGE;
   o->nseg = 0;
@@ -245,13 +249,24 @@ struct object *load_library(const char *name, struct object *needer)
   o->dev = st.dev;
   o->ino = st.ino;
 
-  Elf64_Ehdr eh;
-  if (st.size < sizeof eh)
+  // The ELF header and the program headers, which linkers put right
+  // after it: one read from the start of the file (just opened) for
+  // both, into a buffer on our stack, whose page is in use anyway.
+  uint64 head[(sizeof(Elf64_Ehdr) + MAXPHNUM * sizeof(Elf64_Phdr)) / 8];
+  if (st.size < sizeof(Elf64_Ehdr))
     fail("%s: not an ELF file (too short)", name);
-  read_at(o, fd, 0, &eh, sizeof eh);
-  check_header(o, &eh, st.size);
-  read_at(o, fd, eh.e_phoff, phdrs, (uint64)eh.e_phnum * sizeof(Elf64_Phdr));
-  uint64 maxalign = check_segments(o, eh.e_phnum, st.size);
+  uint64 got = st.size < sizeof head ? st.size : sizeof head;
+  read_all(o, fd, head, got);
+  Elf64_Ehdr *eh = (Elf64_Ehdr *)head;
+  check_header(o, eh, st.size);
+  uint64 phsize = (uint64)eh->e_phnum * sizeof(Elf64_Phdr);
+  Elf64_Phdr *ph = (Elf64_Phdr *)((char *)head + eh->e_phoff);
+  if (eh->e_phoff % 8 != 0 || eh->e_phoff > got || phsize > got - eh->e_phoff) {
+    // Elsewhere in the file: read them in after the header.
+    ph = (Elf64_Phdr *)(eh + 1);
+    read_at(o, fd, eh->e_phoff, ph, phsize);
+  }
+  uint64 maxalign = check_segments(o, ph, eh->e_phnum, st.size);
 
   o->preferred = PAGE_DOWN(o->seg[0].start);
   o->span = PAGE_UP(o->seg[o->nseg - 1].end) - o->preferred;
@@ -262,16 +277,16 @@ struct object *load_library(const char *name, struct object *needer)
   // Map the segments, and turn the recorded segments and the dynamic
   // section and RELRO range into run-time addresses.
   uint64 dynsz = 0;
-  for (int i = 0; i < eh.e_phnum; i++) {
-    Elf64_Phdr *ph = &phdrs[i];
-    if (ph->p_type == PT_LOAD && ph->p_memsz > 0)
-      map_segment(o, fd, ph);
-    else if (ph->p_type == PT_DYNAMIC) {
-      o->dynamic = (Elf64_Dyn *)(ph->p_vaddr + o->bias);
-      dynsz = ph->p_memsz;
-    } else if (ph->p_type == PT_GNU_RELRO) {
-      o->relro_start = ph->p_vaddr + o->bias;
-      o->relro_end = ph->p_vaddr + ph->p_memsz + o->bias;
+  for (int i = 0; i < eh->e_phnum; i++) {
+    Elf64_Phdr *p = &ph[i];
+    if (p->p_type == PT_LOAD && p->p_memsz > 0)
+      map_segment(o, fd, p);
+    else if (p->p_type == PT_DYNAMIC) {
+      o->dynamic = (Elf64_Dyn *)(p->p_vaddr + o->bias);
+      dynsz = p->p_memsz;
+    } else if (p->p_type == PT_GNU_RELRO) {
+      o->relro_start = p->p_vaddr + o->bias;
+      o->relro_end = p->p_vaddr + p->p_memsz + o->bias;
     }
   }
   for (int i = 0; i < o->nseg; i++) {

@@ -126,8 +126,12 @@ badmsg: .ascii  "ld.so: ld.so: not self-relocatable (symbolic relocation in ld.s
 badend:
 
         # ld.so's stack: whole pages of their own, so that they can be
-        # unmapped when ld.so is done.
-        .section .bss.ldstack, "aw", @nobits
+        # unmapped when ld.so is done. A section of its own too, which the
+        # linker puts after .bss: .bss then needs no page alignment and
+        # starts right after the data, in the page that exec has already
+        # made private (the one where the file's bytes end), so ld.so's
+        # variables cost no page fault.
+        .section .ldstack, "aw", @nobits
         .balign 4096
 ldstack:
         .space  LDSTACK_SIZE

@@ -6,8 +6,13 @@
 int errno;
 
 // Messages as Linux's C library words them, so that man pages and
-// Linux habits apply.
-static const char *const messages[] = {
+// Linux habits apply. The text itself is the table, not pointers to it:
+// a pointer in libc.so's data is a relocation that ld.so must write in
+// every process, making that data page the process's own copy.
+// MSGLEN: the longest message and its NUL. (C drops the NUL of a string
+// exactly MSGLEN long without a word: a longer message needs more.)
+#define MSGLEN 33   // "Resource temporarily unavailable"
+static const char messages[][MSGLEN] = {
   [0]            = "Success",
   [EPERM]        = "Operation not permitted",
   [ENOENT]       = "No such file or directory",
@@ -50,7 +55,7 @@ strerror(int err)
 {
   static char unknown[32];
 
-  if (err >= 0 && err < NMESSAGES && messages[err])
+  if (err >= 0 && err < NMESSAGES && messages[err][0])
     return (char *)messages[err];
   snprintf(unknown, sizeof(unknown), "Unknown error %d", err);
   return unknown;
