@@ -102,8 +102,8 @@ static int any_runnable(void)
 // microseconds (the other end of a pipe answers), and a hart that is
 // still looking takes it at once, in the address space it already has
 // loaded; one in wfi needs an SBI IPI and, under QEMU, a host thread
-// wakeup (pipe_rtt_2cpu went from 216 to 136 us). The cost is host CPU
-// burnt for at most this long after each transition to idle.
+// wakeup (this alone took pipe_rtt_2cpu from 227 to 136 us). The cost
+// is host CPU burnt for at most this long after each transition to idle.
 #define IDLE_POLL_TICKS 2000    // 200 us
 
 // Watch for a runnable process until IDLE_POLL_TICKS pass. Interrupts
