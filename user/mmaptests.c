@@ -738,6 +738,31 @@ t_persist(void)
   for (long i = 0; i < PERSIST_PAGES * PGSIZE; i++)
     p[i] = pat(i, PERSIST_SEED);
   expect_eq(msync(p, PERSIST_PAGES * PGSIZE, MS_SYNC), 0);
+
+  // The same pages again through read(), while a child write-protects
+  // and cleans them with msync over and over (on another hart). A copy
+  // must not land half before and half after a write-back: the second
+  // half would be in a clean page, never written, and the disk (which
+  // persist_after_reboot reads) would keep the other pattern. The kernel
+  // holds the PTE still across each page's copy (kernel/mm/uaccess.c).
+  int len = PERSIST_PAGES * PGSIZE;
+  int other = mkfile("/persist.alt", len, PERSIST_SEED + 1);
+  int same = mkfile("/persist.src", len, PERSIST_SEED);
+  int pid = fork();
+  if (pid == 0) {
+    for (;;)
+      msync(p, len, MS_SYNC);
+  }
+  check(pid > 0, "fork: %s", strerror(errno));
+  for (int round = 0; round < 40; round++)
+    for (int pg = 0; pg < PERSIST_PAGES; pg++)
+      pread_x(round % 2 ? same : other, pg * PGSIZE, p + pg * PGSIZE, PGSIZE);
+  kill(pid);
+  wait_pid(pid);
+  close(other);
+  close(same);
+  expect_eq(unlink("/persist.alt"), 0);
+  expect_eq(unlink("/persist.src"), 0);
   xmunmap(p, PERSIST_PAGES * PGSIZE);
   check(fsize(fd) == PERSIST_PAGES * PGSIZE, "persist.dat is %ld bytes", fsize(fd));
   check_file("persist.dat", fd, 0, PERSIST_PAGES * PGSIZE, PERSIST_SEED);
