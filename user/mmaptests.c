@@ -726,6 +726,7 @@ t_twofiles(void)
 
 #define PERSIST_PAGES 3
 #define PERSIST_SEED 42
+#define PERSIST_RD_PAGES 64
 
 // Write persist.dat through a shared mapping, msync(MS_SYNC), munmap.
 // persist_after_reboot checks it in the next boot.
@@ -738,35 +739,36 @@ t_persist(void)
   for (long i = 0; i < PERSIST_PAGES * PGSIZE; i++)
     p[i] = pat(i, PERSIST_SEED);
   expect_eq(msync(p, PERSIST_PAGES * PGSIZE, MS_SYNC), 0);
-
-  // The same pages again through read(), while a child write-protects
-  // and cleans them with msync over and over (on another hart). A copy
-  // must not land half before and half after a write-back: the second
-  // half would be in a clean page, never written, and the disk (which
-  // persist_after_reboot reads) would keep the other pattern. The kernel
-  // holds the PTE still across each page's copy (kernel/mm/uaccess.c).
-  int len = PERSIST_PAGES * PGSIZE;
-  int other = mkfile("/persist.alt", len, PERSIST_SEED + 1);
-  int same = mkfile("/persist.src", len, PERSIST_SEED);
-  int pid = fork();
-  if (pid == 0) {
-    for (;;)
-      msync(p, len, MS_SYNC);
-  }
-  check(pid > 0, "fork: %s", strerror(errno));
-  for (int round = 0; round < 40; round++)
-    for (int pg = 0; pg < PERSIST_PAGES; pg++)
-      pread_x(round % 2 ? same : other, pg * PGSIZE, p + pg * PGSIZE, PGSIZE);
-  kill(pid);
-  wait_pid(pid);
-  close(other);
-  close(same);
-  expect_eq(unlink("/persist.alt"), 0);
-  expect_eq(unlink("/persist.src"), 0);
   xmunmap(p, PERSIST_PAGES * PGSIZE);
   check(fsize(fd) == PERSIST_PAGES * PGSIZE, "persist.dat is %ld bytes", fsize(fd));
   check_file("persist.dat", fd, 0, PERSIST_PAGES * PGSIZE, PERSIST_SEED);
   close(fd);
+
+  // persist_rd.dat: its pages are written by read() into a shared
+  // mapping while a child write-protects and cleans them with msync
+  // over and over, on another hart. A copy must not land half before
+  // and half after a write-back: the second half would sit in a clean
+  // page, never written, and the disk would keep the old pattern there
+  // (persist_after_reboot reads it). The kernel holds each page's PTE
+  // still across its copy (kernel/mm/uaccess.c:user_copy).
+  fd = mkfile("/persist_rd.dat", PERSIST_RD_PAGES * PGSIZE, PERSIST_SEED + 1);
+  int src = mkfile("/persist_rd.src", PERSIST_RD_PAGES * PGSIZE, PERSIST_SEED + 2);
+  p = xmmap(0, PERSIST_RD_PAGES * PGSIZE, RW, MAP_SHARED, fd, 0);
+  int pid = fork();
+  if (pid == 0) {
+    for (;;)
+      msync(p, PERSIST_RD_PAGES * PGSIZE, MS_SYNC);
+  }
+  check(pid > 0, "fork: %s", strerror(errno));
+  for (int pg = 0; pg < PERSIST_RD_PAGES; pg++)
+    pread_x(src, pg * PGSIZE, p + pg * PGSIZE, PGSIZE);
+  kill(pid);
+  wait_pid(pid);
+  xmunmap(p, PERSIST_RD_PAGES * PGSIZE);
+  check_file("persist_rd.dat", fd, 0, PERSIST_RD_PAGES * PGSIZE, PERSIST_SEED + 2);
+  close(fd);
+  close(src);
+  expect_eq(unlink("/persist_rd.src"), 0);
 }
 
 static void
@@ -782,6 +784,11 @@ t_persist_after_reboot(void)
   xmunmap(p, PERSIST_PAGES * PGSIZE);
   close(fd);
   expect_eq(unlink("/persist.dat"), 0);
+  fd = open("/persist_rd.dat", O_RDONLY);
+  check(fd >= 0, "open /persist_rd.dat: %s", strerror(errno));
+  check_file("persist_rd.dat after the reboot", fd, 0, PERSIST_RD_PAGES * PGSIZE, PERSIST_SEED + 2);
+  close(fd);
+  expect_eq(unlink("/persist_rd.dat"), 0);
 }
 
 // ---------------------------------------------------------------- anonymous
