@@ -746,11 +746,15 @@ t_persist(void)
 
   // persist_rd.dat: its pages are written by read() into a shared
   // mapping while a child write-protects and cleans them with msync
-  // over and over, on another hart. A copy must not land half before
-  // and half after a write-back: the second half would sit in a clean
-  // page, never written, and the disk would keep the old pattern there
-  // (persist_after_reboot reads it). The kernel holds each page's PTE
-  // still across its copy (kernel/mm/uaccess.c:user_copy).
+  // over and over, on another hart. The kernel copies through its own
+  // map of RAM (kernel/mm/uaccess.c:user_copy): it must still honour the
+  // write right of the user PTE, so that a copy into a page write-back
+  // has cleaned goes through the fault path and marks it dirty again.
+  // Otherwise the new data sits in a clean page, never written, and the
+  // disk keeps the old pattern (persist_after_reboot reads it; a kernel
+  // that copied into any mapped page failed there). It holds the PTE
+  // still across the copy, too: a copy split by a write-back would lose
+  // its second half the same way (a narrow window this rarely hits).
   fd = mkfile("/persist_rd.dat", PERSIST_RD_PAGES * PGSIZE, PERSIST_SEED + 1);
   int src = mkfile("/persist_rd.src", PERSIST_RD_PAGES * PGSIZE, PERSIST_SEED + 2);
   p = xmmap(0, PERSIST_RD_PAGES * PGSIZE, RW, MAP_SHARED, fd, 0);
