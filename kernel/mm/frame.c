@@ -47,6 +47,11 @@ struct frame *frame_at(uint64 i)
   return &frames[i];
 }
 
+uint64 frames_free(void)
+{
+  return __atomic_load_n(&fl.nfree, __ATOMIC_RELAXED);
+}
+
 void frame_stats_quick(uint64 *total, uint64 *nfree)
 {
   *total = nframes;

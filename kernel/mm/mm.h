@@ -17,6 +17,7 @@ uint64 frame_alloc_copy(uint64 src); // a frame holding a copy of page src, or 0
 void   frame_get(uint64 pa);       // one more reference
 void   frame_put(uint64 pa);       // one less; freed at zero
 void   frame_put_many(uint64 *pas, int n);
+uint64 frames_free(void);          // free frames now (a hint: no lock)
 void  *kalloc(void);               // a zeroed kernel page (kernel virtual address), or 0
 void   kfree(void *kva);
 
