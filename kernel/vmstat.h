@@ -50,6 +50,7 @@ struct vmstat {
   unsigned long readahead_waits;  // lookups that slept for a page being read
   unsigned long idle_kicks;       // IPIs that woke an idle hart for a runnable process
   unsigned long exec_premap;      // cached pages mapped with a new executable mapping (as_premap)
+  unsigned long cow_ahead;        // pages a sequential COW writer's fault copied ahead of it
 };
 
 #define VMR_READ    1

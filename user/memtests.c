@@ -119,6 +119,68 @@ t_cow3gen(void)
   close(go[1]);
 }
 
+// A child writing its inherited heap in order breaks COW ahead of itself
+// (fault.c: cow_ahead): fewer faults than pages, and every page it broke
+// early, written or not, is its own copy: the original contents until it
+// writes, and never what the parent writes afterwards.
+#define CA_PAGES 64
+#define CA_WRITTEN 40
+
+static void
+ca_verify(uint64 *p, const char *who, int child_wrote, int parent_wrote)
+{
+  for (long i = 0; i < CA_PAGES; i++)
+    for (long j = 0; j < CG_WORDS; j += 61) {
+      uint64 want = tag(0, i, j);
+      if (child_wrote && i < CA_WRITTEN && j == 0)
+        want = tag(1, i, 0);
+      if (parent_wrote)
+        want = tag(2, i, j);
+      if (p[i * CG_WORDS + j] != want)
+        fail("%s: page %ld word %ld is 0x%lx, want 0x%lx", who, i, j, p[i * CG_WORDS + j], want);
+    }
+}
+
+static void
+t_cowahead(void)
+{
+  int w[2], go[2];
+  char c;
+  uint64 *p = heap_pages(CA_PAGES);
+  fill_pages(p, CA_PAGES, 0);
+  expect_ok(pipe(w));
+  expect_ok(pipe(go));
+  int pid = xfork();
+  if (pid == 0) {
+    close(w[0]);
+    close(go[1]);
+    tl_vmstat(&vs[0]);
+    for (long i = 0; i < CA_WRITTEN; i++)
+      p[i * CG_WORDS] = tag(1, i, 0);
+    tl_vmstat(&vs[1]);
+    long faults = vs[1].fault_cow_copy - vs[0].fault_cow_copy;
+    long ahead = vs[1].cow_ahead - vs[0].cow_ahead;
+    if (faults + ahead < CA_WRITTEN || faults >= CA_WRITTEN / 2)
+      fail("%d pages written in order: %ld copying faults, %ld pages copied ahead", CA_WRITTEN,
+           faults, ahead);
+    ca_verify(p, "child after its writes", 1, 0);
+    write(w[1], "c", 1);
+    read(go[0], &c, 1);             // the parent has rewritten every page
+    ca_verify(p, "child after the parent's writes", 1, 0);
+    exit(0);
+  }
+  close(w[1]);          // a child that fails ends the read with EOF
+  close(go[0]);
+  int ready = read(w[0], &c, 1) == 1;
+  fill_pages(p, CA_PAGES, 2);
+  write(go[1], "g", 1);
+  close(w[0]);
+  close(go[1]);
+  int st = wait_pid(pid);
+  check(ready && st == 0, "the child failed (status %d)", st);
+  ca_verify(p, "parent", 0, 1);
+}
+
 // A child shrinks the heap it shares copy-on-write, then grows it again:
 // the parent keeps its data, the child gets zeros.
 static void
@@ -750,6 +812,7 @@ t_boundaries(void)
 
 struct test { const char *name; void (*fn)(void); } tests[] = {
   { "cow3gen", t_cow3gen },
+  { "cowahead", t_cowahead },
   { "cowshrink", t_cowshrink },
   { "bigfork", t_bigfork },
   { "cowcopyout", t_cowcopyout },

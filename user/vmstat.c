@@ -52,6 +52,7 @@ static const struct {
   FIELD(readahead_waits),
   FIELD(idle_kicks),
   FIELD(exec_premap),
+  FIELD(cow_ahead),
 };
 
 int

@@ -132,6 +132,7 @@ struct aspace *as_create(void)
   as->nregions = 0;
   as->rss = 0;
   as->heap_start = as->brk = 0;
+  as->cow_next = 0;
   return as;
 }
 
@@ -254,12 +255,9 @@ void as_unmap_range(struct aspace *as, uint64 start, uint64 end)
     pte_t *pte;
     acquire(&as->ptlock);
     while (n < batch && (pte = pt_next_leaf(as->root, &va, end)) != 0) {
-      for (uint64 tend = table_end(va, end); n < batch && va < tend; va += PGSIZE, pte++) {
-        if (*pte & PTE_V) {
-          pas[n++] = PTE2PA(*pte);
-          as_pte_set(as, va, pte, 0);
-        }
-      }
+      int k = MIN((table_end(va, end) - va) / PGSIZE, (uint64)(batch - n));
+      n += as_pte_clear(as, va, pte, k, pas + n);
+      va += (uint64)k * PGSIZE;
     }
     release(&as->ptlock);
     if (n == 0)
@@ -379,12 +377,13 @@ void as_put(struct aspace *as)
 // Share the pages of parent region r with the child's copy of it, one
 // leaf table (2 MiB) at a time: the parent's PTEs are read from the
 // table directly, not walked from the root per page, into buf (a page
-// of PTEs, one per slot of the table), then stored in the child's table.
-// Private writable pages become read-only (COW) in the parent; the
-// child gets the same PTE. For a region over an object the object's
-// lock is held across a table, so that eviction cannot remove a parent
-// PTE between our reading it and the child's getting it. [*lo, *hi)
-// grows to cover the parent PTEs downgraded.
+// of PTEs, buf[i] for the table's i-th page from where the run starts),
+// then stored in the child's table in one as_pte_fill. Private writable
+// pages become read-only (COW) in the parent; the child gets the same
+// PTE. For a region over an object the object's lock is held across a
+// table, so that eviction cannot remove a parent PTE between our reading
+// it and the child's getting it. [*lo, *hi) grows to cover the parent
+// PTEs downgraded.
 static int fork_region(struct aspace *parent, struct aspace *child, struct region *r,
                        pte_t *buf, uint64 *lo, uint64 *hi)
 {
@@ -395,21 +394,21 @@ static int fork_region(struct aspace *parent, struct aspace *child, struct regio
       acquire(&r->obj->lock);
     acquire(&parent->ptlock);
     pte_t *pte = pt_next_leaf(parent->root, &va, r->end);
-    uint64 first = va, tend = table_end(va, r->end);
-    for (; pte && va < tend; va += PGSIZE, pte++) {
+    uint64 first = va, a = va, tend = table_end(va, r->end);
+    for (; pte && a < tend; a += PGSIZE, pte++) {
       pte_t e = *pte;
-      buf[PX(0, va)] = 0;
+      buf[(a - first) / PGSIZE] = 0;
       if (!(e & PTE_V))
         continue;
       // LAB cow: a private writable page: make it read-only and PTE_COW in the parent (as_pte_set, widen [*lo, *hi) for the fence, count pages_cow_shared); the child gets the same PTE and the frame one more reference (frame_get)
       if (!(r->flags & REG_SHARED) && (e & PTE_W)) {
         e = (e & ~PTE_W) | PTE_COW;
-        as_pte_set(parent, va, pte, e);
-        *lo = MIN(*lo, va);
-        *hi = MAX(*hi, va + PGSIZE);
+        as_pte_set(parent, a, pte, e);
+        *lo = MIN(*lo, a);
+        *hi = MAX(*hi, a + PGSIZE);
         VMCOUNT(pages_cow_shared);
       }
-      frame_get(PTE2PA(e));
+      frame_ref(PTE2PA(e));
       // STUB: (void)lo;
       // STUB: (void)hi;
       // STUB: if (!(r->flags & REG_SHARED) && (e & PTE_W)) {   // for now, copy the page at once
@@ -424,25 +423,24 @@ static int fork_region(struct aspace *parent, struct aspace *child, struct regio
       // STUB:   frame_get(PTE2PA(e));
       // STUB: }
       // END LAB cow
-      buf[PX(0, va)] = e;
+      buf[(a - first) / PGSIZE] = e;
     }
     release(&parent->ptlock);
-    // [first, va) is in buf; the child takes the PTEs (and references).
+    // buf[0..n) holds [first, a); the child takes the PTEs (and references).
+    int n = (a - first) / PGSIZE;
+    va = a;
     acquire(&child->ptlock);
-    pte_t *table = first < va ? walk(child->root, first, 1) : 0;
-    for (uint64 a = first; a < va; a += PGSIZE) {
-      pte_t e = buf[PX(0, a)];
-      if (!e)
-        continue;
-      if (table)
-        as_pte_set(child, a, table + (PX(0, a) - PX(0, first)), e);
-      else
-        frame_put(PTE2PA(e));
-    }
+    pte_t *table = n ? walk(child->root, first, 1) : 0;
+    if (table)
+      as_pte_fill(child, first, table, buf, n);
+    else
+      for (int i = 0; i < n; i++)
+        if (buf[i])
+          frame_put(PTE2PA(buf[i]));
     release(&child->ptlock);
     if (r->obj)
       release(&r->obj->lock);
-    if (first < va && !table)
+    if (n && !table)
       err = -ENOMEM;
   }
   return err;

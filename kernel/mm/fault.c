@@ -237,6 +237,40 @@ static int fault_absent(struct aspace *as, struct region *r, uint64 va, int acce
   return err;
 }
 
+// A write fault that broke COW at va - PGSIZE's successor, i.e. right
+// after the last break (as->cow_next), is a sequential writer: a child
+// filling a buffer it inherited. Break the pages after it too, up to
+// AROUND in all, so that it takes one fault and one fence per window
+// instead of one per page (a fence is a full TLB flush under QEMU).
+// Only anonymous pages (nobody but us, holding as->lock, changes their
+// PTEs), only COW pages still shared, only while memory is not low, and
+// never past the region or va's leaf table. Their old frames go to
+// olds, to be dropped after the caller's fence. Returns where the run
+// of broken pages ends.
+static uint64 cow_ahead(struct aspace *as, struct region *r, uint64 va, pte_t *pte,
+                        uint64 *olds, int *nolds)
+{
+  uint64 table = va & ~((1UL << PXSHIFT(1)) - 1);
+  uint64 end = MIN(MIN(r->end, table + (1UL << PXSHIFT(1))), va + AROUND * PGSIZE);
+  uint64 a = va + PGSIZE;
+  for (pte++; a < end && !pc_low(); a += PGSIZE, pte++) {
+    pte_t old = *pte;    // stable: only we change an anonymous PTE
+    if (!(old & PTE_V) || (old & PTE_W) || !(old & PTE_COW))
+      break;
+    uint64 pa = PTE2PA(old), copy = pa;
+    if (frame_refcount(pa) > 1) {      // else ours alone now: no copy
+      if (!(copy = frame_alloc_copy(pa)))
+        break;
+      olds[(*nolds)++] = pa;
+    }
+    acquire(&as->ptlock);
+    as_pte_set(as, a, pte, PA2PTE(copy) | pte_rights(r->prot) | PTE_V | PTE_A | PTE_D);
+    release(&as->ptlock);
+    VMCOUNT(cow_ahead);
+  }
+  return a;
+}
+
 // Case 2: a write to a private page mapped read-only (copy-on-write, or
 // rights that mprotect has since raised). Copy (map_copy) unless we hold
 // the frame alone (a page-cache frame is never ours alone: the file keeps
@@ -268,11 +302,20 @@ static int fault_cow(struct aspace *as, struct region *r, uint64 va, pte_t *pte)
   int err = map_copy(as, r, va, pte, old, pa);
   ASSERT(err != -EAGAIN || r->obj);   // only the reverse map changes our PTE
   if (err == 0) {
-    // The PTE now names another frame: every hart that may hold the old,
+    uint64 olds[AROUND], end = va + PGSIZE;
+    int n = 0;
+    if (!r->obj && va == as->cow_next)
+      end = cow_ahead(as, r, va, pte, olds, &n);
+    as->cow_next = end;
+    // The PTEs now name other frames: every hart that may hold an old,
     // read-only entry must drop it before the old frame can be reused,
     // or it would go on reading stale data (later: someone else's).
-    tlb_flush_page(as, va);
+    if (n == 0)
+      tlb_flush_page(as, va);
+    else
+      tlb_flush_range(as, va, end);
     frame_put(pa);          // the PTE's reference
+    frame_put_many(olds, n);
   }
   if (r->obj)
     frame_put(pa);          // ours

@@ -11,7 +11,7 @@
 #include "kernel/boot/dtb.h"
 
 uint64 ram_base, ram_end;
-static struct frame *frames;     // one per page in [ram_base, ram_end)
+struct frame *frames;            // one per page in [ram_base, ram_end)
 static uint64 nframes;
 
 static struct {
@@ -20,11 +20,9 @@ static struct {
   uint64 nfree;
 } fl;
 
-struct frame *pa2frame(uint64 pa)
+void frame_bad(uint64 pa, const char *why)
 {
-  if (pa < ram_base || pa >= ram_end)
-    panic("pa2frame: %p outside RAM", (void *)pa);
-  return &frames[(pa - ram_base) >> PGSHIFT];
+  panic("frame %p: %s", (void *)pa, why);
 }
 
 static uint64 frame2pa(struct frame *f)
@@ -126,19 +124,17 @@ uint64 frame_alloc_copy(uint64 src)
 
 void frame_get(uint64 pa)
 {
-  struct frame *f = pa2frame(pa);
-  if (__atomic_fetch_add(&f->ref, 1, __ATOMIC_ACQ_REL) <= 0)
-    panic("frame_get: free frame %p", (void *)pa);
+  frame_ref(pa);
 }
 
 // Drop a reference to pa; 1 if it was the last (the caller frees f).
-static int unref(uint64 pa, struct frame *f)
+static inline int unref(uint64 pa, struct frame *f)
 {
   int old = __atomic_fetch_sub(&f->ref, 1, __ATOMIC_ACQ_REL);
-  if (old <= 0)
-    panic("frame_put: free frame %p", (void *)pa);
   if (old > 1)
     return 0;
+  if (old <= 0)
+    frame_bad(pa, "frame_put of a free frame");
   if (f->flags & FRAME_CACHE)
     panic("frame_put: %p still in the page cache", (void *)pa);
   if (tlbtrace_on)

@@ -136,6 +136,7 @@ struct aspace {
   uint64 rss;              // valid leaf PTEs (ptlock)
   uint64 heap_start;       // heap region is [heap_start, brk)
   uint64 brk;
+  uint64 cow_next;         // where a sequential COW writer faults next (fault.c: cow_ahead)
 };
 
 void   aspaceinit(void);

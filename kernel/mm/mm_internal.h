@@ -23,12 +23,31 @@ struct frame {
 #define FRAME_MARK    0x40 // read-ahead mark: reaching it reads the next window (readahead.c)
 
 int    frame_refcount(uint64 pa);
-struct frame *pa2frame(uint64 pa);
+void   frame_bad(uint64 pa, const char *why) __attribute__((noreturn));
 void   frame_stats(uint64 *total, uint64 *nfree, uint64 *shared);
 void   frame_stats_quick(uint64 *total, uint64 *nfree);
 uint64 frame_pa(struct frame *f);
 uint64 nframes_total(void);
 struct frame *frame_at(uint64 i);
+
+// The frame of pa, and frame_get's body (frame_ref): inline, because
+// fork takes a reference for every page it shares.
+extern struct frame *frames;     // frame.c: one per page in [ram_base, ram_end)
+static inline struct frame *pa2frame(uint64 pa)
+{
+  if (pa < ram_base || pa >= ram_end)
+    frame_bad(pa, "outside RAM");
+  return &frames[(pa - ram_base) >> PGSHIFT];
+}
+
+// One more reference to a frame the caller knows is in use (it holds a
+// reference, or a PTE it has locked maps the frame): the count cannot be
+// reaching 0 meanwhile, so the increment needs no ordering.
+static inline void frame_ref(uint64 pa)
+{
+  if (__atomic_fetch_add(&pa2frame(pa)->ref, 1, __ATOMIC_RELAXED) <= 0)
+    frame_bad(pa, "frame_get of a free frame");
+}
 
 // ---- memory objects (vmobj.c): the reverse map and write-back ----
 void   vmobj_stats(uint64 *nshm, uint64 *frames);
@@ -128,5 +147,46 @@ static inline void as_pte_set(struct aspace *as, uint64 va, pte_t *pte, pte_t ne
   else if (!(*pte & PTE_V) && (new & PTE_V))
     as->rss++;
   *pte = new;
+}
+
+// as_pte_set for the n PTEs of a run in one leaf table that are all
+// invalid (a child's table at fork): pte[i] becomes new[i] (0 leaves it
+// invalid), with the lock checked and rss counted once for the run.
+static inline void as_pte_fill(struct aspace *as, uint64 va, pte_t *pte, const pte_t *new, int n)
+{
+  if (!holding(&as->ptlock))
+    as_pte_unlocked(as, va);
+  int added = 0;
+  for (int i = 0; i < n; i++) {
+    if (!new[i])
+      continue;
+    if (pte[i] & PTE_V)
+      frame_bad(PTE2PA(pte[i]), "as_pte_fill over a valid PTE");
+    if (tlbtrace_on)
+      tlbtrace_pte(as, va + (uint64)i * PGSIZE, pte[i], new[i]);
+    pte[i] = new[i];
+    added++;
+  }
+  as->rss += added;
+}
+
+// as_pte_set(..., 0) for every valid PTE of a run of n in one leaf table
+// (unmap, exit): their frames' addresses go to pas. Returns how many.
+static inline int as_pte_clear(struct aspace *as, uint64 va, pte_t *pte, int n, uint64 *pas)
+{
+  if (!holding(&as->ptlock))
+    as_pte_unlocked(as, va);
+  int k = 0;
+  for (int i = 0; i < n; i++) {
+    pte_t e = pte[i];
+    if (!(e & PTE_V))
+      continue;
+    if (tlbtrace_on)
+      tlbtrace_pte(as, va + (uint64)i * PGSIZE, e, 0);
+    pas[k++] = PTE2PA(e);
+    pte[i] = 0;
+  }
+  as->rss -= k;
+  return k;
 }
 #endif

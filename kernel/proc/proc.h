@@ -35,7 +35,7 @@ struct proc {
   // p->lock must be held for these:
   enum procstate state;
   void *chan;                 // sleeping on chan
-  int killed;
+  int killed;                 // written under p->lock; killed() reads it without
   int xstate;                 // exit status for the parent's wait
   int pid;
   int pgid;                   // process group (job); ^C kills the console's foreground group
