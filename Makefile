@@ -46,7 +46,7 @@ PYTHON ?= python3
 KCFLAGS = -march=rv64imac_zicsr_zifencei -mabi=lp64 -mcmodel=medany -fno-pie \
 	-ffreestanding -nostdlib -fno-builtin -fno-stack-protector \
 	-fno-omit-frame-pointer -fno-asynchronous-unwind-tables -fno-unwind-tables \
-	-O2 -g -Wall -Wextra -Werror -DKERNEL -I. -MMD -MP $(LOCKDEBUG_CFLAGS)
+	-ffunction-sections -O2 -g -Wall -Wextra -Werror -DKERNEL -I. -MMD -MP $(LOCKDEBUG_CFLAGS)
 KLDFLAGS = -no-pie -nostdlib -Wl,--build-id=none -T linker.ld
 
 UCFLAGS = -march=rv64gc -mabi=lp64d -mcmodel=medany -fno-pie -ffreestanding \

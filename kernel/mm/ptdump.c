@@ -92,7 +92,7 @@ int64 sys_pgtprint(void)
   struct aspace *as = 0;
   if (pid == 0)
     pid = myproc()->pid;
-  for (struct proc *p = proc; p < &proc[NPROC] && !as; p++) {
+  for (struct proc *p = proc, *end = proc_end(); p < end && !as; p++) {
     acquire(&p->lock);
     if (p->pid == pid && (p->state == SLEEPING || p->state == RUNNABLE || p->state == RUNNING) && p->as) {
       as = p->as;      // stable under p->lock

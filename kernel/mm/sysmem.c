@@ -38,7 +38,7 @@ int64 sys_vmmap(void)
   struct aspace *as = 0;
   if (pid == 0)
     pid = myproc()->pid;
-  for (struct proc *p = proc; p < &proc[NPROC] && !as; p++) {
+  for (struct proc *p = proc, *end = proc_end(); p < end && !as; p++) {
     acquire(&p->lock);
     if (p->pid == pid && p->state != UNUSED && p->state != ZOMBIE && p->as) {
       as = p->as;     // read under p->lock: exec replaces p->as under it

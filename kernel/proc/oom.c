@@ -27,7 +27,7 @@ void oominit(void)
 static int alive(int pid)
 {
   int yes = 0;
-  for (struct proc *p = proc; p < &proc[NPROC]; p++) {
+  for (struct proc *p = proc, *end = proc_end(); p < end; p++) {
     acquire(&p->lock);
     if (p->pid == pid && p->state != UNUSED && p->state != ZOMBIE)
       yes = 1;
@@ -42,7 +42,7 @@ static struct proc *largest(uint64 *pages)
 {
   struct proc *best = 0;
   *pages = 0;
-  for (struct proc *p = proc; p < &proc[NPROC]; p++) {
+  for (struct proc *p = proc, *end = proc_end(); p < end; p++) {
     acquire(&p->lock);
     if (p->pid > 1 && p->as && (p->state == RUNNABLE || p->state == RUNNING || p->state == SLEEPING)) {
       uint64 n = __atomic_load_n(&p->as->rss, __ATOMIC_RELAXED);

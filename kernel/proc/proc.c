@@ -15,6 +15,7 @@
 #include "kernel/boot/sbi.h"
 
 struct proc proc[NPROC];
+struct proc *proc_top = proc;
 static struct proc *initproc;
 static int nextpid = 1;
 static struct spinlock pid_lock;
@@ -54,6 +55,11 @@ struct proc *allocproc(void)
   for (struct proc *p = proc; p < &proc[NPROC]; p++) {
     acquire(&p->lock);
     if (p->state == UNUSED) {
+      // Raise proc_top before p can be seen by anyone (it only grows).
+      struct proc *top = __atomic_load_n(&proc_top, __ATOMIC_RELAXED);
+      while (top <= p && !__atomic_compare_exchange_n(&proc_top, &top, p + 1, 0,
+                                                      __ATOMIC_SEQ_CST, __ATOMIC_RELAXED))
+        ;
       p->pid = allocpid();
       p->state = USED;
       p->killed = 0;
@@ -172,7 +178,7 @@ int fork(void)
 // Give p's children to init. wait_lock must be held.
 static void reparent(struct proc *p)
 {
-  for (struct proc *pp = proc; pp < &proc[NPROC]; pp++) {
+  for (struct proc *pp = proc, *end = proc_end(); pp < end; pp++) {
     if (pp->parent == p) {
       pp->parent = initproc;
       wakeup(initproc);
@@ -219,7 +225,7 @@ int wait(uint64 addr)
   acquire(&wait_lock);
   for (;;) {
     int havekids = 0;
-    for (struct proc *pp = proc; pp < &proc[NPROC]; pp++) {
+    for (struct proc *pp = proc, *end = proc_end(); pp < end; pp++) {
       if (pp->parent != p)
         continue;
       acquire(&pp->lock);
@@ -250,7 +256,7 @@ int wait(uint64 addr)
 
 int kill(int pid)
 {
-  for (struct proc *p = proc; p < &proc[NPROC]; p++) {
+  for (struct proc *p = proc, *end = proc_end(); p < end; p++) {
     acquire(&p->lock);
     if (p->pid == pid && p->state != UNUSED) {
       // A zombie is still a process (POSIX); killing it changes nothing.
@@ -283,7 +289,7 @@ void procdump(void)
     [RUNNABLE] "runble", [RUNNING] "run   ", [ZOMBIE] "zombie"
   };
   printf("\n");
-  for (struct proc *p = proc; p < &proc[NPROC]; p++) {
+  for (struct proc *p = proc, *end = proc_end(); p < end; p++) {
     if (p->state == UNUSED)
       continue;
     printf("%d %s %s\n", p->pid, states[p->state], p->name);
@@ -342,7 +348,7 @@ int kill_pgrp(int pgid)
   int n = 0;
   if (pgid <= 0)
     return 0;
-  for (struct proc *p = proc; p < &proc[NPROC]; p++) {
+  for (struct proc *p = proc, *end = proc_end(); p < end; p++) {
     acquire(&p->lock);
     if (p->state != UNUSED && p->state != ZOMBIE && p->pgid == pgid && p != initproc) {
       p->killed = 1;
@@ -370,7 +376,7 @@ int setpgid(int pid, int pgid)
     pgid = pid;
   int err = -ESRCH;
   acquire(&wait_lock);
-  for (struct proc *p = proc; p < &proc[NPROC]; p++) {
+  for (struct proc *p = proc, *end = proc_end(); p < end; p++) {
     if (p->pid != pid || (p != me && p->parent != me))
       continue;
     acquire(&p->lock);
@@ -389,7 +395,7 @@ int getpgid(int pid)
 {
   if (pid == 0)
     pid = myproc()->pid;
-  for (struct proc *p = proc; p < &proc[NPROC]; p++) {
+  for (struct proc *p = proc, *end = proc_end(); p < end; p++) {
     acquire(&p->lock);
     if (p->pid == pid && p->state != UNUSED) {
       int g = p->pgid;

@@ -65,6 +65,17 @@ struct proc {
 };
 
 extern struct proc proc[NPROC];
+extern struct proc *proc_top;     // one past the highest slot ever used (proc.c)
+
+// Where a scan of the process table may stop: no slot at or above it has
+// ever been used. Slots are taken lowest first, so with a few processes
+// the scheduler's and wakeup's scans touch a few slots, not the whole
+// table (41 KiB, whose pages each need a TLB refill after every switch
+// of address space).
+static inline struct proc *proc_end(void)
+{
+  return __atomic_load_n(&proc_top, __ATOMIC_ACQUIRE);
+}
 
 // proc.c
 void procinit(void);

@@ -91,7 +91,7 @@ void kick_pending(void)
 // Is any process runnable? A hint, read without locks.
 static int any_runnable(void)
 {
-  for (struct proc *p = proc; p < &proc[NPROC]; p++)
+  for (struct proc *p = proc, *end = proc_end(); p < end; p++)
     if (__atomic_load_n(&p->state, __ATOMIC_RELAXED) == RUNNABLE)
       return 1;
   return 0;
@@ -132,7 +132,7 @@ void scheduler(void)
   for (;;) {
     intr_on();
     int found = 0;
-    for (struct proc *p = proc; p < &proc[NPROC]; p++) {
+    for (struct proc *p = proc, *end = proc_end(); p < end; p++) {
       // A first look without the lock: a process made runnable just
       // after it is found by the next pass, or by any_runnable below.
       if (__atomic_load_n(&p->state, __ATOMIC_RELAXED) != RUNNABLE)
@@ -230,7 +230,7 @@ void wakeup(void *chan)
 {
   int woke = 0;
   struct proc *me = myproc();
-  for (struct proc *p = proc; p < &proc[NPROC]; p++) {
+  for (struct proc *p = proc, *end = proc_end(); p < end; p++) {
     if (p == me)
       continue;
     if (__atomic_load_n(&p->state, __ATOMIC_RELAXED) != SLEEPING ||

@@ -167,7 +167,7 @@ int64 sys_procinfo(void)
   // One process at a time into a kernel copy: copyout may fault and
   // sleep, and no lock may be held then.
   int count = 0;
-  for (struct proc *p = proc; p < &proc[NPROC]; p++) {
+  for (struct proc *p = proc, *end = proc_end(); p < end; p++) {
     struct procinfo pi;
     memset(&pi, 0, sizeof pi);
     acquire(&p->lock);
