@@ -237,11 +237,11 @@ static int fault_absent(struct aspace *as, struct region *r, uint64 va, int acce
   return err;
 }
 
-// A write fault that broke COW at va - PGSIZE's successor, i.e. right
-// after the last break (as->cow_next), is a sequential writer: a child
-// filling a buffer it inherited. Break the pages after it too, up to
-// AROUND in all, so that it takes one fault and one fence per window
-// instead of one per page (a fence is a full TLB flush under QEMU).
+// A COW break at as->cow_next, the page right after the previous break,
+// comes from a sequential writer: a child filling a buffer it inherited.
+// Break the pages after va too, up to AROUND in all, so that it takes
+// one fault and one fence per window instead of one per page (a fence
+// is a full TLB flush under QEMU).
 // Only anonymous pages (nobody but us, holding as->lock, changes their
 // PTEs), only COW pages still shared, only while memory is not low, and
 // never past the region or va's leaf table. Their old frames go to
