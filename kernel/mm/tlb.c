@@ -27,7 +27,7 @@
 #define RANGE_PAGES 16   // above this many pages, fence the whole ASID
 
 static struct spinlock asid_lock;
-static uint64 generation = 1;
+static uint64 generation = 1;  // written under asid_lock; tlb_switch looks first without it
 // LAB tlb: the next ASID of this generation to hand out (ASID 0 is the kernel's, for idle harts)
 static uint64 next_asid = 1;   // ASID 0 is the kernel's (idle harts)
 // END LAB tlb
@@ -85,19 +85,27 @@ void tlb_switch(struct aspace *as)
 {
   struct cpu *c = mycpu();
   // LAB tlb: give as an ASID of the current generation (a new generation when they run out); flush = this hart has not flushed since the generation changed
-  acquire(&asid_lock);
-  if (as->asid_gen != generation) {
-    if (next_asid >= nasids) {
-      generation++;
-      next_asid = 1;
-      vmcount.asid_generation = generation;
+  // The common switch, to a space whose ASID is current on a hart that
+  // has flushed for this generation, changes nothing here and takes no
+  // lock: a rollover just after our look is the same race as one just
+  // after the lock's release, and the next switch sees it.
+  uint64 gen = __atomic_load_n(&generation, __ATOMIC_ACQUIRE);
+  int flush = 0;
+  if (as->asid_gen != gen || c->asid_gen != gen) {
+    acquire(&asid_lock);
+    if (as->asid_gen != generation) {
+      if (next_asid >= nasids) {
+        __atomic_store_n(&generation, generation + 1, __ATOMIC_RELEASE);
+        next_asid = 1;
+        vmcount.asid_generation = generation;
+      }
+      as->asid = next_asid++;
+      as->asid_gen = generation;
     }
-    as->asid = next_asid++;
-    as->asid_gen = generation;
+    flush = c->asid_gen != generation;
+    c->asid_gen = generation;
+    release(&asid_lock);
   }
-  int flush = c->asid_gen != generation;
-  c->asid_gen = generation;
-  release(&asid_lock);
   // STUB: as->asid = 0;      // for now every space shares ASID 0: flush the whole TLB at every switch
   // STUB: int flush = 1;
   // END LAB tlb
