@@ -24,7 +24,12 @@
 #include "kernel/proc/proc.h"
 #include "kernel/boot/sbi.h"
 
-#define RANGE_PAGES 16   // above this many pages, fence the whole ASID
+// Above this many pages, fence the whole ASID instead of page by page.
+// Per-page fences keep the space's other entries, but each costs a whole
+// TLB flush where the hardware ignores the address (QEMU 7.2 does: 16
+// page fences after a COW-ahead window cost 16 flushes), and OpenSBI
+// itself turns a remote fence of more than one page into an ASID fence.
+#define RANGE_PAGES 4
 
 static struct spinlock asid_lock;
 static uint64 generation = 1;  // written under asid_lock; tlb_switch looks first without it
