@@ -103,6 +103,8 @@ static inline unsigned long r_ra(void)
 #define csr_write(csr, val) ({ uint64 __v = (uint64)(val); asm volatile("csrw " #csr ", %0" :: "rK"(__v) : "memory"); })
 #define csr_set(csr, val) ({ uint64 __v = (uint64)(val); asm volatile("csrs " #csr ", %0" :: "rK"(__v) : "memory"); })
 #define csr_clear(csr, val) ({ uint64 __v = (uint64)(val); asm volatile("csrc " #csr ", %0" :: "rK"(__v) : "memory"); })
+// Clear bits and return the old value: one CSR access instead of two.
+#define csr_read_clear(csr, val) ({ uint64 __o, __v = (uint64)(val); asm volatile("csrrc %0, " #csr ", %1" : "=r"(__o) : "rK"(__v) : "memory"); __o; })
 
 static inline void intr_on(void)  { csr_set(sstatus, SSTATUS_SIE); }
 static inline void intr_off(void) { csr_clear(sstatus, SSTATUS_SIE); }

@@ -11,32 +11,34 @@
 void fp_save(uint64 *fregs, uint64 *fcsr);
 void fp_restore(uint64 *fregs, uint64 *fcsr);
 
-void fp_trap_enter(struct proc *p)
+// sstatus: as the trap left it (trapvec saved it), with the process's
+// FS. Registers the process changed are saved here; usertrap then turns
+// the FPU off for the kernel in its one sstatus write.
+void fp_trap_enter(struct proc *p, uint64 sstatus)
 {
-  if ((csr_read(sstatus) & SSTATUS_FS) == SSTATUS_FS_DIRTY) {
+  if ((sstatus & SSTATUS_FS) == SSTATUS_FS_DIRTY) {
     fp_save(p->fregs, &p->fcsr);
     p->fp_cpu = mycpu();
     mycpu()->fpowner = p;
   }
-  csr_clear(sstatus, SSTATUS_FS);   // off while in the kernel
 }
 
+// The FS bits the process returns to user mode with: Off if it has not
+// used the FPU, else Clean (the registers match p->fregs until the
+// process writes one). usertrapret writes them with the rest of sstatus.
 // Interrupts are off: we cannot move harts in here.
-void fp_trap_exit(struct proc *p)
+uint64 fp_trap_exit(struct proc *p)
 {
-  csr_clear(sstatus, SSTATUS_FS);
   if (!p->fp_used)
-    return;
+    return SSTATUS_FS_OFF;
   struct cpu *c = mycpu();
-  csr_set(sstatus, SSTATUS_FS_CLEAN);
   if (c->fpowner != p || p->fp_cpu != c) {
+    csr_set(sstatus, SSTATUS_FS_CLEAN);   // on, to load the registers
     fp_restore(p->fregs, &p->fcsr);
     c->fpowner = p;
     p->fp_cpu = c;
   }
-  // Clean: the registers match p->fregs until the process writes one.
-  csr_clear(sstatus, SSTATUS_FS);
-  csr_set(sstatus, SSTATUS_FS_CLEAN);
+  return SSTATUS_FS_CLEAN;
 }
 
 // An illegal-instruction trap. If the process has not used the FPU yet,

@@ -94,13 +94,16 @@ void usertrap(struct trapframe *tf)
 {
   struct proc *p = myproc();
   uint64 scause = csr_read(scause);
-  uint64 stval = csr_read(stval);
+  uint64 stval = scause == EXC_ECALL_U ? 0 : csr_read(stval);
   int which = 0;
-  fp_trap_enter(p);
+  // One sstatus write (under QEMU each CSR access leaves the translated
+  // code): the FPU off while in the kernel and, for a system call,
+  // interrupts on.
+  fp_trap_enter(p, tf->sstatus);
+  csr_write(sstatus, (tf->sstatus & ~SSTATUS_FS) | (scause == EXC_ECALL_U ? SSTATUS_SIE : 0));
 
   if (scause == EXC_ECALL_U) {
     tf->epc += 4;
-    intr_on();
     syscall();
   } else if ((which = devintr(scause)) != 0) {
     // handled
@@ -136,14 +139,13 @@ void usertrapret(void)
   struct proc *p = myproc();
   struct trapframe *tf = p->tf;
   lockdebug_user_return();
-  intr_off();
+  uint64 s = csr_read_clear(sstatus, SSTATUS_SIE) & ~SSTATUS_SIE;   // interrupts off
   kick_pending();
   if (tlbtrace_on) tlbtrace_user();
   tf->kernel_tp = (uint64)mycpu();
-  fp_trap_exit(p);        // sets sstatus.FS for the process
-  uint64 s = csr_read(sstatus);
-  s &= ~SSTATUS_SPP;
-  s |= SSTATUS_SPIE;
+  // One write: previous mode user, interrupts on after sret, the FPU as
+  // the process needs it.
+  s = (s & ~(SSTATUS_SPP | SSTATUS_FS)) | SSTATUS_SPIE | fp_trap_exit(p);
   csr_write(sstatus, s);
   userret(tf);
 }

@@ -126,11 +126,12 @@ from_user:
   addi sp, sp, -288
   SAVE_REGS
   sd x4, 32(sp)               # user tp
-  csrr t0, sscratch
+  csrrw t0, sscratch, zero    # now in the kernel
   sd t0, 16(sp)               # user sp
-  csrw sscratch, zero         # now in the kernel
   csrr t0, sepc
   sd t0, 0(sp)
+  csrr t0, sstatus            # for usertrap: the FPU state the process left
+  sd t0, 256(sp)
   ld tp, 264(sp)              # this hart's struct cpu
   li s0, 0                    # backtraces stop here
   mv a0, sp
