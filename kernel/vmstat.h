@@ -51,6 +51,7 @@ struct vmstat {
   unsigned long idle_kicks;       // IPIs that woke an idle hart for a runnable process
   unsigned long exec_premap;      // cached pages mapped with a new executable mapping (as_premap)
   unsigned long cow_ahead;        // pages a sequential COW writer's fault copied ahead of it
+  unsigned long intr_deferred;    // interrupts that came under push_off, taken at pop_off (lib/cpu.c)
 };
 
 #define VMR_READ    1

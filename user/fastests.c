@@ -21,6 +21,12 @@
 //   killmany     50 processes asleep in read() on a pipe, all killed: all
 //                are reaped, each with status -1 (3 harts: the kills wake
 //                idle harts)
+//   deferintr    spin locks do not turn interrupts off (kernel/lib/cpu.c):
+//                one that arrives under a lock is deferred to the lock's
+//                release. With a process on each hart taking locks in a
+//                loop, deferrals happen (vmstat intr_deferred grows) and
+//                every deferred interrupt is still taken: the clock ticks
+//                (sleep returns) and pipe I/O keeps waking its sleepers
 #include "user/testlib.h"
 
 static char buf[PGSIZE];
@@ -222,12 +228,58 @@ t_killmany(void)
   close(p[1]);
 }
 
+// Each worker passes bytes through a pipe to itself and reads a file
+// (pipe, file, buffer-cache and log locks) until killed.
+static void
+lockloop(void)
+{
+  int p[2];
+  expect_ok(pipe(p));
+  int fd = xopen("fa_lk", O_RDONLY);
+  for (;;) {
+    expect_eq(write(p[1], buf, 512), 512);
+    expect_eq(read(p[0], buf, 512), 512);
+    expect_eq(lseek(fd, 0, SEEK_SET), 0);
+    expect_eq(read(fd, buf, 512), 512);
+  }
+}
+
+static void
+t_deferintr(void)
+{
+  enum { NWORK = 3 };
+  int pids[NWORK];
+  close(warm_file("fa_lk", 7, PGSIZE));
+  struct vmstat a, z;
+  tl_vmstat(&a);
+  for (int i = 0; i < NWORK; i++)
+    if ((pids[i] = xfork()) == 0)
+      lockloop();
+  // Interrupts come about 10 times a second per hart, and the workers
+  // hold a lock much of the time: a deferral comes within seconds.
+  int t0 = uptime();
+  do {
+    sleep(1);
+    tl_vmstat(&z);
+  } while (z.intr_deferred == a.intr_deferred && uptime() - t0 < 300);
+  check(z.intr_deferred > a.intr_deferred, "no interrupt deferred in 30 s of locking on every hart");
+  int t1 = uptime();
+  sleep(5);                      // deferred timer interrupts were taken: the clock goes on
+  check(uptime() - t1 >= 5, "uptime went from %d to %d over sleep(5)", t1, uptime());
+  for (int i = 0; i < NWORK; i++)
+    expect_ok(kill(pids[i]));
+  for (int i = 0; i < NWORK; i++)
+    check(wait_pid(pids[i]) == -1, "worker %d was not killed", pids[i]);
+  expect_ok(unlink("fa_lk"));
+}
+
 struct test { const char *name; void (*fn)(void); } tests[] = {
   { "aroundeof", t_aroundeof },
   { "aroundwrite", t_aroundwrite },
   { "aroundend", t_aroundend },
   { "upgrade", t_upgrade },
   { "killmany", t_killmany },
+  { "deferintr", t_deferintr },
 };
 
 int

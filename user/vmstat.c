@@ -53,6 +53,7 @@ static const struct {
   FIELD(idle_kicks),
   FIELD(exec_premap),
   FIELD(cow_ahead),
+  FIELD(intr_deferred),
 };
 
 int

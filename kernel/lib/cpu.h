@@ -20,7 +20,7 @@ struct cpu {
   struct proc *proc;          // running process, or null
   struct context context;     // swtch() here to enter scheduler()
   int noff;                   // depth of push_off() nesting
-  int intena;                 // were interrupts enabled before push_off()?
+  int deferred;               // an interrupt came under push_off; interrupts are off until pop_off
   int hartid;                 // the SBI hart id
   int started;
   struct proc *fpowner;       // whose f-registers this hart holds
@@ -54,7 +54,9 @@ static inline int cpuid(void)
   return mycpu()->hartid;
 }
 
-// push_off/pop_off nest like intr_off/intr_on (cpu.c).
+// push_off/pop_off nest like intr_off/intr_on: between them this hart
+// runs no interrupt handler and so cannot move to another hart (cpu.c).
 void push_off(void);
 void pop_off(void);
+int  intr_masked(void);
 #endif

@@ -166,7 +166,7 @@ void tlb_spurious(struct aspace *as, uint64 va)
 // it, QEMU cannot show it.)
 static void remote(struct aspace *as, uint64 start, uint64 size)
 {
-  ASSERT(!intr_get());
+  ASSERT(intr_masked());
   // LAB tlb: fence [start, start+size) of as's ASID on every other hart in as->harts (sbi_remote_sfence_vma_asid), after a full memory fence
   __atomic_thread_fence(__ATOMIC_SEQ_CST);
   uint64 others = __atomic_load_n(&as->harts, __ATOMIC_SEQ_CST) & ~(1UL << mycpu()->hartid);

@@ -179,17 +179,24 @@ void sched(void)
     panic("sched locks");
   if (p->state == RUNNING)
     panic("sched running");
-  if (intr_get())
-    panic("sched interruptible");
   // This hart runs one of the processes it woke (kick_later), unless
   // the one giving up the hart stays runnable itself.
   struct cpu *c = mycpu();
   if (c->kick > (p->state == RUNNABLE ? 0 : 1))
     kick_idle();
   c->kick = 0;
-  int intena = mycpu()->intena;
-  swtch(&p->context, &mycpu()->context);
-  mycpu()->intena = intena;
+  // Were interrupts on before p->lock was taken? Then they are on now,
+  // or one came under the lock and was deferred (lib/cpu.c).
+  int intena = c->deferred || intr_get();
+  swtch(&p->context, &c->context);
+  // Back, perhaps on another hart, whose scheduler took p->lock with
+  // interrupts on. A caller that had them off (yield in kerneltrap,
+  // before its sret) gets them off again; an interrupt deferred meanwhile
+  // stays pending in hardware.
+  if (!intena) {
+    intr_off();
+    mycpu()->deferred = 0;
+  }
 }
 
 void yield(void)

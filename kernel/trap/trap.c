@@ -156,6 +156,14 @@ void usertrapret(void)
 void kerneltrap(struct trapframe *kf)
 {
   uint64 scause = csr_read(scause);
+  if ((scause & SCAUSE_INTR) && mycpu()->noff > 0) {
+    // Under push_off (lib/cpu.c): return with interrupts off; the
+    // interrupt stays pending and is taken at the outermost pop_off.
+    mycpu()->deferred = 1;
+    kf->sstatus &= ~SSTATUS_SPIE;
+    VMCOUNT(intr_deferred);
+    return;
+  }
   uint64 stval = csr_read(stval);
   if (!(kf->sstatus & SSTATUS_SPP))
     panic("kerneltrap: not from supervisor mode");
