@@ -388,20 +388,21 @@ static int fork_region(struct aspace *parent, struct aspace *child, struct regio
                        pte_t *buf, uint64 *lo, uint64 *hi)
 {
   uint64 va = r->start;
-  int err = 0;
+  int err = 0, private = !(r->flags & REG_SHARED);
   while (va < r->end && !err) {
     if (r->obj)
       acquire(&r->obj->lock);
     acquire(&parent->ptlock);
     pte_t *pte = pt_next_leaf(parent->root, &va, r->end);
     uint64 first = va, a = va, tend = table_end(va, r->end);
-    for (; pte && a < tend; a += PGSIZE, pte++) {
+    pte_t *out = buf;
+    for (; pte && a < tend; a += PGSIZE, pte++, out++) {
       pte_t e = *pte;
-      buf[(a - first) / PGSIZE] = 0;
+      *out = 0;
       if (!(e & PTE_V))
         continue;
       // LAB cow: a private writable page: make it read-only and PTE_COW in the parent (as_pte_set, widen [*lo, *hi) for the fence, count pages_cow_shared); the child gets the same PTE and the frame one more reference (frame_get)
-      if (!(r->flags & REG_SHARED) && (e & PTE_W)) {
+      if (private && (e & PTE_W)) {
         e = (e & ~PTE_W) | PTE_COW;
         as_pte_set(parent, a, pte, e);
         *lo = MIN(*lo, a);
@@ -411,7 +412,7 @@ static int fork_region(struct aspace *parent, struct aspace *child, struct regio
       frame_ref(PTE2PA(e));
       // STUB: (void)lo;
       // STUB: (void)hi;
-      // STUB: if (!(r->flags & REG_SHARED) && (e & PTE_W)) {   // for now, copy the page at once
+      // STUB: if (private && (e & PTE_W)) {   // for now, copy the page at once
       // STUB:   uint64 copy = frame_alloc();
       // STUB:   if (!copy) {
       // STUB:     err = -ENOMEM;
@@ -423,7 +424,7 @@ static int fork_region(struct aspace *parent, struct aspace *child, struct regio
       // STUB:   frame_get(PTE2PA(e));
       // STUB: }
       // END LAB cow
-      buf[(a - first) / PGSIZE] = e;
+      *out = e;
     }
     release(&parent->ptlock);
     // buf[0..n) holds [first, a); the child takes the PTEs (and references).

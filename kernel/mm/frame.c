@@ -130,9 +130,13 @@ void frame_get(uint64 pa)
 // Drop a reference to pa; 1 if it was the last (the caller frees f).
 static inline int unref(uint64 pa, struct frame *f)
 {
-  int old = __atomic_fetch_sub(&f->ref, 1, __ATOMIC_ACQ_REL);
+  // Release: our uses of the frame come before the drop. Only the last
+  // dropper needs acquire too (every other holder's uses come before
+  // the free), so it alone pays the fence.
+  int old = __atomic_fetch_sub(&f->ref, 1, __ATOMIC_RELEASE);
   if (old > 1)
     return 0;
+  __atomic_thread_fence(__ATOMIC_ACQUIRE);
   if (old <= 0)
     frame_bad(pa, "frame_put of a free frame");
   if (f->flags & FRAME_CACHE)

@@ -11,9 +11,10 @@ struct frame {
   uint flags;
   struct frame *next;      // free list; hash chain while in the page cache
   struct vmobj *obj;       // page cache: the object and page index it caches
-  uint64 index;
+  uint index;              // (objects are at most 1 GiB: 2^18 pages)
   uint io;                 // FRAME_BUSY: bytes still to arrive
 };
+_Static_assert(sizeof(struct frame) == 32, "struct frame: 32 bytes, so frames[i] is one shift");
 #define FRAME_KERNEL  0x1  // holds a kernel structure (page table, pipe, ...)
 #define FRAME_CACHE   0x2  // in the page cache (obj, index valid)
 #define FRAME_DIRTY   0x4  // written through a shared mapping, not yet written back (o->lock)
@@ -35,7 +36,7 @@ struct frame *frame_at(uint64 i);
 extern struct frame *frames;     // frame.c: one per page in [ram_base, ram_end)
 static inline struct frame *pa2frame(uint64 pa)
 {
-  if (pa < ram_base || pa >= ram_end)
+  if (pa - ram_base >= ram_end - ram_base)    // unsigned: below ram_base wraps high
     frame_bad(pa, "outside RAM");
   return &frames[(pa - ram_base) >> PGSHIFT];
 }
@@ -156,13 +157,13 @@ static inline void as_pte_fill(struct aspace *as, uint64 va, pte_t *pte, const p
 {
   if (!holding(&as->ptlock))
     as_pte_unlocked(as, va);
-  int added = 0;
+  int added = 0, trace = tlbtrace_on;
   for (int i = 0; i < n; i++) {
     if (!new[i])
       continue;
     if (pte[i] & PTE_V)
       frame_bad(PTE2PA(pte[i]), "as_pte_fill over a valid PTE");
-    if (tlbtrace_on)
+    if (trace)
       tlbtrace_pte(as, va + (uint64)i * PGSIZE, pte[i], new[i]);
     pte[i] = new[i];
     added++;
@@ -176,12 +177,12 @@ static inline int as_pte_clear(struct aspace *as, uint64 va, pte_t *pte, int n, 
 {
   if (!holding(&as->ptlock))
     as_pte_unlocked(as, va);
-  int k = 0;
+  int k = 0, trace = tlbtrace_on;
   for (int i = 0; i < n; i++) {
     pte_t e = pte[i];
     if (!(e & PTE_V))
       continue;
-    if (tlbtrace_on)
+    if (trace)
       tlbtrace_pte(as, va + (uint64)i * PGSIZE, e, 0);
     pas[k++] = PTE2PA(e);
     pte[i] = 0;

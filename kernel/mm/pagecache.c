@@ -161,6 +161,7 @@ static int pc_insert_flags(struct vmobj *o, uint64 idx, uint64 pa, uint flags)
     release(&pc_lock);
     return -EEXIST;
   }
+  ASSERT(idx == (uint)idx);   // struct frame keeps 32 bits of index
   struct frame *f = pa2frame(pa);
   f->obj = o;
   f->index = idx;
