@@ -11,16 +11,20 @@
 void fp_save(uint64 *fregs, uint64 *fcsr);
 void fp_restore(uint64 *fregs, uint64 *fcsr);
 
-// sstatus: as the trap left it (trapvec saved it), with the process's
-// FS. Registers the process changed are saved here; usertrap then turns
-// the FPU off for the kernel in its one sstatus write.
-void fp_trap_enter(struct proc *p, uint64 sstatus)
+// Registers the process changed are saved, and the FPU goes off for the
+// kernel. A process that never used the FPU runs with it off, so there
+// is nothing to look at: no sstatus access (under QEMU each CSR access
+// leaves the translated code, and most processes never use the FPU).
+void fp_trap_enter(struct proc *p)
 {
-  if ((sstatus & SSTATUS_FS) == SSTATUS_FS_DIRTY) {
+  if (!p->fp_used)
+    return;
+  if ((csr_read(sstatus) & SSTATUS_FS) == SSTATUS_FS_DIRTY) {
     fp_save(p->fregs, &p->fcsr);
     p->fp_cpu = mycpu();
     mycpu()->fpowner = p;
   }
+  csr_clear(sstatus, SSTATUS_FS);
 }
 
 // The FS bits the process returns to user mode with: Off if it has not

@@ -17,7 +17,7 @@ struct trapframe {
   uint64 a0, a1, a2, a3, a4, a5, a6, a7;
   uint64 s2, s3, s4, s5, s6, s7, s8, s9, s10, s11;
   uint64 t3, t4, t5, t6;
-  uint64 sstatus;     // offset 256: at the trap (usertrap reads FS from it)
+  uint64 sstatus;     // offset 256
   uint64 kernel_tp;   // offset 264: this hart's struct cpu *, reloaded on entry
 };
 #define TF_SIZE 288   // bytes the frame takes on the stack (16-byte aligned)
@@ -96,7 +96,7 @@ int  proc_is_init(int pid);
 void swtch(struct context *old, struct context *new);
 
 // fp.c
-void fp_trap_enter(struct proc *p, uint64 sstatus);
+void fp_trap_enter(struct proc *p);
 uint64 fp_trap_exit(struct proc *p);
 int  fp_first_use(struct proc *p);
 void fp_forget(struct proc *p);

@@ -96,14 +96,11 @@ void usertrap(struct trapframe *tf)
   uint64 scause = csr_read(scause);
   uint64 stval = scause == EXC_ECALL_U ? 0 : csr_read(stval);
   int which = 0;
-  // One sstatus write (under QEMU each CSR access leaves the translated
-  // code): the FPU off while in the kernel and, for a system call,
-  // interrupts on.
-  fp_trap_enter(p, tf->sstatus);
-  csr_write(sstatus, (tf->sstatus & ~SSTATUS_FS) | (scause == EXC_ECALL_U ? SSTATUS_SIE : 0));
+  fp_trap_enter(p);       // the FPU off while in the kernel
 
   if (scause == EXC_ECALL_U) {
     tf->epc += 4;
+    intr_on();
     syscall();
   } else if ((which = devintr(scause)) != 0) {
     // handled

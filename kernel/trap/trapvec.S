@@ -130,8 +130,6 @@ from_user:
   sd t0, 16(sp)               # user sp
   csrr t0, sepc
   sd t0, 0(sp)
-  csrr t0, sstatus            # for usertrap: the FPU state the process left
-  sd t0, 256(sp)
   ld tp, 264(sp)              # this hart's struct cpu
   li s0, 0                    # backtraces stop here
   mv a0, sp
