@@ -234,7 +234,7 @@ static void violation(const char *fmt, const char *a, const char *b)
 #endif
 }
 
-// Spin locks: called with interrupts off, before spinning for lk.
+// Spin locks: called under push_off, before spinning for lk.
 void lockdebug_acquire(struct spinlock *lk)
 {
   struct cpu *c = mycpu();

@@ -1,5 +1,6 @@
-// Spinlocks. Interrupts are off while a hart holds any spinlock, so an
-// interrupt handler on the same hart can never deadlock against it.
+// Spinlocks. No interrupt handler runs on a hart while it holds any
+// spinlock (push_off defers interrupts, lib/cpu.c), so a handler on the
+// same hart can never deadlock against it.
 #include "kernel/lib/spinlock.h"
 #include "kernel/lib/klib.h"
 #include "kernel/lib/lockorder.h"

@@ -159,11 +159,12 @@ void tlb_spurious(struct aspace *as, uint64 va)
 // Fence [start, start+size) of the space on every other hart in its set.
 // The PTE stores that made the fence necessary must be ordered before
 // reading the set (see tlb_switch); a failed fence would leave stale
-// entries behind, so it is fatal. Interrupts are off from the local
-// fence to here: "every other hart" must mean other than the hart that
-// fenced locally. (A process preempted in between and resumed elsewhere
-// once left the first hart out; the TLB model in tests/tlbmodel.c found
-// it, QEMU cannot show it.)
+// entries behind, so it is fatal. The caller is under push_off from the
+// local fence to here (no interrupt, so no move to another hart): "every
+// other hart" must mean other than the hart that fenced locally. (A
+// process preempted in between and resumed elsewhere once left the first
+// hart out; the TLB model in tests/tlbmodel.c found it, QEMU cannot show
+// it.)
 static void remote(struct aspace *as, uint64 start, uint64 size)
 {
   ASSERT(intr_masked());
