@@ -1141,7 +1141,8 @@ static int dirscan(struct inode *dp, const char *name, uint *inum, uint *poff, u
         }
         continue;
       }
-      if (name && namecmp(name, de[i].name) == 0) {
+      // The first byte alone rules out most entries, without a call.
+      if (name && de[i].name[0] == name[0] && namecmp(name, de[i].name) == 0) {
         *inum = de[i].inum;
         if (poff)
           *poff = off + i * sizeof(*de);
