@@ -1,6 +1,7 @@
-// Physical frames. Every page of RAM has a struct frame with a reference
-// count: a frame is free at 0, private at 1, shared (COW, shared memory)
-// above 1. frame_alloc/frame_get/frame_put are the only way to own one.
+// Physical frames. Every page of RAM has a struct frame and a reference
+// count (in frame_refs): a frame is free at 0, private at 1, shared (COW,
+// shared memory) above 1. frame_alloc/frame_get/frame_put are the only
+// way to own one.
 #include "kernel/types.h"
 #include "kernel/param.h"
 #include "kernel/memlayout.h"
@@ -12,6 +13,7 @@
 
 uint64 ram_base, ram_end;
 struct frame *frames;            // one per page in [ram_base, ram_end)
+int *frame_refs;                 // frames[i]'s reference count (mm_internal.h: frame_refp)
 static uint64 nframes;
 
 static struct {
@@ -56,8 +58,8 @@ void frame_stats_quick(uint64 *total, uint64 *nfree)
   *nfree = fl.nfree;
 }
 
-// free_start: first byte after the kernel image. The frame array is
-// carved from the start of free memory; the DTB stays reserved.
+// free_start: first byte after the kernel image. The frame array and the
+// counts are carved from the start of free memory; the DTB stays reserved.
 void frameinit(uint64 free_start, uint64 dtb_pa, uint64 dtb_size)
 {
   initlock(&fl.lock, "frames");
@@ -65,13 +67,14 @@ void frameinit(uint64 free_start, uint64 dtb_pa, uint64 dtb_size)
   ram_end = bootinfo.ram_base + bootinfo.ram_size;
   nframes = (ram_end - ram_base) >> PGSHIFT;
   frames = P2V(PGROUNDUP(free_start));
-  uint64 first = PGROUNDUP(free_start + nframes * sizeof(struct frame));
-  memset(frames, 0, nframes * sizeof(struct frame));
+  frame_refs = (int *)(frames + nframes);
+  uint64 first = PGROUNDUP(V2P(frame_refs + nframes));
+  memset(frames, 0, nframes * (sizeof(struct frame) + sizeof(int)));
   uint64 dtb_lo = PGROUNDDOWN(dtb_pa), dtb_hi = PGROUNDUP(dtb_pa + dtb_size);
   for (uint64 pa = ram_end - PGSIZE; pa >= first; pa -= PGSIZE) {
     struct frame *f = pa2frame(pa);
     if (pa >= dtb_lo && pa < dtb_hi) {
-      f->ref = 1;          // reserved forever
+      *frame_refp(pa) = 1;   // reserved forever
       f->flags = FRAME_KERNEL;
       continue;
     }
@@ -81,11 +84,11 @@ void frameinit(uint64 free_start, uint64 dtb_pa, uint64 dtb_size)
   }
   // Everything below `first` (firmware, kernel image, frame array) is never free.
   for (uint64 pa = ram_base; pa < first; pa += PGSIZE) {
-    pa2frame(pa)->ref = 1;
+    *frame_refp(pa) = 1;
     pa2frame(pa)->flags = FRAME_KERNEL;
   }
-  printf("frames: %d free of %d (%d KiB of frame structs)\n", (int)fl.nfree, (int)nframes,
-         (int)(nframes * sizeof(struct frame) >> 10));
+  printf("frames: %d free of %d (%d KiB of frame structs and counts)\n", (int)fl.nfree,
+         (int)nframes, (int)(nframes * (sizeof(struct frame) + sizeof(int)) >> 10));
 }
 
 // A frame off the free list, its contents as they were; 0 if none.
@@ -94,10 +97,10 @@ static uint64 take(void)
   acquire(&fl.lock);
   struct frame *f = fl.free;
   if (f) {
-    ASSERT(f->ref == 0);
+    ASSERT(frame_refs[f - frames] == 0);
     fl.free = f->next;
     fl.nfree--;
-    f->ref = 1;
+    frame_refs[f - frames] = 1;
     f->flags = 0;
     f->next = 0;
   }
@@ -127,19 +130,20 @@ void frame_get(uint64 pa)
   frame_ref(pa);
 }
 
-// Drop a reference to pa; 1 if it was the last (the caller frees f).
-static inline int unref(uint64 pa, struct frame *f)
+// Drop a reference to pa (frame i); 1 if it was the last (the caller
+// frees the frame).
+static inline int unref(uint64 pa, uint64 i)
 {
   // Release: our uses of the frame come before the drop. Only the last
   // dropper needs acquire too (every other holder's uses come before
   // the free), so it alone pays the fence.
-  int old = __atomic_fetch_sub(&f->ref, 1, __ATOMIC_RELEASE);
+  int old = __atomic_fetch_sub(&frame_refs[i], 1, __ATOMIC_RELEASE);
   if (old > 1)
     return 0;
   __atomic_thread_fence(__ATOMIC_ACQUIRE);
   if (old <= 0)
     frame_bad(pa, "frame_put of a free frame");
-  if (f->flags & FRAME_CACHE)
+  if (frames[i].flags & FRAME_CACHE)
     panic("frame_put: %p still in the page cache", (void *)pa);
   if (tlbtrace_on)
     tlbtrace_free(pa);
@@ -157,11 +161,11 @@ static void give_back(struct frame *f)
 
 void frame_put(uint64 pa)
 {
-  struct frame *f = pa2frame(pa);
-  if (!unref(pa, f))
+  uint64 i = frame_index(pa);
+  if (!unref(pa, i))
     return;
   acquire(&fl.lock);
-  give_back(f);
+  give_back(&frames[i]);
   release(&fl.lock);
 }
 
@@ -170,11 +174,11 @@ void frame_put(uint64 pa)
 void frame_put_many(uint64 *pas, int n)
 {
   struct frame *freed = 0;
-  for (int i = 0; i < n; i++) {
-    struct frame *f = pa2frame(pas[i]);
-    if (unref(pas[i], f)) {
-      f->next = freed;
-      freed = f;
+  for (int k = 0; k < n; k++) {
+    uint64 i = frame_index(pas[k]);
+    if (unref(pas[k], i)) {
+      frames[i].next = freed;
+      freed = &frames[i];
     }
   }
   if (!freed)
@@ -190,7 +194,7 @@ void frame_put_many(uint64 *pas, int n)
 
 int frame_refcount(uint64 pa)
 {
-  return __atomic_load_n(&pa2frame(pa)->ref, __ATOMIC_ACQUIRE);
+  return __atomic_load_n(frame_refp(pa), __ATOMIC_ACQUIRE);
 }
 
 void *kalloc(void)
@@ -213,7 +217,7 @@ void frame_stats(uint64 *total, uint64 *nfree, uint64 *shared)
   *nfree = fl.nfree;
   uint64 s = 0;
   for (uint64 i = 0; i < nframes; i++)
-    if (frames[i].ref > 1 && !(frames[i].flags & FRAME_KERNEL))
+    if (frame_refs[i] > 1 && !(frames[i].flags & FRAME_KERNEL))
       s++;
   *shared = s;
 }

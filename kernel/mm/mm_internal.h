@@ -6,8 +6,9 @@
 #include "kernel/mm/mm.h"
 
 // ---- frames (frame.c): one struct frame per physical page of RAM ----
+// Its reference count (mappings + kernel users; 0 = free) is kept apart,
+// in frame_refs: see frame_refp.
 struct frame {
-  int ref;                 // mappings + kernel users; 0 = free
   uint flags;
   struct frame *next;      // free list; hash chain while in the page cache
   struct vmobj *obj;       // page cache: the object and page index it caches
@@ -31,14 +32,36 @@ uint64 frame_pa(struct frame *f);
 uint64 nframes_total(void);
 struct frame *frame_at(uint64 i);
 
-// The frame of pa, and frame_get's body (frame_ref): inline, because
-// fork takes a reference for every page it shares.
+// The frame of pa and its reference count, and frame_get's body
+// (frame_ref): inline, because fork takes a reference for every page it
+// shares and exit drops one for every page it unmaps.
 extern struct frame *frames;     // frame.c: one per page in [ram_base, ram_end)
-static inline struct frame *pa2frame(uint64 pa)
+extern int *frame_refs;          // frame.c: frame_refs[i] is frames[i]'s count
+static inline uint64 frame_index(uint64 pa)
 {
   if (pa - ram_base >= ram_end - ram_base)    // unsigned: below ram_base wraps high
     frame_bad(pa, "outside RAM");
-  return &frames[(pa - ram_base) >> PGSHIFT];
+  return (pa - ram_base) >> PGSHIFT;
+}
+
+static inline struct frame *pa2frame(uint64 pa)
+{
+  return &frames[frame_index(pa)];
+}
+
+// The counts are an array of their own, 4 bytes a frame, because fork
+// and exit touch nothing else of a frame: the counts of a 64 MiB heap
+// span 16 pages, where its struct frames span 128 (or, scattered, up to
+// all 256 of a 128 MiB machine's), and under QEMU each page touched is a
+// TLB refill after every satp write.
+static inline int *frame_refp(uint64 pa)
+{
+  return &frame_refs[frame_index(pa)];
+}
+
+static inline int frame_count(struct frame *f)
+{
+  return __atomic_load_n(&frame_refs[f - frames], __ATOMIC_RELAXED);
 }
 
 // One more reference to a frame the caller knows is in use (it holds a
@@ -46,7 +69,7 @@ static inline struct frame *pa2frame(uint64 pa)
 // reaching 0 meanwhile, so the increment needs no ordering.
 static inline void frame_ref(uint64 pa)
 {
-  if (__atomic_fetch_add(&pa2frame(pa)->ref, 1, __ATOMIC_RELAXED) <= 0)
+  if (__atomic_fetch_add(frame_refp(pa), 1, __ATOMIC_RELAXED) <= 0)
     frame_bad(pa, "frame_get of a free frame");
 }
 

@@ -375,7 +375,7 @@ static int evict_slow(struct vmobj *o, uint64 idx)
     acquire(&pc_lock);
     struct frame *g = pa2frame(pa);
     // Still ours: cached as (o, idx), held only by the cache and us, clean.
-    int ours = (g->flags & FRAME_CACHE) && g->obj == o && g->index == idx && g->ref == 2 &&
+    int ours = (g->flags & FRAME_CACHE) && g->obj == o && g->index == idx && frame_count(g) == 2 &&
                !(g->flags & FRAME_DIRTY);
     if (ours)
       unhash(g);
@@ -421,7 +421,7 @@ int pc_reclaim(int want, int may_unmap)
       release(&pc_lock);
       continue;
     }
-    if (f->ref == 1 && !(f->flags & FRAME_DIRTY)) {
+    if (frame_count(f) == 1 && !(f->flags & FRAME_DIRTY)) {
       // Only the cache holds it, and the disk has its contents.
       unhash(f);
       release(&pc_lock);
