@@ -141,10 +141,11 @@ int copyinstr(char *dst, uint64 srcva, uint64 max)
 // never grants more than its region allows, so then the regions need not
 // be searched, nor as->lock taken: the common read() or write() of a
 // buffer in use (a pipe round trip saved two region-pool pages of TLB
-// refills and 150 instructions per call). A hint, read without ptlock
-// (tables outlive the space's use, see walk): if a PTE goes meanwhile,
-// the copy faults it back, as it would after the region check. Only a
-// few pages are looked at; a bigger buffer searches the regions.
+// refills and about 130 instructions per call). A hint, read without
+// ptlock (tables outlive the space's use, see walk): if a PTE goes
+// meanwhile, the copy faults it back, as it would after the region
+// check. Only a few pages are looked at; a bigger buffer searches the
+// regions.
 static int ptes_allow(struct aspace *as, uint64 va, uint64 len, int access)
 {
   if (len > 4 * PGSIZE)
