@@ -158,6 +158,7 @@ void scheduler(void)
       // Say we are idle before the last look (kick_idle's fence pairs
       // with this one). wfi returns when an interrupt is pending, even
       // with interrupts off; it is taken once they are on again.
+      ASSERT(!c->deferred);   // depth 0: an interrupt would be taken, not put off
       __atomic_store_n(&c->idle, IDLE_WFI, __ATOMIC_SEQ_CST);
       __atomic_thread_fence(__ATOMIC_SEQ_CST);
       if (!any_runnable())

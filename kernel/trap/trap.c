@@ -137,6 +137,7 @@ void usertrapret(void)
   struct trapframe *tf = p->tf;
   lockdebug_user_return();
   uint64 s = csr_read_clear(sstatus, SSTATUS_SIE) & ~SSTATUS_SIE;   // interrupts off
+  ASSERT(!mycpu()->deferred);   // no spin lock held, so none put off (lib/cpu.c)
   kick_pending();
   if (tlbtrace_on) tlbtrace_user();
   tf->kernel_tp = (uint64)mycpu();
