@@ -38,13 +38,14 @@ static int user_range(uint64 va, uint64 len)
 }
 
 // The kernel address of user address va if its PTE allows access
-// (VM_READ or VM_WRITE) from user mode, else 0. as->ptlock is held.
+// (VM_READ or VM_WRITE) from user mode, else 0. With as->ptlock held the
+// answer stays true while the lock is; without it, it is only a hint.
 static char *user_kaddr(struct aspace *as, uint64 va, int access)
 {
   pte_t *pte = walk(as->root, va, 0);
   if (!pte)
     return 0;
-  pte_t e = *pte;
+  pte_t e = __atomic_load_n(pte, __ATOMIC_RELAXED);
   uint64 need = PTE_V | PTE_U | (access == VM_WRITE ? PTE_W : PTE_R);
   if ((e & need) != need)
     return 0;
@@ -150,12 +151,9 @@ static int ptes_allow(struct aspace *as, uint64 va, uint64 len, int access)
 {
   if (len > 4 * PGSIZE)
     return 0;
-  uint64 need = PTE_V | PTE_U | (access & VM_WRITE ? PTE_W : PTE_R);
-  for (uint64 a = PGROUNDDOWN(va); a < va + len; a += PGSIZE) {
-    pte_t *pte = walk(as->root, a, 0);
-    if (!pte || (__atomic_load_n(pte, __ATOMIC_RELAXED) & need) != need)
+  for (uint64 a = PGROUNDDOWN(va); a < va + len; a += PGSIZE)
+    if (!user_kaddr(as, a, access))
       return 0;
-  }
   return 1;
 }
 
