@@ -231,9 +231,10 @@ t_killmany(void)
 }
 
 // Each worker passes bytes through a pipe to itself and reads a file
-// (pipe, file, buffer-cache and log locks) until killed.
+// (pipe, file, buffer-cache and log locks) until killed, counting its
+// rounds in *rounds (shared with the test).
 static void
-lockloop(void)
+lockloop(volatile uint64 *rounds)
 {
   int p[2];
   expect_ok(pipe(p));
@@ -243,6 +244,7 @@ lockloop(void)
     expect_eq(read(p[0], buf, 512), 512);
     expect_eq(lseek(fd, 0, SEEK_SET), 0);
     expect_eq(read(fd, buf, 512), 512);
+    (*rounds)++;
   }
 }
 
@@ -252,11 +254,12 @@ t_deferintr(void)
   enum { NWORK = 3 };
   int pids[NWORK];
   close(warm_file("fa_lk", 7, PGSIZE));
+  volatile uint64 *rounds = (volatile uint64 *)xmmap(PGSIZE, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
   struct vmstat a, z;
   tl_vmstat(&a);
   for (int i = 0; i < NWORK; i++)
     if ((pids[i] = xfork()) == 0)
-      lockloop();
+      lockloop(&rounds[i]);
   // Interrupts come about 10 times a second per hart, and the workers
   // hold a lock much of the time: a deferral comes within seconds.
   int t0 = uptime();
@@ -264,7 +267,9 @@ t_deferintr(void)
     sleep(1);
     tl_vmstat(&z);
   } while (z.intr_deferred == a.intr_deferred && uptime() - t0 < 300);
-  check(z.intr_deferred > a.intr_deferred, "no interrupt deferred in 30 s of locking on every hart");
+  check(z.intr_deferred > a.intr_deferred,
+        "no interrupt deferred in 30 s while the workers made %lu, %lu, %lu rounds",
+        rounds[0], rounds[1], rounds[2]);
   // Spin (no sleep: that would itself need the ticks) for 3 s of the
   // 10 MHz hardware clock while the workers lock on every hart: 30 ticks
   // of 0.1 s. Each tick is set from when the last was handled, so a busy
@@ -277,9 +282,12 @@ t_deferintr(void)
   int ticks = uptime() - u0;
   check(ticks >= 15, "%d ticks in 3 s of hardware time: timer interrupts were held back", ticks);
   for (int i = 0; i < NWORK; i++)
+    check(rounds[i] > 0, "worker %d made no round", pids[i]);
+  for (int i = 0; i < NWORK; i++)
     expect_ok(kill(pids[i]));
   for (int i = 0; i < NWORK; i++)
     check(wait_pid(pids[i]) == -1, "worker %d was not killed", pids[i]);
+  munmap((void *)rounds, PGSIZE);
   expect_ok(unlink("fa_lk"));
 }
 
